@@ -1,0 +1,76 @@
+import { randomUUID } from "node:crypto";
+import { AppError } from "../../shared/errors.js";
+import type { LoginRequest, RegisterRequest, Role, User } from "../../shared/users.js";
+import type { Bus } from "../bus.js";
+import type { Db } from "../db/db.js";
+import { isUniqueViolation } from "../db/db.js";
+import { burnVerification, hashPassword, verifyPassword } from "./passwords.js";
+import type { UserRecord } from "./store.js";
+import { bumpTokenVersion, findUserById, findUserByUsername, insertUser, toUser } from "./store.js";
+import type { TokenSigner } from "./tokens.js";
+
+export type AuthService = ReturnType<typeof createAuthService>;
+
+export function createAuthService(deps: { db: Db; tokens: TokenSigner; bus: Bus }) {
+  const { db, tokens, bus } = deps;
+
+  const session = (record: UserRecord) => ({
+    token: tokens.sign({ userId: record.id, role: record.role, tokenVersion: record.tokenVersion }),
+    user: toUser(record),
+  });
+
+  /** Creates an account of any role; self-registration goes through `register`, which allows only seller and buyer. */
+  async function createUser(input: { username: string; password: string; role: Role; displayName?: string }) {
+    const passwordHash = await hashPassword(input.password);
+    try {
+      return await insertUser(db, {
+        id: randomUUID(),
+        username: input.username,
+        displayName: input.displayName ?? input.username,
+        role: input.role,
+        passwordHash,
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new AppError("username_taken", "That username is taken");
+      throw error;
+    }
+  }
+
+  return {
+    createUser,
+
+    async register(input: RegisterRequest) {
+      return session(await createUser(input));
+    },
+
+    async login(input: LoginRequest) {
+      const record = await findUserByUsername(db, input.username);
+      if (!record) {
+        await burnVerification(input.password);
+        throw new AppError("unauthorized", "Wrong username or password");
+      }
+      if (!(await verifyPassword(record.passwordHash, input.password))) {
+        throw new AppError("unauthorized", "Wrong username or password");
+      }
+      if (record.suspendedAt) throw new AppError("forbidden", "This account is suspended");
+      return session(record);
+    },
+
+    /** The user a bearer token speaks for, or `unauthorized`: checks signature, expiry, revocation and suspension. */
+    async authenticate(token: string | undefined): Promise<User> {
+      const claims = token ? tokens.verify(token) : null;
+      if (!claims) throw new AppError("unauthorized", "Sign in first");
+      const record = await findUserById(db, claims.sub);
+      if (!record || record.tokenVersion !== claims.tv || record.suspendedAt) {
+        throw new AppError("unauthorized", "This session has ended; sign in again");
+      }
+      return toUser(record);
+    },
+
+    /** Signs the user out everywhere: every token issued so far stops working, open sockets close. */
+    async logout(user: User) {
+      await bumpTokenVersion(db, user.id);
+      bus.emit("user.sessions_revoked", { userId: user.id });
+    },
+  };
+}

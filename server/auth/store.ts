@@ -1,0 +1,67 @@
+import type { Role, User } from "../../shared/users.js";
+import type { Queryable } from "../db/db.js";
+
+export type UserRecord = User & { passwordHash: string; tokenVersion: number; suspendedAt: string | null };
+
+type UserRow = {
+  id: string;
+  username: string;
+  display_name: string;
+  role: Role;
+  password_hash: string;
+  token_version: number;
+  suspended_at: Date | null;
+  created_at: Date;
+};
+
+const COLUMNS = "id, username, display_name, role, password_hash, token_version, suspended_at, created_at";
+
+function toRecord(row: UserRow): UserRecord {
+  return {
+    id: row.id,
+    username: row.username,
+    displayName: row.display_name,
+    role: row.role,
+    createdAt: row.created_at.toISOString(),
+    passwordHash: row.password_hash,
+    tokenVersion: row.token_version,
+    suspendedAt: row.suspended_at?.toISOString() ?? null,
+  };
+}
+
+/** The public shape of a user: never the hash or token version. */
+export function toUser(record: UserRecord): User {
+  return {
+    id: record.id,
+    username: record.username,
+    displayName: record.displayName,
+    role: record.role,
+    createdAt: record.createdAt,
+  };
+}
+
+export async function insertUser(
+  q: Queryable,
+  user: { id: string; username: string; displayName: string; role: Role; passwordHash: string },
+): Promise<UserRecord> {
+  const [row] = await q.query<UserRow>(
+    `insert into users (id, username, display_name, role, password_hash) values ($1, $2, $3, $4, $5) returning ${COLUMNS}`,
+    [user.id, user.username, user.displayName, user.role, user.passwordHash],
+  );
+  return toRecord(row!);
+}
+
+export async function findUserByUsername(q: Queryable, username: string): Promise<UserRecord | null> {
+  const [row] = await q.query<UserRow>(`select ${COLUMNS} from users where username = $1`, [username]);
+  return row ? toRecord(row) : null;
+}
+
+export async function findUserById(q: Queryable, id: string): Promise<UserRecord | null> {
+  const [row] = await q.query<UserRow>(`select ${COLUMNS} from users where id = $1`, [id]);
+  return row ? toRecord(row) : null;
+}
+
+/** Revokes every token issued so far. */
+export async function bumpTokenVersion(q: Queryable, id: string): Promise<void> {
+  await q.query("update users set token_version = token_version + 1 where id = $1", [id]);
+}

@@ -1,0 +1,29 @@
+import { EventEmitter } from "node:events";
+import type { ItemEvent } from "../shared/events.js";
+import type { Item } from "../shared/items.js";
+
+/**
+ * Domain events, published by services after their transaction commits. Domains never import
+ * socket.io: `realtime/` subscribes here and turns these into emits.
+ */
+export type DomainEvents = {
+  /** A new event in an item's timeline, published in seq order per item. */
+  "event.appended": { item: Item; event: ItemEvent };
+  /** An item was created, edited, reserved, released, sold or removed. */
+  "item.changed": { item: Item };
+  /** Every session of this user must end now (suspension, sign-out everywhere). */
+  "user.sessions_revoked": { userId: string };
+};
+
+export class Bus {
+  readonly #emitter = new EventEmitter().setMaxListeners(0);
+
+  on<K extends keyof DomainEvents>(name: K, listener: (payload: DomainEvents[K]) => void): () => void {
+    this.#emitter.on(name, listener);
+    return () => this.#emitter.off(name, listener);
+  }
+
+  emit<K extends keyof DomainEvents>(name: K, payload: DomainEvents[K]): void {
+    this.#emitter.emit(name, payload);
+  }
+}

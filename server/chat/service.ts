@@ -1,0 +1,69 @@
+import type { ItemEvent } from "../../shared/events.js";
+import type { Item } from "../../shared/items.js";
+import type { MessageSend } from "../../shared/socket.js";
+import type { User } from "../../shared/users.js";
+import type { Db } from "../db/db.js";
+import { isUniqueViolation } from "../db/db.js";
+import { assertOpen, authorOf, requireItem } from "../items/service.js";
+import { findEventByClientId, listEvents } from "../timeline/store.js";
+import type { Timeline } from "../timeline/timeline.js";
+import { addMember } from "./store.js";
+
+export type ChatService = ReturnType<typeof createChatService>;
+
+const ALL = 2 ** 31 - 1;
+
+export function createChatService(deps: { db: Db; timeline: Timeline }) {
+  const { db, timeline } = deps;
+
+  return {
+    /**
+     * The item and every event after `afterSeq`; the user becomes a member of the conversation.
+     * `subscribe` is called once the history is read, before any later event can be published.
+     */
+    async join(
+      user: User,
+      itemId: string,
+      afterSeq: number,
+      subscribe: () => void,
+    ): Promise<{ item: Item; events: ItemEvent[] }> {
+      await requireItem(db, itemId);
+      await addMember(db, itemId, user.id);
+      return timeline.exclusive(itemId, async () => {
+        const item = await requireItem(db, itemId);
+        const events = await listEvents(db, itemId, afterSeq, ALL);
+        subscribe();
+        return { item, events };
+      });
+    },
+
+    /**
+     * Appends a chat message. A repeated `clientMessageId` from the same user writes nothing and returns
+     * the first event (`duplicate: true`), which is then neither written nor published again.
+     */
+    async send(user: User, input: MessageSend): Promise<{ event: ItemEvent; duplicate: boolean }> {
+      const existing = () => findEventByClientId(db, user.id, input.clientMessageId);
+      try {
+        return await timeline.write(input.itemId, async (write) => {
+          const item = await requireItem(write.tx, input.itemId, true);
+          const first = await findEventByClientId(write.tx, user.id, input.clientMessageId);
+          if (first) return { event: first, duplicate: true };
+          // Chat stays open while an item is reserved or sold: buyer and seller still need to talk.
+          assertOpen(item, { reserved: true, sold: true });
+          const event = await write.append({
+            type: "text",
+            author: authorOf(user),
+            body: { text: input.text },
+            clientMessageId: input.clientMessageId,
+          });
+          return { event, duplicate: false };
+        });
+      } catch (error) {
+        // The same id racing on two items: the unique index let one through; answer with it.
+        const first = isUniqueViolation(error) ? await existing() : null;
+        if (first) return { event: first, duplicate: true };
+        throw error;
+      }
+    },
+  };
+}

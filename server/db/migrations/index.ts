@@ -1,0 +1,6 @@
+import { init } from "./0001-init.js";
+
+export type Migration = { version: string; statements: string[] };
+
+/** Every migration, oldest first. A migration is never edited once it has landed: add a new one. */
+export const migrations: Migration[] = [init];

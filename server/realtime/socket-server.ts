@@ -1,0 +1,168 @@
+import type { Server as HttpServer, IncomingMessage } from "node:http";
+import type { Logger } from "pino";
+import { Server } from "socket.io";
+import { AppError, parseOrThrow } from "../../shared/errors.js";
+import { LIMITS } from "../../shared/limits.js";
+import {
+  type Ack,
+  type ClientToServerEvents,
+  type ServerToClientEvents,
+  ZItemJoin,
+  ZItemLeave,
+  ZMessageSend,
+  ZTypingSet,
+} from "../../shared/socket.js";
+import type { User } from "../../shared/users.js";
+import type { AuthService } from "../auth/service.js";
+import type { Bus } from "../bus.js";
+import type { ChatService } from "../chat/service.js";
+import { toAppError } from "../http/errors.js";
+
+export type SocketData = { user: User };
+export type RealtimeServer = Server<
+  ClientToServerEvents,
+  ServerToClientEvents,
+  Record<string, never>,
+  SocketData
+>;
+
+export const itemRoom = (itemId: string) => `item:${itemId}`;
+export const userRoom = (userId: string) => `user:${userId}`;
+
+type Deps = {
+  httpServer: HttpServer;
+  auth: AuthService;
+  chat: ChatService;
+  bus: Bus;
+  logger: Logger;
+  allowedOrigins: string[];
+};
+
+/** The Socket.IO server: authenticates the handshake, serves the client events, and turns domain events into emits. */
+export function createRealtime(deps: Deps): RealtimeServer {
+  const { auth, chat, bus, logger } = deps;
+  const io: RealtimeServer = new Server(deps.httpServer, {
+    maxHttpBufferSize: LIMITS.bodyBytes,
+    serveClient: false,
+    allowRequest: (req, callback) => {
+      const refusal = originRefusal(req, deps.allowedOrigins);
+      callback(refusal, refusal === null);
+    },
+  });
+
+  io.use(async (socket, next) => {
+    try {
+      const token: unknown = socket.handshake.auth?.token;
+      socket.data.user = await auth.authenticate(typeof token === "string" ? token : undefined);
+      next();
+    } catch {
+      next(new Error("unauthorized"));
+    }
+  });
+
+  io.on("connection", (socket) => {
+    const user = socket.data.user;
+    socket.join(userRoom(user.id));
+
+    socket.on("item:join", (payload, ack) =>
+      respond(ack, logger, async () => {
+        const { itemId, afterSeq } = parseOrThrow(ZItemJoin, payload, "payload");
+        const result = await chat.join(user, itemId, afterSeq ?? 0, () => socket.join(itemRoom(itemId)));
+        void broadcastPresence(io, itemId);
+        return result;
+      }),
+    );
+
+    socket.on("item:leave", (payload, ack) =>
+      respond(ack, logger, async () => {
+        const { itemId } = parseOrThrow(ZItemLeave, payload, "payload");
+        await socket.leave(itemRoom(itemId));
+        void broadcastPresence(io, itemId);
+        return {};
+      }),
+    );
+
+    socket.on("message:send", (payload, ack) =>
+      respond(ack, logger, async () => {
+        const input = parseOrThrow(ZMessageSend, payload, "payload");
+        const { event } = await chat.send(user, input);
+        return { event };
+      }),
+    );
+
+    socket.on("typing:set", (payload, ack) =>
+      respond(ack, logger, async () => {
+        const { itemId, typing } = parseOrThrow(ZTypingSet, payload, "payload");
+        if (!socket.rooms.has(itemRoom(itemId))) throw new AppError("forbidden", "Join the item first");
+        socket.to(itemRoom(itemId)).emit("room:typing", {
+          itemId,
+          user: { id: user.id, displayName: user.displayName },
+          typing,
+        });
+        return {};
+      }),
+    );
+
+    socket.on("disconnecting", () => {
+      const itemIds = [...socket.rooms]
+        .filter((room) => room.startsWith("item:"))
+        .map((room) => room.slice(5));
+      // After the socket has left its rooms, so the counts no longer include it.
+      setImmediate(() => {
+        for (const itemId of itemIds) void broadcastPresence(io, itemId);
+      });
+    });
+  });
+
+  bus.on("event.appended", ({ event }) => {
+    io.to(itemRoom(event.itemId)).emit("item:event", { itemId: event.itemId, event });
+  });
+  bus.on("item.changed", ({ item }) => {
+    io.emit("items:changed", { item });
+  });
+  bus.on("user.sessions_revoked", ({ userId }) => {
+    io.in(userRoom(userId)).disconnectSockets(true);
+  });
+
+  return io;
+}
+
+/**
+ * Runs a socket handler and answers its ack with the contract's shape. Nothing a client sends can
+ * throw past this: bad input is `bad_request`, anything unexpected is `internal` and logged.
+ */
+async function respond<T>(ack: unknown, logger: Logger, handler: () => Promise<T>): Promise<void> {
+  let response: Ack<T>;
+  try {
+    response = { ok: true, data: await handler() };
+  } catch (error) {
+    const appError = toAppError(error);
+    if (appError.code === "internal") logger.error({ err: error }, "socket handler failed");
+    response = { ok: false, error: appError.toJSON() };
+  }
+  if (typeof ack === "function") ack(response);
+}
+
+/** How many distinct people are in the room, to everyone in it. Ephemeral: never stored. */
+async function broadcastPresence(io: RealtimeServer, itemId: string): Promise<void> {
+  try {
+    const sockets = await io.in(itemRoom(itemId)).fetchSockets();
+    const count = new Set(sockets.map((socket) => socket.data.user.id)).size;
+    io.to(itemRoom(itemId)).emit("room:presence", { itemId, count });
+  } catch {
+    // Presence is best effort: a slow adapter must not fail a join.
+  }
+}
+
+/** Browsers send Origin; only the server's own origin and the configured ones may open a socket. */
+function originRefusal(req: IncomingMessage, allowed: string[]): string | null {
+  const origin = req.headers.origin;
+  if (!origin) return null;
+  if (allowed.includes(origin)) return null;
+  try {
+    if (new URL(origin).host === req.headers.host) return null;
+  } catch {
+    // An unparseable Origin is refused below.
+  }
+  return "origin not allowed";
+}

@@ -1,0 +1,83 @@
+import type { EventAuthor, EventType, ItemEvent } from "../../shared/events.js";
+import type { Item } from "../../shared/items.js";
+import type { Bus } from "../bus.js";
+import type { Db, Queryable } from "../db/db.js";
+import { getItem } from "../items/store.js";
+import { insertEvent } from "./store.js";
+
+export type NewEvent = {
+  type: EventType;
+  author: EventAuthor | null;
+  body: Record<string, unknown>;
+  clientMessageId?: string;
+};
+
+/** What a write on one item may do inside its transaction. */
+export type ItemWrite = {
+  tx: Queryable;
+  /** Appends an event with the item's next seq; published after commit. */
+  append(event: NewEvent): Promise<ItemEvent>;
+  /** Marks the item changed; its committed state is published to everyone after commit. */
+  changed(): void;
+};
+
+/**
+ * The single way to write to an item's timeline. Each write runs in one transaction that takes the
+ * item's row lock, so seqs are 1, 2, 3… with no gap under any number of writers and processes.
+ * After commit the appended events are published in seq order: writes to one item are queued in
+ * this process so that a later seq is never published before an earlier one.
+ */
+export class Timeline {
+  readonly #queues = new Map<string, Promise<unknown>>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly bus: Bus,
+  ) {}
+
+  write<T>(itemId: string, fn: (write: ItemWrite) => Promise<T>): Promise<T> {
+    return this.exclusive(itemId, () => this.#commitThenPublish(itemId, fn));
+  }
+
+  /**
+   * Runs `fn` while no write to the item can commit and publish in this process. A room join reads the
+   * history and subscribes inside it, so no event falls between the two or arrives twice.
+   */
+  async exclusive<T>(itemId: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.#queues.get(itemId) ?? Promise.resolve();
+    const run = previous.catch(() => {}).then(fn);
+    this.#queues.set(itemId, run);
+    try {
+      return await run;
+    } finally {
+      if (this.#queues.get(itemId) === run) this.#queues.delete(itemId);
+    }
+  }
+
+  async #commitThenPublish<T>(itemId: string, fn: (write: ItemWrite) => Promise<T>): Promise<T> {
+    const appended: ItemEvent[] = [];
+    let itemChanged = false;
+    const { result, item } = await this.db.transaction(async (tx) => {
+      const result = await fn({
+        tx,
+        append: async (event) => {
+          const stored = await insertEvent(tx, itemId, event);
+          appended.push(stored);
+          return stored;
+        },
+        changed: () => {
+          itemChanged = true;
+        },
+      });
+      const item = appended.length > 0 || itemChanged ? await getItem(tx, itemId) : null;
+      return { result, item };
+    });
+    if (item) this.#publish(item, appended, itemChanged);
+    return result;
+  }
+
+  #publish(item: Item, events: ItemEvent[], itemChanged: boolean): void {
+    for (const event of events) this.bus.emit("event.appended", { item, event });
+    if (itemChanged) this.bus.emit("item.changed", { item });
+  }
+}

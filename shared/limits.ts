@@ -1,0 +1,26 @@
+/** Limits both ends enforce; the server is the authority, the client mirrors them for inline errors. */
+export const LIMITS = {
+  usernameMin: 3,
+  usernameMax: 32,
+  passwordMin: 8,
+  /** argon2 hashes whatever it is given; a cap keeps a login from costing megabytes of hashing. */
+  passwordMax: 200,
+  displayNameMax: 64,
+  titleMax: 120,
+  descriptionMax: 5000,
+  messageMax: 2000,
+  clientMessageIdMax: 64,
+  imageUrlMax: 2048,
+  /** Largest price in minor units: 1,000,000.00 in a two-decimal currency. */
+  priceMax: 100_000_000,
+  itemsPageMax: 100,
+  itemsPageDefault: 20,
+  eventsPageMax: 200,
+  eventsPageDefault: 100,
+  searchQueryMax: 200,
+  reasonMax: 1000,
+  /** JSON bodies and socket packets; larger ones are refused with 413 or a dropped connection. */
+  bodyBytes: 64 * 1024,
+} as const;
+
+export const CURRENCIES = ["usd", "eur", "gbp"] as const;
