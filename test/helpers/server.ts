@@ -1,0 +1,66 @@
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import pino from "pino";
+import { type App, createApp } from "../../server/app.js";
+import { loadConfig } from "../../server/config.js";
+import type { Db } from "../../server/db/db.js";
+import { migrate } from "../../server/db/migrate.js";
+import { openPglite } from "../../server/db/pglite.js";
+import { openPostgres } from "../../server/db/postgres.js";
+
+export type TestServer = {
+  url: string;
+  app: App;
+  db: Db;
+  dataDir: string;
+  /** The signing secret, so tests can mint tokens the server would otherwise never issue. */
+  jwtSecret: string;
+  close(): Promise<void>;
+};
+
+export type TestServerOptions = {
+  /** Extra environment, as an operator would set it. */
+  env?: Record<string, string>;
+  /** Reuse a database (a restart); by default each server gets a fresh one. */
+  db?: Db;
+};
+
+/**
+ * A real server on port 0. Its database is fresh: an in-memory PGlite, or, when `DATABASE_URL` is set,
+ * a new schema of its own on that PostgreSQL server (dropped on close).
+ */
+export async function startServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), "parley-test-"));
+  const jwtSecret = randomBytes(32).toString("hex");
+  const config = loadConfig({
+    ...process.env,
+    DATA_DIR: dataDir,
+    JWT_SECRET: jwtSecret,
+    LOG_LEVEL: "silent",
+    ...options.env,
+  });
+  const schema = config.databaseUrl ? `t_${randomBytes(6).toString("hex")}` : undefined;
+  const db =
+    options.db ??
+    (config.databaseUrl ? await openPostgres(config.databaseUrl, { schema, max: 5 }) : await openPglite(undefined));
+  await migrate(db);
+  const app = createApp({ config, db, logger: pino({ level: "silent" }) });
+  const port = await app.listen(0, "127.0.0.1");
+  return {
+    url: `http://127.0.0.1:${port}`,
+    app,
+    db,
+    dataDir,
+    jwtSecret,
+    async close() {
+      await new Promise<void>((resolve) => app.io.close(() => resolve()));
+      if (!options.db) {
+        if (schema && config.databaseUrl) await db.query(`drop schema ${schema} cascade`).catch(() => {});
+        await db.close();
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,65 @@
+import { type Socket, io } from "socket.io-client";
+import type { Ack, ClientToServerEvents, ServerToClientEvents } from "../../shared/socket.js";
+
+export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+/** A connected socket, or the rejection with the server's `connect_error` message. */
+export function connect(url: string, token: string | undefined): Promise<ClientSocket> {
+  const socket: ClientSocket = io(url, {
+    auth: token === undefined ? {} : { token },
+    transports: ["websocket"],
+    reconnection: false,
+    forceNew: true,
+  });
+  return new Promise((resolve, reject) => {
+    socket.once("connect", () => resolve(socket));
+    socket.once("connect_error", (error) => {
+      socket.close();
+      reject(error);
+    });
+  });
+}
+
+/** Emits with an ack and resolves with the ack, whatever it says. */
+export function request<T = unknown>(socket: ClientSocket, event: string, payload: unknown): Promise<Ack<T>> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ack for ${event}`)), 10_000);
+    (socket as unknown as Socket).emit(event, payload, (response: Ack<T>) => {
+      clearTimeout(timer);
+      resolve(response);
+    });
+  });
+}
+
+/** Resolves with the ack's data, or fails the test with the ack's error. */
+export async function requestOk<T = unknown>(socket: ClientSocket, event: string, payload: unknown): Promise<T> {
+  const response = await request<T>(socket, event, payload);
+  if (!response.ok) throw new Error(`${event} failed: ${response.error.code} ${response.error.message}`);
+  return response.data;
+}
+
+/** Collects every payload of `event` the socket receives from now on. */
+export function collect<E extends keyof ServerToClientEvents>(
+  socket: ClientSocket,
+  event: E,
+): Parameters<ServerToClientEvents[E]>[0][] {
+  const received: Parameters<ServerToClientEvents[E]>[0][] = [];
+  (socket as unknown as Socket).on(event, (payload: Parameters<ServerToClientEvents[E]>[0]) => {
+    received.push(payload);
+  });
+  return received;
+}
+
+/** Waits until `check` passes, polling; fails after `ms`. */
+export async function eventually(check: () => void | Promise<void>, ms = 5_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      await check();
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+}
