@@ -105,7 +105,6 @@ export function createPaymentService(deps: Deps) {
     }
     await setPaymentStatus(write.tx, payment.id, "refunded", payment.failureCode);
     await write.append(paymentEvent(payment, "refunded"));
-    if (item.status === "reserved" && isOpen(payment.status)) write.changed();
     return "refund";
   }
 

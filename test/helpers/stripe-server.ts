@@ -75,6 +75,8 @@ export class LocalStripe {
   /** Requests this server does not implement: a test should fail if any arrive. */
   readonly unexpected: string[] = [];
   readonly #idempotent = new Map<string, { status: number; body: Json }>();
+  /** Called on every new PaymentIntent, e.g. to have the buyer pay at once while the webhook is late. */
+  onCreate: ((intent: StripeIntent) => void) | null = null;
   #server: Server | null = null;
   url = "";
 
@@ -230,7 +232,9 @@ export class LocalStripe {
         });
       }
       this.intents.set(intentId, intent);
-      return reply(200, { ...intent });
+      const created = { ...intent };
+      this.onCreate?.(intent);
+      return reply(200, created);
     }
     if (method === "GET" && intentPath) {
       const intent = this.intents.get(intentPath[1] ?? "");
