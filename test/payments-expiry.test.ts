@@ -94,11 +94,14 @@ describe("hold expiry", () => {
 
   it("releases each hold once with several servers sweeping one database", async () => {
     const db = await sharedDb();
-    const servers = await Promise.all(
-      [1, 2, 3].map(() => start({ db, env: { CHECKOUT_HOLD_SECONDS: "1" } })),
-    );
+    const env = { CHECKOUT_HOLD_SECONDS: "1", JWT_SECRET: randomBytes(32).toString("hex") };
+    const servers = await Promise.all([1, 2, 3].map(() => start({ db, env })));
     const url = servers[0]!.url;
     const seller = await signUp(url, "seller");
+    // Without Redis each server tells only its own sockets: together they must hear each release once.
+    const watchers = await Promise.all(servers.map((server) => connect(server.url, seller.token)));
+    sockets.push(...watchers);
+    const changes = watchers.map((socket) => collect(socket, "items:changed"));
     const buyers: Session[] = await Promise.all([1, 2, 3, 4].map(() => signUp(url, "buyer")));
     const items = await Promise.all(buyers.map(() => listItem(url, seller)));
     const payments = await Promise.all(
@@ -107,7 +110,19 @@ describe("hold expiry", () => {
     await eventually(async () => {
       for (const payment of payments) expect(await holdStatus(db, payment.id)).toBe("canceled");
     }, 10_000);
-    for (const item of items) expect((await itemOf(url, item.id)).status).toBe("available");
+    for (const item of items) {
+      expect((await itemOf(url, item.id)).status).toBe("available");
+      // "available" twice: when the item was listed, and when its hold was released (once, by one server).
+      await eventually(() =>
+        expect(
+          changes
+            .flat()
+            .filter((change) => change.item.id === item.id)
+            .map((change) => change.item.status)
+            .sort(),
+        ).toEqual(["available", "available", "reserved"]),
+      );
+    }
   });
 
   it("refunds a payment that succeeds at Stripe just as its hold is released", async () => {
