@@ -320,8 +320,6 @@ export function createPaymentService(deps: Deps) {
         const item = await requireItem(write.tx, known.itemId, true);
         if (!(await recordWebhookEvent(write.tx, event.id, event.type))) return "duplicate" as const;
         const payment = await lockPayment(write, known.id);
-        if (!payment.providerRef)
-          await setIntent(write.tx, payment.id, { ref: event.ref, clientSecret: null });
         switch (type) {
           case "succeeded":
             return settleSucceeded(write, payment, item);
