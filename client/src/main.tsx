@@ -5,7 +5,8 @@ function Placeholder() {
     <main>
       <h1>Parley</h1>
       <p>
-        The API is at <code>/api</code> (try <a href="/api/health">/api/health</a>); realtime is Socket.IO on this origin.
+        The API is at <code>/api</code> (try <a href="/api/health">/api/health</a>); realtime is Socket.IO on
+        this origin.
       </p>
     </main>
   );
