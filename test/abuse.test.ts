@@ -33,6 +33,7 @@ const NASTY_STRINGS = [
   "lone low \udc00 surrogate",
   "../../etc/passwd",
   "%00",
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a template-injection probe, on purpose
   "${7*7}{{7*7}}",
 ];
 const OUT_OF_RANGE = [-1, 0.5, 2 ** 31, 2 ** 53 + 2, 1e308, -1e308];
