@@ -26,7 +26,7 @@ import { createRateLimiter } from "./rate-limit/rate-limiter.js";
 import { createRedisStore } from "./rate-limit/redis-store.js";
 import { rateLimitRules } from "./rate-limit/rules.js";
 import { createRealtime } from "./realtime/socket-server.js";
-import { connectRedis } from "./redis.js";
+import { createRedis } from "./redis.js";
 import { Timeline } from "./timeline/timeline.js";
 
 export type AppDeps = {
@@ -50,10 +50,10 @@ export function createApp(deps: AppDeps) {
   const chat = createChatService({ db, timeline });
   const moderation = createModerationService({ db, timeline, bus });
 
-  // Counters several processes must share live in Redis when there is one; the connection is awaited
-  // lazily by the store, so a Redis that is down shows in the log, never as a crash.
-  const redis = config.redisUrl ? connectRedis(config.redisUrl) : null;
-  redis?.catch((error: unknown) => logger.error({ err: error }, "Redis connection failed"));
+  // Counters several processes must share live in Redis when there is one. It connects in the background
+  // and reconnects by itself; while it is down the limiter allows and logs, so sign-in never hangs on it.
+  const redis = config.redisUrl ? createRedis(config.redisUrl) : null;
+  redis?.connect().catch((error: unknown) => logger.error({ err: error }, "Redis connection failed"));
   const limiter = createRateLimiter(
     redis ? createRedisStore(redis, config.redisKeyPrefix) : createMemoryStore(),
     (error) => logger.warn({ err: error }, "rate limit store failed; request allowed"),

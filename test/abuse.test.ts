@@ -376,7 +376,7 @@ describe("HTTP routes refuse malformed input", () => {
     );
     expect(found.status).toBe(200);
     const [tables] = await server.db.query<{ n: number }>(
-      "select count(*)::int as n from information_schema.tables where table_name in ('items', 'users', 'events')",
+      "select count(*)::int as n from information_schema.tables where table_schema = current_schema() and table_name in ('items', 'users', 'events')",
     );
     expect(tables?.n).toBe(3);
   });

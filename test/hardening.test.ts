@@ -92,6 +92,17 @@ describe("rate limits", () => {
     },
   );
 
+  it("keeps serving, unthrottled and without waiting, when Redis is down", async () => {
+    const server = await start({
+      env: { REDIS_URL: "redis://127.0.0.1:1", RATE_LIMIT_REGISTER_PER_ADDRESS: "1" },
+    });
+    const started = performance.now();
+    await signUp(server.url, "buyer");
+    await signUp(server.url, "buyer");
+    expect(performance.now() - started).toBeLessThan(5_000);
+    expect((await call(server.url, "GET", "/api/health")).status).toBe(200);
+  });
+
   it("counts in fixed windows in memory, and forgets a window once it ends", async () => {
     let now = 1_000;
     const store = createMemoryStore(() => now);

@@ -84,13 +84,12 @@ export function createRealtime(deps: Deps): RealtimeServer {
 
     // Before any handler: unknown events and input no handler could store get a clear ack, not silence.
     socket.use(([event, ...args], next) => {
+      const problem = CLIENT_EVENTS.has(event)
+        ? unsafeInput(args)
+        : `No such event: ${String(event).slice(0, 64)}`;
+      if (problem === null) return next();
+      const refusal = new AppError(CLIENT_EVENTS.has(event) ? "bad_request" : "not_found", problem);
       const ack = args.at(-1);
-      const refusal = !CLIENT_EVENTS.has(event)
-        ? new AppError("not_found", `No such event: ${String(event).slice(0, 64)}`)
-        : unsafeInput(args.slice(0, typeof ack === "function" ? -1 : undefined)) === null
-          ? null
-          : new AppError("bad_request", unsafeInput(args)!);
-      if (!refusal) return next();
       if (typeof ack === "function") ack({ ok: false, error: refusal.toJSON() } satisfies Ack<never>);
     });
 
