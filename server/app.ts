@@ -15,6 +15,7 @@ import { authenticate } from "./http/authenticate.js";
 import { errorHandler, notFound } from "./http/errors.js";
 import { itemRoutes } from "./items/routes.js";
 import { createItemService } from "./items/service.js";
+import type { RedisAdapter } from "./realtime/redis-adapter.js";
 import { createRealtime } from "./realtime/socket-server.js";
 import { Timeline } from "./timeline/timeline.js";
 
@@ -24,6 +25,8 @@ export type AppDeps = {
   logger: Logger;
   /** The built web app to serve at `/`, if there is one. */
   clientDir?: string;
+  /** Carries broadcasts to the other server processes (`main.ts` makes one when `REDIS_URL` is set). */
+  redis?: RedisAdapter;
 };
 
 export type App = Awaited<ReturnType<typeof createApp>>;
@@ -73,7 +76,16 @@ export function createApp(deps: AppDeps) {
   app.use(errorHandler(logger));
 
   const httpServer = createServer(app);
-  const io = createRealtime({ httpServer, auth, chat, bus, logger, allowedOrigins: config.allowedOrigins });
+  const io = createRealtime({
+    httpServer,
+    auth,
+    chat,
+    items,
+    bus,
+    logger,
+    allowedOrigins: config.allowedOrigins,
+    ...(deps.redis ? { adapter: deps.redis.adapter } : {}),
+  });
 
   return {
     httpServer,
@@ -92,6 +104,7 @@ export function createApp(deps: AppDeps) {
     /** Stops accepting, closes sockets, then the database. */
     async close(): Promise<void> {
       await new Promise<void>((resolve) => io.close(() => resolve()));
+      await deps.redis?.close();
       await db.close();
     },
   };

@@ -9,6 +9,13 @@ const ZEnv = z.object({
   DATA_DIR: z.string().min(1).default("./data"),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  /** Prefix of the Redis channels; marketplaces sharing one Redis must use different ones. */
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/)
+    .default("parley"),
+  /** How many server processes `npm run start:cluster` runs. */
+  CLUSTER_WORKERS: z.coerce.number().int().min(1).max(64).default(2),
   JWT_SECRET: z.string().min(32, "JWT_SECRET must be at least 32 characters").optional(),
   JWT_TTL_SECONDS: z.coerce
     .number()
@@ -31,6 +38,8 @@ export type Config = {
   dataDir: string;
   databaseUrl: string | undefined;
   redisUrl: string | undefined;
+  redisPrefix: string;
+  clusterWorkers: number;
   jwtSecret: string;
   jwtTtlSeconds: number;
   stripe: {
@@ -65,6 +74,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir,
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
+    redisPrefix: e.REDIS_PREFIX,
+    clusterWorkers: e.CLUSTER_WORKERS,
     jwtSecret: e.JWT_SECRET ?? persistentSecret(dataDir, "jwt-secret"),
     jwtTtlSeconds: e.JWT_TTL_SECONDS,
     stripe:

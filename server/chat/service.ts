@@ -20,18 +20,22 @@ export function createChatService(deps: { db: Db; timeline: Timeline }) {
     /**
      * The item and every event after `afterSeq`; the user becomes a member of the conversation.
      * `subscribe` is called once the history is read, before any later event can be published.
+     * With `beforeSeq`, the history stops below it: the caller delivers the rest live.
      */
     async join(
       user: User,
       itemId: string,
       afterSeq: number,
       subscribe: () => void,
+      beforeSeq: number | null = null,
     ): Promise<{ item: Item; events: ItemEvent[] }> {
       await requireItem(db, itemId);
       await addMember(db, itemId, user.id);
       return timeline.exclusive(itemId, async () => {
         const item = await requireItem(db, itemId);
-        const events = await listEvents(db, itemId, afterSeq, ALL);
+        // Seqs have no gaps, so "below beforeSeq" is a count.
+        const limit = beforeSeq === null ? ALL : Math.max(0, beforeSeq - afterSeq - 1);
+        const events = limit === 0 ? [] : await listEvents(db, itemId, afterSeq, limit);
         subscribe();
         return { item, events };
       });
