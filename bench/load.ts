@@ -138,8 +138,8 @@ export async function saturate(target: Target, crowd: Crowd, seconds: number): P
       }
     }
   });
-  // A second of warm-up (JIT, pools), then the measured window.
-  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  // Warm-up (JIT, pools), then the measured window.
+  await new Promise((resolve) => setTimeout(resolve, Math.min(1_000, seconds * 250)));
   counting = true;
   const started = performance.now();
   await new Promise((resolve) => setTimeout(resolve, seconds * 1_000));
@@ -240,8 +240,9 @@ export async function idleSockets(
   count: number,
   tokens: string[] | null,
   rss: () => number,
+  settleMs = 3_000,
 ): Promise<IdleMemory> {
-  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  await new Promise((resolve) => setTimeout(resolve, settleMs / 3));
   const rssBefore = rss();
   const sockets = await mapLimit(
     Array.from({ length: count }, (_, i) => i),
@@ -249,9 +250,9 @@ export async function idleSockets(
     (i) => connectSocket(url, tokens ? tokens[i % tokens.length] : undefined),
   );
   // Let allocation from the handshakes settle (and the young generation be collected) before reading.
-  await new Promise((resolve) => setTimeout(resolve, 3_000));
+  await new Promise((resolve) => setTimeout(resolve, settleMs));
   const rssAfter = rss();
   for (const socket of sockets) socket.close();
-  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  await new Promise((resolve) => setTimeout(resolve, settleMs / 3));
   return { sockets: count, rssBefore, rssAfter, bytesPerSocket: (rssAfter - rssBefore) / count };
 }

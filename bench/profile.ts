@@ -20,6 +20,8 @@ export type Window = { from: number; to: number };
 
 export type ProfileSummary = {
   seconds: number;
+  /** Share of the window's samples in which the process was not idle: how busy its one thread was. */
+  busy: number;
   /** Share of samples (0–1) per area: our code by folder, each package, V8's own buckets. */
   areas: { area: string; share: number }[];
   /** The functions with the most self time. */
@@ -53,7 +55,9 @@ export function summarizeProfile(dir: string, window: Window | null, top = 12): 
   const byArea = new Map<string, number>();
   const byFunction = new Map<string, number>();
   let total = 0;
+  let all = 0;
   for (const node of profile.nodes) {
+    all += hitsOf.get(node.id) ?? 0;
     const hits = hitsOf.get(node.id) ?? 0;
     if (hits === 0 || node.callFrame.functionName === "(idle)") continue;
     total += hits;
@@ -69,6 +73,7 @@ export function summarizeProfile(dir: string, window: Window | null, top = 12): 
       .slice(0, top)
       .map(([name, hits]) => ({ name, share: total > 0 ? hits / total : 0 }));
   return {
+    busy: all > 0 ? total / all : 0,
     seconds: window ? (window.to - window.from) / 1e6 : (profile.endTime - profile.startTime) / 1e6,
     areas: ranked(byArea).map(({ name, share }) => ({ area: name, share })),
     functions: ranked(byFunction),

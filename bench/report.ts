@@ -155,7 +155,7 @@ export function renderReport(input: {
     );
     if (run.profile) {
       lines.push(
-        `CPU profile of the server process during Parley's chat phases (\`node --cpu-prof\`, ${run.profile.seconds.toFixed(0)} s, idle excluded), self time by area:`,
+        `CPU profile of the server process during Parley's chat phases (\`node --cpu-prof\`, ${run.profile.seconds.toFixed(0)} s; the main thread was busy ${pct(run.profile.busy)} of it), self time by area (idle excluded):`,
         "",
         run.profile.areas.map((area) => `${area.area} ${pct(area.share)}`).join(", "),
         "",

@@ -60,6 +60,7 @@ const SIZES = options.quick
       idle: 200,
       httpCount: 30,
       buyers: 10,
+      settleMs: 300,
     }
   : {
       items: 100_000,
@@ -72,6 +73,7 @@ const SIZES = options.quick
       idle: 10_000,
       httpCount: 300,
       buyers: 100,
+      settleMs: 3_000,
     };
 export type Sizes = typeof SIZES;
 const profiling = options.profile ?? !options.quick;
@@ -199,8 +201,14 @@ async function runOn(kind: "pglite" | "postgres"): Promise<DatabaseRun> {
 
       log(`${kind}: ${SIZES.idle.toLocaleString("en")} idle sockets`);
       const idleTokens = seeded.buyers.slice(0, SIZES.idle).map(mint);
-      const memory = await idleSockets(server.url, SIZES.idle, idleTokens, () => server.rss());
-      const rawMemory = await idleSockets(relay.url, SIZES.idle, null, () => relay.rss());
+      const memory = await idleSockets(
+        server.url,
+        SIZES.idle,
+        idleTokens,
+        () => server.rss(),
+        SIZES.settleMs,
+      );
+      const rawMemory = await idleSockets(relay.url, SIZES.idle, null, () => relay.rss(), SIZES.settleMs);
 
       log(`${kind}: listing and search`);
       const firstPage = await getLatency(server.url, ["/api/items"], SIZES.httpCount);
