@@ -15,6 +15,11 @@ import { authenticate } from "./http/authenticate.js";
 import { errorHandler, notFound } from "./http/errors.js";
 import { itemRoutes } from "./items/routes.js";
 import { createItemService } from "./items/service.js";
+import { startExpirySweeper, sweepIntervalMs } from "./payments/expiry.js";
+import { createGateway, type PaymentGateway } from "./payments/gateway.js";
+import { paymentRoutes } from "./payments/routes.js";
+import { createPaymentService } from "./payments/service.js";
+import { stripeWebhookRoutes } from "./payments/webhook.js";
 import type { RedisAdapter } from "./realtime/redis-adapter.js";
 import { createRealtime } from "./realtime/socket-server.js";
 import { Timeline } from "./timeline/timeline.js";
@@ -25,6 +30,8 @@ export type AppDeps = {
   logger: Logger;
   /** The built web app to serve at `/`, if there is one. */
   clientDir?: string;
+  /** The card processor; by default Stripe when its keys are configured, else the simulated one. */
+  paymentGateway?: PaymentGateway;
   /** Carries broadcasts to the other server processes (`main.ts` makes one when `REDIS_URL` is set). */
   redis?: RedisAdapter;
 };
@@ -40,10 +47,21 @@ export function createApp(deps: AppDeps) {
   const auth = createAuthService({ db, tokens, bus });
   const items = createItemService({ db, timeline });
   const chat = createChatService({ db, timeline });
+  const gateway = deps.paymentGateway ?? createGateway(config.stripe);
+  const payments = createPaymentService({
+    db,
+    timeline,
+    gateway,
+    holdSeconds: config.checkoutHoldSeconds,
+    logger,
+  });
 
   const app = express();
   app.disable("x-powered-by");
   app.set("query parser", "simple");
+
+  // Before the JSON parser: Stripe signs the raw bytes.
+  app.use("/api/webhooks/stripe", stripeWebhookRoutes(payments, config.stripe?.webhookSecret ?? null));
 
   const api = express.Router();
   api.use(express.json({ limit: LIMITS.bodyBytes }));
@@ -53,6 +71,13 @@ export function createApp(deps: AppDeps) {
   });
   api.use(authRoutes(auth));
   api.use(itemRoutes(items));
+  api.use(
+    paymentRoutes(payments, {
+      paymentProvider: gateway.provider,
+      stripePublishableKey: config.stripe?.publishableKey ?? null,
+      checkoutHoldSeconds: config.checkoutHoldSeconds,
+    }),
+  );
   api.use(notFound);
   app.use("/api", api);
 
@@ -86,11 +111,16 @@ export function createApp(deps: AppDeps) {
     allowedOrigins: config.allowedOrigins,
     ...(deps.redis ? { adapter: deps.redis.adapter } : {}),
   });
+  // Releases expired checkout holds, including those that ran out while the server was down.
+  const sweeper = startExpirySweeper(payments, {
+    intervalMs: sweepIntervalMs(config.checkoutHoldSeconds),
+    logger,
+  });
 
   return {
     httpServer,
     io,
-    services: { auth, items, chat, bus, timeline },
+    services: { auth, items, chat, bus, timeline, payments },
     /** Starts listening; resolves with the bound port (useful with port 0). */
     listen(port = config.port, host = config.host): Promise<number> {
       return new Promise((resolve, reject) => {
@@ -101,8 +131,13 @@ export function createApp(deps: AppDeps) {
         });
       });
     },
+    /** Stops timers and background work (the expiry sweeper); the database stays open. */
+    async stopBackground(): Promise<void> {
+      await sweeper.stop();
+    },
     /** Stops accepting, closes sockets, then the database. */
     async close(): Promise<void> {
+      await sweeper.stop();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       await deps.redis?.close();
       await db.close();

@@ -3,6 +3,7 @@ import type { ItemEvent } from "../shared/events.js";
 import type { Item } from "../shared/items.js";
 import { listItem, newClientMessageId, type Session, signUp } from "./factories.js";
 import { call } from "./helpers/http.js";
+import { checkout, confirm, itemOf } from "./helpers/payments.js";
 import {
   createTestDatabase,
   type ServerProcess,
@@ -98,8 +99,23 @@ describe("two server processes, one marketplace", () => {
     await expect(connect(b.url, buyer.token)).rejects.toThrow("unauthorized");
   });
 
-  // Pending: POST /api/items/:id/checkout comes with the payments branch (not on main yet).
-  it.todo("shows an item sold through one process as sold on the other");
+  it("shows an item sold through one process as sold on the other, live and over HTTP", async () => {
+    const seller = await signUp(a.url, "seller");
+    const buyer = await signUp(a.url, "buyer");
+    const item = await listItem(a.url, seller);
+    const watcher = await socketOn(b, seller);
+    await join(watcher, item.id);
+    const changed = collect(watcher, "items:changed");
+    const events = collect(watcher, "item:event");
+    const { status, body } = await checkout(a.url, buyer, item.id);
+    expect(status).toBe(201);
+    expect((await confirm(a.url, buyer, body.payment.id)).status).toBe(200);
+    await eventually(() => {
+      expect(changed.filter((payload) => payload.item.id === item.id).at(-1)?.item.status).toBe("sold");
+      expect(events.map((payload) => payload.event.type)).toContain("custom:payment");
+    });
+    expect((await itemOf(b.url, item.id)).status).toBe("sold");
+  });
   // Pending: suspension comes with the moderation branch; it emits the same user.sessions_revoked.
   it.todo("disconnects a user suspended on one process from the other");
 });
