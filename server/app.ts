@@ -30,6 +30,7 @@ import { createMemoryStore } from "./rate-limit/memory-store.js";
 import { createRateLimiter } from "./rate-limit/rate-limiter.js";
 import { createRedisStore } from "./rate-limit/redis-store.js";
 import { rateLimitRules } from "./rate-limit/rules.js";
+import type { RedisAdapter } from "./realtime/redis-adapter.js";
 import { createRealtime } from "./realtime/socket-server.js";
 import { createRedis } from "./redis.js";
 import { Timeline } from "./timeline/timeline.js";
@@ -42,6 +43,8 @@ export type AppDeps = {
   clientDir?: string;
   /** The card processor; by default Stripe when its keys are configured, else the simulated one. */
   paymentGateway?: PaymentGateway;
+  /** Carries broadcasts to the other server processes (`main.ts` makes one when `REDIS_URL` is set). */
+  redis?: RedisAdapter;
 };
 
 export type App = Awaited<ReturnType<typeof createApp>>;
@@ -70,7 +73,7 @@ export function createApp(deps: AppDeps) {
   const redis = config.redisUrl ? createRedis(config.redisUrl) : null;
   redis?.connect().catch((error: unknown) => logger.error({ err: error }, "Redis connection failed"));
   const limiter = createRateLimiter(
-    redis ? createRedisStore(redis, config.redisKeyPrefix) : createMemoryStore(),
+    redis ? createRedisStore(redis, config.redisPrefix) : createMemoryStore(),
     (error) => logger.warn({ err: error }, "rate limit store failed; request allowed"),
   );
   const limits = rateLimitRules(config.rateLimits);
@@ -130,11 +133,13 @@ export function createApp(deps: AppDeps) {
     httpServer,
     auth,
     chat,
+    items,
     moderation,
     bus,
     logger,
     allowedOrigins: config.allowedOrigins,
     limitMessages: (userId) => limiter.consume(limits.messagesPerUser, userId),
+    ...(deps.redis ? { adapter: deps.redis.adapter } : {}),
   });
   // However the server stops (app.close, or io.close in tests), the Redis connection goes with it.
   let limiterClosed: Promise<void> | undefined;
@@ -172,6 +177,7 @@ export function createApp(deps: AppDeps) {
       await sweeper.stop();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       await closeLimiter();
+      await deps.redis?.close();
       await db.close();
     },
   };

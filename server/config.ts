@@ -9,6 +9,13 @@ const ZEnv = z.object({
   DATA_DIR: z.string().min(1).default("./data"),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  /** Prefix of every Redis key and channel; processes serving one marketplace share it, others differ. */
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/)
+    .default("parley"),
+  /** How many server processes `npm run start:cluster` runs. */
+  CLUSTER_WORKERS: z.coerce.number().int().min(1).max(64).default(2),
   JWT_SECRET: z.string().min(32, "JWT_SECRET must be at least 32 characters").optional(),
   JWT_TTL_SECONDS: z.coerce
     .number()
@@ -25,8 +32,6 @@ const ZEnv = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** Express's `trust proxy`: set it behind a reverse proxy so per-address limits see the client's address. */
   TRUST_PROXY: z.string().optional(),
-  /** Prefix of every key this server keeps in Redis; processes serving one marketplace share it. */
-  REDIS_KEY_PREFIX: z.string().min(1).max(100).default("parley:"),
   RATE_LIMIT_SIGNIN_PER_ACCOUNT: z.coerce.number().int().min(1).default(10),
   RATE_LIMIT_SIGNIN_PER_ADDRESS: z.coerce.number().int().min(1).default(50),
   RATE_LIMIT_REGISTER_PER_ADDRESS: z.coerce.number().int().min(1).default(10),
@@ -40,6 +45,8 @@ export type Config = {
   dataDir: string;
   databaseUrl: string | undefined;
   redisUrl: string | undefined;
+  redisPrefix: string;
+  clusterWorkers: number;
   jwtSecret: string;
   jwtTtlSeconds: number;
   stripe: {
@@ -52,7 +59,6 @@ export type Config = {
   allowedOrigins: string[];
   logLevel: z.infer<typeof ZEnv>["LOG_LEVEL"];
   trustProxy: boolean | number | string;
-  redisKeyPrefix: string;
   /** How many attempts each window allows; see docs/MODERATION.md. */
   rateLimits: {
     /** Sign-in attempts per account per 15 minutes (a success clears the account's count). */
@@ -89,6 +95,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir,
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
+    redisPrefix: e.REDIS_PREFIX,
+    clusterWorkers: e.CLUSTER_WORKERS,
     jwtSecret: e.JWT_SECRET ?? persistentSecret(dataDir, "jwt-secret"),
     jwtTtlSeconds: e.JWT_TTL_SECONDS,
     stripe:
@@ -106,7 +114,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       .filter(Boolean),
     logLevel: e.LOG_LEVEL,
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
-    redisKeyPrefix: e.REDIS_KEY_PREFIX,
     rateLimits: {
       signInPerAccount: e.RATE_LIMIT_SIGNIN_PER_ACCOUNT,
       signInPerAddress: e.RATE_LIMIT_SIGNIN_PER_ADDRESS,

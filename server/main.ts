@@ -4,6 +4,7 @@ import { createApp } from "./app.js";
 import { loadConfig } from "./config.js";
 import { openDatabase } from "./db/open.js";
 import { createLogger } from "./logger.js";
+import { createRedisAdapter } from "./realtime/redis-adapter.js";
 
 const config = loadConfig();
 const logger = createLogger(config.logLevel);
@@ -12,13 +13,16 @@ const db = await openDatabase(config);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const clientDir =
   path.basename(root) === "dist" ? path.join(root, "client") : path.join(root, "dist", "client");
-const app = createApp({ config, db, logger, clientDir });
+const redis = config.redisUrl
+  ? await createRedisAdapter(config.redisUrl, config.redisPrefix, logger)
+  : undefined;
+const app = createApp({ config, db, logger, clientDir, ...(redis ? { redis } : {}) });
 const port = await app.listen();
 
 const database = config.databaseUrl
   ? "PostgreSQL server"
   : `embedded PostgreSQL in ${path.join(config.dataDir, "db")}`;
-logger.info({ port, database }, "Parley is listening");
+logger.info({ port, database, redis: Boolean(redis), pid: process.pid }, "Parley is listening");
 console.log(`\n  Parley is running: http://localhost:${port}\n`);
 
 let stopping = false;

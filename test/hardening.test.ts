@@ -79,7 +79,7 @@ describe("rate limits", () => {
     const env = {
       REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
       RATE_LIMIT_REGISTER_PER_ADDRESS: "2",
-      REDIS_KEY_PREFIX: `parley-shared-${uniqueName("p")}:`,
+      REDIS_PREFIX: `parley-shared-${uniqueName("p")}`,
     };
     const first = await start({ env });
     const second = await start({ env });

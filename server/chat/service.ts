@@ -1,3 +1,4 @@
+import { AppError } from "../../shared/errors.js";
 import type { ItemEvent } from "../../shared/events.js";
 import type { Item } from "../../shared/items.js";
 import type { MessageSend } from "../../shared/socket.js";
@@ -20,18 +21,22 @@ export function createChatService(deps: { db: Db; timeline: Timeline }) {
     /**
      * The item and every event after `afterSeq`; the user becomes a member of the conversation.
      * `subscribe` is called once the history is read, before any later event can be published.
+     * With `beforeSeq`, the history stops below it: the caller delivers the rest live.
      */
     async join(
       user: User,
       itemId: string,
       afterSeq: number,
       subscribe: () => void,
+      beforeSeq: number | null = null,
     ): Promise<{ item: Item; events: ItemEvent[] }> {
       await requireItem(db, itemId);
       await addMember(db, itemId, user.id);
       return timeline.exclusive(itemId, async () => {
         const item = await requireItem(db, itemId);
-        const events = await listEvents(db, itemId, afterSeq, ALL);
+        // Seqs have no gaps, so "below beforeSeq" is a count.
+        const limit = beforeSeq === null ? ALL : Math.max(0, beforeSeq - afterSeq - 1);
+        const events = limit === 0 ? [] : await listEvents(db, itemId, afterSeq, limit);
         subscribe();
         return { item, events };
       });
@@ -44,23 +49,23 @@ export function createChatService(deps: { db: Db; timeline: Timeline }) {
     async send(user: User, input: MessageSend): Promise<{ event: ItemEvent; duplicate: boolean }> {
       const existing = () => findEventByClientId(db, user.id, input.clientMessageId);
       try {
-        return await timeline.write(input.itemId, async (write) => {
-          const item = await requireItem(write.tx, input.itemId, true);
-          const first = await findEventByClientId(write.tx, user.id, input.clientMessageId);
-          if (first) return { event: first, duplicate: true };
+        const event = await timeline.write(input.itemId, async (write) => {
+          const item = await write.lock();
           // Chat stays open while an item is reserved or sold: buyer and seller still need to talk.
           assertOpen(item, { reserved: true, sold: true });
-          const event = await write.append({
+          return write.append({
             type: "text",
             author: authorOf(user),
             body: { text: input.text },
             clientMessageId: input.clientMessageId,
           });
-          return { event, duplicate: false };
         });
+        return { event, duplicate: false };
       } catch (error) {
-        // The same id racing on two items: the unique index let one through; answer with it.
-        const first = isUniqueViolation(error) ? await existing() : null;
+        // A retry is rare, so it is not looked up before every write: the unique index refuses the second
+        // insert (even racing on two items), and a retry that fails for any reason (the item since removed)
+        // still acks the first event.
+        const first = isUniqueViolation(error) || error instanceof AppError ? await existing() : null;
         if (first) return { event: first, duplicate: true };
         throw error;
       }

@@ -6,7 +6,7 @@ import type { RateLimitStore } from "./rate-limiter.js";
  * first hit starts the window and no key is ever left without an expiry.
  */
 export function createRedisStore(redis: RedisClient, prefix: string): RateLimitStore {
-  const keyOf = (key: string) => `${prefix}ratelimit:${key}`;
+  const keyOf = (key: string) => `${prefix}:ratelimit:${key}`;
   // Requests made while the first connection is being opened wait for it (at most 2 s), so a fresh process
   // counts from its first request; once it has connected or failed, nobody waits on Redis again.
   const firstAttempt = new Promise<void>((resolve) => {

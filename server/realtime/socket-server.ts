@@ -1,7 +1,8 @@
 import type { Server as HttpServer, IncomingMessage } from "node:http";
 import type { Logger } from "pino";
-import { Server } from "socket.io";
+import { Server, type ServerOptions } from "socket.io";
 import { AppError, parseOrThrow } from "../../shared/errors.js";
+import type { ItemEvent } from "../../shared/events.js";
 import { LIMITS } from "../../shared/limits.js";
 import {
   type Ack,
@@ -19,14 +20,21 @@ import type { Bus } from "../bus.js";
 import type { ChatService } from "../chat/service.js";
 import { toAppError } from "../http/errors.js";
 import { unsafeInput } from "../http/input-guard.js";
+import type { ItemService } from "../items/service.js";
 import { presentEvent, presentEvents } from "../moderation/redaction.js";
 import type { ModerationService } from "../moderation/service.js";
+import { RoomSequencer } from "./room-sequencer.js";
 
 export type SocketData = { user: User };
+/** Between server processes, through the Redis adapter: our own processes on a private Redis, so trusted. */
+export type InterServerEvents = {
+  /** An event committed by another process, for this process's sockets in the item's room. */
+  "item:appended": (event: ItemEvent) => void;
+};
 export type RealtimeServer = Server<
   ClientToServerEvents,
   ServerToClientEvents,
-  Record<string, never>,
+  InterServerEvents,
   SocketData
 >;
 
@@ -48,12 +56,15 @@ type Deps = {
   httpServer: HttpServer;
   auth: AuthService;
   chat: ChatService;
+  items: ItemService;
   moderation: ModerationService;
   bus: Bus;
   logger: Logger;
   allowedOrigins: string[];
   /** Counts one chat message of the user; throws `rate_limited` over the limit. */
   limitMessages: (userId: string) => Promise<void>;
+  /** A cross-process adapter (Redis); without one, broadcasts reach this process's sockets only. */
+  adapter?: ServerOptions["adapter"];
 };
 
 /** The Socket.IO server: authenticates the handshake, serves the client events, and turns domain events into emits. */
@@ -62,11 +73,37 @@ export function createRealtime(deps: Deps): RealtimeServer {
   const io: RealtimeServer = new Server(deps.httpServer, {
     maxHttpBufferSize: LIMITS.bodyBytes,
     serveClient: false,
+    ...(deps.adapter ? { adapter: deps.adapter } : {}),
     allowRequest: (req, callback) => {
       const refusal = originRefusal(req, deps.allowedOrigins);
       callback(refusal, refusal === null);
     },
   });
+
+  const clustered = deps.adapter !== undefined;
+  const sequencer = new RoomSequencer({
+    // A gap may be filled from the database with an event hidden since: present it as to anyone.
+    emit: (event) =>
+      io.local
+        .to(itemRoom(event.itemId))
+        .emit("item:event", { itemId: event.itemId, event: presentEvent(event, null) }),
+    load: (itemId, after, before) => deps.items.events(itemId, { after, limit: before - after - 1 }),
+    hasLocalMembers: (itemId) => (io.of("/").adapter.rooms.get(itemRoom(itemId))?.size ?? 0) > 0,
+    onError: (error) => logger.error({ err: error }, "reading missed events failed"),
+  });
+
+  /**
+   * A committed event reaches this process's sockets: those in the item's room through the sequencer
+   * (once, in seq order); moderators watching everything who did not join the room, directly. Their
+   * order across processes is not sequenced; the console orders by seq.
+   */
+  const deliver = (event: ItemEvent) => {
+    sequencer.offer(event);
+    io.local
+      .to(MODERATORS_ROOM)
+      .except(itemRoom(event.itemId))
+      .emit("item:event", { itemId: event.itemId, event: presentEvent(event, null) });
+  };
 
   io.use(async (socket, next) => {
     try {
@@ -96,7 +133,17 @@ export function createRealtime(deps: Deps): RealtimeServer {
     socket.on("item:join", (payload, ack) =>
       respond(ack, logger, async () => {
         const { itemId, afterSeq } = parseOrThrow(ZItemJoin, payload, "payload");
-        const result = await chat.join(user, itemId, afterSeq ?? 0, () => socket.join(itemRoom(itemId)));
+        const result = await sequencer.join(itemId, async (before) => {
+          const joined = await chat.join(
+            user,
+            itemId,
+            afterSeq ?? 0,
+            () => socket.join(itemRoom(itemId)),
+            before,
+          );
+          const lastSeq = Math.max(joined.item.lastSeq, joined.events.at(-1)?.seq ?? 0);
+          return { value: joined, lastSeq };
+        });
         void broadcastPresence(io, itemId);
         return { item: result.item, events: presentEvents(result.events, user) };
       }),
@@ -106,6 +153,7 @@ export function createRealtime(deps: Deps): RealtimeServer {
       respond(ack, logger, async () => {
         const { itemId } = parseOrThrow(ZItemLeave, payload, "payload");
         await socket.leave(itemRoom(itemId));
+        sequencer.release(itemId);
         void broadcastPresence(io, itemId);
         return {};
       }),
@@ -148,19 +196,21 @@ export function createRealtime(deps: Deps): RealtimeServer {
         .map((room) => room.slice(5));
       // After the socket has left its rooms, so the counts no longer include it.
       setImmediate(() => {
-        for (const itemId of itemIds) void broadcastPresence(io, itemId);
+        for (const itemId of itemIds) {
+          sequencer.release(itemId);
+          void broadcastPresence(io, itemId);
+        }
       });
     });
   });
 
+  // Item events go through the sequencer in every process (see room-sequencer.ts); the other processes
+  // get them through the adapter. Everything else is a plain broadcast the adapter carries as is.
   bus.on("event.appended", ({ event }) => {
-    // One emit to both rooms: a moderator watching everything who also joined this item gets it once.
-    // A just-written event is never hidden, so its presentation is the same for everyone.
-    io.to([itemRoom(event.itemId), MODERATORS_ROOM]).emit("item:event", {
-      itemId: event.itemId,
-      event: presentEvent(event, null),
-    });
+    deliver(event);
+    if (clustered) io.serverSideEmit("item:appended", event);
   });
+  io.on("item:appended", deliver);
   bus.on("item.changed", ({ item }) => {
     io.emit("items:changed", { item });
   });

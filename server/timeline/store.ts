@@ -51,32 +51,28 @@ function toEvent(row: EventRow): ItemEvent {
   };
 }
 
-/** Appends with the next seq; the update takes the item's row lock until the transaction ends. */
+/**
+ * Appends with the next seq, in one statement (one round trip): the update takes the item's row lock
+ * until the transaction ends and numbers the event.
+ */
 export async function insertEvent(tx: Queryable, itemId: string, event: NewEvent): Promise<ItemEvent> {
-  const [next] = await tx.query<{ last_seq: number }>(
-    "update items set last_seq = last_seq + 1, last_event_at = now() where id = $1 returning last_seq",
-    [itemId],
+  const [row] = await tx.query<{ seq: number; created_at: Date }>(
+    `with next as (
+       update items set last_seq = last_seq + 1, last_event_at = now() where id = $1 returning last_seq
+     )
+     insert into events (item_id, seq, type, author_id, body, client_message_id)
+     select $1, last_seq, $2, $3, $4, $5 from next
+     returning seq, created_at`,
+    [itemId, event.type, event.author?.id ?? null, JSON.stringify(event.body), event.clientMessageId ?? null],
   );
-  if (!next) throw new Error(`insertEvent: no item ${itemId}`);
-  const [row] = await tx.query<{ created_at: Date }>(
-    `insert into events (item_id, seq, type, author_id, body, client_message_id)
-     values ($1, $2, $3, $4, $5, $6) returning created_at`,
-    [
-      itemId,
-      next.last_seq,
-      event.type,
-      event.author?.id ?? null,
-      JSON.stringify(event.body),
-      event.clientMessageId ?? null,
-    ],
-  );
+  if (!row) throw new Error(`insertEvent: no item ${itemId}`);
   return {
     itemId,
-    seq: next.last_seq,
+    seq: row.seq,
     type: event.type,
     author: event.author,
     body: event.body,
-    createdAt: row!.created_at.toISOString(),
+    createdAt: row.created_at.toISOString(),
   };
 }
 

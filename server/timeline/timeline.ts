@@ -1,3 +1,4 @@
+import { AppError } from "../../shared/errors.js";
 import type { EventAuthor, EventType, ItemEvent } from "../../shared/events.js";
 import type { Item } from "../../shared/items.js";
 import type { Bus } from "../bus.js";
@@ -15,6 +16,11 @@ export type NewEvent = {
 /** What a write on one item may do inside its transaction. */
 export type ItemWrite = {
   tx: Queryable;
+  /**
+   * The item with its row lock held until commit (`not_found` if absent). After appends alone, the
+   * timeline publishes this item with the new `lastSeq` instead of reading it again.
+   */
+  lock(): Promise<Item>;
   /** Appends an event with the item's next seq; published after commit. */
   append(event: NewEvent): Promise<ItemEvent>;
   /** Marks the item changed; its committed state is published to everyone after commit. */
@@ -57,9 +63,17 @@ export class Timeline {
   async #commitThenPublish<T>(itemId: string, fn: (write: ItemWrite) => Promise<T>): Promise<T> {
     const appended: ItemEvent[] = [];
     let itemChanged = false;
+    // A holder, not a `let`: TypeScript does not see the assignment inside the callback.
+    const held: { item: Item | null } = { item: null };
     const { result, item } = await this.db.transaction(async (tx) => {
       const result = await fn({
         tx,
+        lock: async () => {
+          const item = await getItem(tx, itemId, { forUpdate: true });
+          if (!item) throw new AppError("not_found", "No such item");
+          held.item = item;
+          return item;
+        },
         append: async (event) => {
           const stored = await insertEvent(tx, itemId, event);
           appended.push(stored);
@@ -69,7 +83,14 @@ export class Timeline {
           itemChanged = true;
         },
       });
-      const item = appended.length > 0 || itemChanged ? await getItem(tx, itemId) : null;
+      const last = appended.at(-1);
+      // Appends change only lastSeq: a locked item needs no second read. Anything else reads it again.
+      const item =
+        held.item && last && !itemChanged
+          ? { ...held.item, lastSeq: last.seq }
+          : appended.length > 0 || itemChanged
+            ? await getItem(tx, itemId)
+            : null;
       return { result, item };
     });
     if (item) this.#publish(item, appended, itemChanged);

@@ -9,6 +9,7 @@ import type { Db } from "../../server/db/db.js";
 import { migrate } from "../../server/db/migrate.js";
 import { openPglite } from "../../server/db/pglite.js";
 import { openPostgres } from "../../server/db/postgres.js";
+import { UNTHROTTLED_ENV } from "./unthrottled.js";
 
 export type TestServer = {
   url: string;
@@ -43,12 +44,8 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
     LOG_LEVEL: "silent",
     // Every test talks from 127.0.0.1: limits per address are lifted unless a test sets its own, and each
     // server counts in Redis under a prefix of its own.
-    RATE_LIMIT_SIGNIN_PER_ACCOUNT: "100000",
-    RATE_LIMIT_SIGNIN_PER_ADDRESS: "100000",
-    RATE_LIMIT_REGISTER_PER_ADDRESS: "100000",
-    RATE_LIMIT_MESSAGES_PER_MINUTE: "100000",
-    RATE_LIMIT_REPORTS_PER_HOUR: "100000",
-    REDIS_KEY_PREFIX: `parley-test-${randomBytes(6).toString("hex")}:`,
+    ...UNTHROTTLED_ENV,
+    REDIS_PREFIX: `parley-test-${randomBytes(6).toString("hex")}`,
     ...options.env,
   });
   const schema = config.databaseUrl ? `t_${randomBytes(6).toString("hex")}` : undefined;

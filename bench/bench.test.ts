@@ -1,0 +1,60 @@
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { afterAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+
+const POSTGRES_URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+const dir = mkdtempSync(path.join(tmpdir(), "parley-bench-test-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const ZFigures = z.object({
+  runs: z.array(
+    z.object({
+      kind: z.enum(["pglite", "postgres"]),
+      parley: z.object({
+        throughput: z.object({ committedPerSecond: z.number().positive() }),
+        paced: z.object({ latency: z.object({ p99: z.number() }), orderViolations: z.number() }),
+      }),
+      raw: z.object({ throughput: z.object({ committedPerSecond: z.number().positive() }) }),
+      firstPage: z.object({ p95: z.number().positive() }),
+      search: z.object({ p95: z.number().positive() }),
+      memory: z.object({ sockets: z.number().positive() }),
+    }),
+  ),
+});
+
+// Not how fast: that it still runs end to end, on both databases, and produces every figure.
+describe("npm run bench -- --quick", () => {
+  it("runs against PGlite and the PostgreSQL server and writes the report", async () => {
+    const out = path.join(dir, "PERFORMANCE.md");
+    const json = path.join(dir, "figures.json");
+    await promisify(execFile)(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        "bench/run.ts",
+        "--quick",
+        "--database-url",
+        POSTGRES_URL,
+        "--out",
+        out,
+        "--json",
+        json,
+      ],
+      { cwd: path.resolve(import.meta.dirname, ".."), timeout: 170_000 },
+    );
+    const figures = ZFigures.parse(JSON.parse(readFileSync(json, "utf8")));
+    expect(figures.runs.map((run) => run.kind)).toEqual(["pglite", "postgres"]);
+    for (const run of figures.runs) {
+      expect(Number.isFinite(run.parley.paced.latency.p99)).toBe(true);
+      expect(run.parley.paced.orderViolations).toBe(0);
+    }
+    const report = readFileSync(out, "utf8");
+    expect(report).toContain("## Targets");
+    expect(report).toContain("Persisted chat throughput");
+  }, 180_000);
+});

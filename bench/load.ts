@@ -1,0 +1,258 @@
+import { randomUUID } from "node:crypto";
+import { performance } from "node:perf_hooks";
+import { io, type Socket } from "socket.io-client";
+import { z } from "zod";
+import { type Latency, mapLimit, summarize, waitFor } from "./stats.js";
+
+/** How a load phase talks to a server: Parley (auth, item rooms, persisted) or the raw relay. */
+export type Target = {
+  name: string;
+  url: string;
+  join(socket: Socket, room: string): Promise<void>;
+  send(socket: Socket, room: string, text: string): Promise<void>;
+  /** Calls back with each delivered message's room, text and (Parley only) seq. */
+  onDeliver(socket: Socket, listener: (room: string, text: string, seq: number | null) => void): void;
+};
+
+const ZAck = z.object({ ok: z.boolean(), error: z.object({ code: z.string() }).optional() });
+const ZItemEvent = z.object({
+  itemId: z.string(),
+  event: z.object({ seq: z.number(), body: z.object({ text: z.string() }).partial() }),
+});
+const ZRawMessage = z.object({ room: z.string(), text: z.string() });
+
+function emitWithAck(socket: Socket, event: string, payload: unknown): Promise<void> {
+  return new Promise((resolve, reject) => {
+    socket.timeout(30_000).emit(event, payload, (error: Error | null, response: unknown) => {
+      if (error) return reject(error);
+      const ack = ZAck.parse(response);
+      if (ack.ok) resolve();
+      else reject(new Error(`${event}: ${ack.error?.code ?? "refused"}`));
+    });
+  });
+}
+
+export const parleyTarget = (url: string): Target => ({
+  name: "parley",
+  url,
+  join: (socket, room) => emitWithAck(socket, "item:join", { itemId: room, afterSeq: 2 ** 31 - 1 }),
+  send: (socket, room, text) =>
+    emitWithAck(socket, "message:send", { itemId: room, text, clientMessageId: randomUUID() }),
+  onDeliver: (socket, listener) =>
+    socket.on("item:event", (payload: unknown) => {
+      const { itemId, event } = ZItemEvent.parse(payload);
+      listener(itemId, event.body.text ?? "", event.seq);
+    }),
+});
+
+export const rawTarget = (url: string): Target => ({
+  name: "raw",
+  url,
+  join: (socket, room) => emitWithAck(socket, "join", { room }),
+  send: (socket, room, text) => emitWithAck(socket, "send", { room, text }),
+  onDeliver: (socket, listener) =>
+    socket.on("message", (payload: unknown) => {
+      const { room, text } = ZRawMessage.parse(payload);
+      listener(room, text, null);
+    }),
+});
+
+/** One WebSocket connection (no polling: see the cluster notes), rejected with the server's refusal. */
+export function connectSocket(url: string, token?: string): Promise<Socket> {
+  const socket = io(url, {
+    auth: token ? { token } : {},
+    transports: ["websocket"],
+    reconnection: false,
+    forceNew: true,
+    timeout: 60_000,
+  });
+  return new Promise((resolve, reject) => {
+    socket.once("connect", () => resolve(socket));
+    socket.once("connect_error", (error) => {
+      socket.close();
+      reject(error);
+    });
+  });
+}
+
+export type Crowd = { sockets: Socket[]; rooms: string[]; roomOf: Map<Socket, string>; close(): void };
+
+/** `sockets` connections spread round-robin over `rooms`, each joined to its room. */
+export async function gather(
+  target: Target,
+  tokens: string[],
+  rooms: string[],
+  count: number,
+): Promise<Crowd> {
+  const sockets = await mapLimit(
+    Array.from({ length: count }, (_, i) => i),
+    50,
+    (i) => connectSocket(target.url, tokens[i % tokens.length]),
+  );
+  const roomOf = new Map<Socket, string>();
+  await mapLimit(sockets, 50, async (socket) => {
+    const room = rooms[sockets.indexOf(socket) % rooms.length]!;
+    roomOf.set(socket, room);
+    await target.join(socket, room);
+  });
+  return {
+    sockets,
+    rooms,
+    roomOf,
+    close: () => {
+      for (const socket of sockets) socket.close();
+    },
+  };
+}
+
+export type Throughput = {
+  seconds: number;
+  /** Acked sends per second: for Parley, committed messages. */
+  committedPerSecond: number;
+  deliveredPerSecond: number;
+  errors: number;
+};
+
+/** Every socket sends its next message as soon as the previous one is acked, for `seconds`. */
+export async function saturate(target: Target, crowd: Crowd, seconds: number): Promise<Throughput> {
+  let acked = 0;
+  let delivered = 0;
+  let errors = 0;
+  let counting = false;
+  let stop = false;
+  const listeners = crowd.sockets.map((socket) => {
+    const onDeliver = () => {
+      if (counting) delivered++;
+    };
+    target.onDeliver(socket, onDeliver);
+    return onDeliver;
+  });
+  const loops = crowd.sockets.map(async (socket) => {
+    const room = crowd.roomOf.get(socket)!;
+    while (!stop) {
+      try {
+        await target.send(socket, room, "saturate");
+        if (counting) acked++;
+      } catch {
+        errors++;
+      }
+    }
+  });
+  // Warm-up (JIT, pools), then the measured window.
+  await new Promise((resolve) => setTimeout(resolve, Math.min(1_000, seconds * 250)));
+  counting = true;
+  const started = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, seconds * 1_000));
+  counting = false;
+  const elapsed = (performance.now() - started) / 1_000;
+  stop = true;
+  await Promise.all(loops);
+  for (const socket of crowd.sockets) socket.removeAllListeners("item:event").removeAllListeners("message");
+  void listeners;
+  return {
+    seconds: elapsed,
+    committedPerSecond: acked / elapsed,
+    deliveredPerSecond: delivered / elapsed,
+    errors,
+  };
+}
+
+export type Paced = {
+  rate: number;
+  seconds: number;
+  sent: number;
+  /** Send-to-deliver, in ms, over every delivery to every socket in the room, the sender's included. */
+  latency: Latency;
+  /** Sends that were never acked. */
+  errors: number;
+  /** Deliveries expected but not seen within 10 s after the last send. */
+  missing: number;
+  /** Deliveries out of seq order or repeated (Parley only; must be 0). */
+  orderViolations: number;
+};
+
+/** Sends `rate` messages per second in total, round-robin over the sockets, whatever the acks do. */
+export async function paced(target: Target, crowd: Crowd, rate: number, seconds: number): Promise<Paced> {
+  const sentAt = new Map<string, number>();
+  const samples: number[] = [];
+  const lastSeq = new Map<string, number>();
+  let orderViolations = 0;
+  let delivered = 0;
+  crowd.sockets.forEach((socket, index) => {
+    target.onDeliver(socket, (room, text, seq) => {
+      const at = sentAt.get(text);
+      if (at === undefined) return;
+      delivered++;
+      samples.push(performance.now() - at);
+      if (seq !== null) {
+        const key = `${index}:${room}`;
+        if (seq <= (lastSeq.get(key) ?? 0)) orderViolations++;
+        lastSeq.set(key, seq);
+      }
+    });
+  });
+  const membersOf = new Map<string, number>();
+  for (const room of crowd.roomOf.values()) membersOf.set(room, (membersOf.get(room) ?? 0) + 1);
+  let expected = 0;
+  let errors = 0;
+  let sent = 0;
+  const pending: Promise<void>[] = [];
+  const started = performance.now();
+  const total = Math.round(rate * seconds);
+  while (sent < total) {
+    const due = Math.min(total, Math.floor(((performance.now() - started) / 1_000) * rate));
+    for (; sent < due; sent++) {
+      const socket = crowd.sockets[sent % crowd.sockets.length]!;
+      const room = crowd.roomOf.get(socket)!;
+      const text = `paced ${sent}`;
+      expected += membersOf.get(room) ?? 0;
+      sentAt.set(text, performance.now());
+      pending.push(
+        target.send(socket, room, text).catch(() => {
+          errors++;
+        }),
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+  await Promise.all(pending);
+  await waitFor(() => delivered >= expected - errors, 10_000);
+  for (const socket of crowd.sockets) socket.removeAllListeners("item:event").removeAllListeners("message");
+  return {
+    rate,
+    seconds,
+    sent,
+    latency: summarize(samples),
+    errors,
+    missing: Math.max(0, expected - delivered),
+    orderViolations,
+  };
+}
+
+export type IdleMemory = { sockets: number; rssBefore: number; rssAfter: number; bytesPerSocket: number };
+
+/**
+ * Server memory per connected idle socket: the server's RSS before, and after `tokens.length` sockets
+ * (each authenticated as its own user when tokens are given) are connected and have settled.
+ */
+export async function idleSockets(
+  url: string,
+  count: number,
+  tokens: string[] | null,
+  rss: () => number,
+  settleMs = 3_000,
+): Promise<IdleMemory> {
+  await new Promise((resolve) => setTimeout(resolve, settleMs / 3));
+  const rssBefore = rss();
+  const sockets = await mapLimit(
+    Array.from({ length: count }, (_, i) => i),
+    100,
+    (i) => connectSocket(url, tokens ? tokens[i % tokens.length] : undefined),
+  );
+  // Let allocation from the handshakes settle (and the young generation be collected) before reading.
+  await new Promise((resolve) => setTimeout(resolve, settleMs));
+  const rssAfter = rss();
+  for (const socket of sockets) socket.close();
+  await new Promise((resolve) => setTimeout(resolve, settleMs / 3));
+  return { sockets: count, rssBefore, rssAfter, bytesPerSocket: (rssAfter - rssBefore) / count };
+}
