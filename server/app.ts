@@ -8,6 +8,8 @@ import { authRoutes } from "./auth/routes.js";
 import { createAuthService } from "./auth/service.js";
 import { createTokenSigner } from "./auth/tokens.js";
 import { Bus } from "./bus.js";
+import { createRoomService } from "./chat/rooms.js";
+import { roomRoutes } from "./chat/routes.js";
 import { createChatService } from "./chat/service.js";
 import type { Config } from "./config.js";
 import type { Db } from "./db/db.js";
@@ -17,6 +19,8 @@ import { itemRoutes } from "./items/routes.js";
 import { createItemService } from "./items/service.js";
 import { createRealtime } from "./realtime/socket-server.js";
 import { Timeline } from "./timeline/timeline.js";
+import { uploadFiles, uploadRoutes } from "./uploads/routes.js";
+import { createUploadService } from "./uploads/service.js";
 
 export type AppDeps = {
   config: Config;
@@ -37,6 +41,8 @@ export function createApp(deps: AppDeps) {
   const auth = createAuthService({ db, tokens, bus });
   const items = createItemService({ db, timeline });
   const chat = createChatService({ db, timeline });
+  const rooms = createRoomService({ db });
+  const uploads = createUploadService({ dataDir: config.dataDir });
 
   const app = express();
   app.disable("x-powered-by");
@@ -45,13 +51,17 @@ export function createApp(deps: AppDeps) {
   const api = express.Router();
   api.use(express.json({ limit: LIMITS.bodyBytes }));
   api.use(authenticate(auth));
+  // Before any other body parser: an upload's body is the raw image.
+  api.use(uploadRoutes(uploads));
   api.get("/health", (_req, res) => {
     res.json({ status: "ok" });
   });
   api.use(authRoutes(auth));
   api.use(itemRoutes(items));
+  api.use(roomRoutes(rooms));
   api.use(notFound);
   app.use("/api", api);
+  app.use(uploadFiles(uploads));
 
   const clientDir = deps.clientDir;
   if (clientDir && existsSync(path.join(clientDir, "index.html"))) {
@@ -73,12 +83,20 @@ export function createApp(deps: AppDeps) {
   app.use(errorHandler(logger));
 
   const httpServer = createServer(app);
-  const io = createRealtime({ httpServer, auth, chat, bus, logger, allowedOrigins: config.allowedOrigins });
+  const io = createRealtime({
+    httpServer,
+    auth,
+    chat,
+    rooms,
+    bus,
+    logger,
+    allowedOrigins: config.allowedOrigins,
+  });
 
   return {
     httpServer,
     io,
-    services: { auth, items, chat, bus, timeline },
+    services: { auth, items, chat, rooms, uploads, bus, timeline },
     /** Starts listening; resolves with the bound port (useful with port 0). */
     listen(port = config.port, host = config.host): Promise<number> {
       return new Promise((resolve, reject) => {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AuthResponse, User } from "../shared/users.js";
 import { signUp, uniqueName } from "./factories.js";
 import { call } from "./helpers/http.js";
-import { type TestServer, startServer } from "./helpers/server.js";
+import { startServer, type TestServer } from "./helpers/server.js";
 import { connect } from "./helpers/sockets.js";
 
 let server: TestServer;
@@ -33,9 +33,10 @@ describe("accounts", () => {
 
   it("stores an argon2id hash, never the password", async () => {
     const session = await signUp(server.url, "seller", { password: "plain-text-never" });
-    const [row] = await server.db.query<{ password_hash: string }>("select password_hash from users where id = $1", [
-      session.user.id,
-    ]);
+    const [row] = await server.db.query<{ password_hash: string }>(
+      "select password_hash from users where id = $1",
+      [session.user.id],
+    );
     expect(row?.password_hash).toMatch(/^\$argon2id\$/);
     expect(row?.password_hash).not.toContain("plain-text-never");
   });
@@ -72,7 +73,11 @@ describe("accounts", () => {
     );
     expect(bad.status).toBe(400);
     expect(bad.body.error.code).toBe("bad_request");
-    expect([...new Set(bad.body.error.details.map((detail) => detail.path))].sort()).toEqual(["password", "role", "username"]);
+    expect([...new Set(bad.body.error.details.map((detail) => detail.path))].sort()).toEqual([
+      "password",
+      "role",
+      "username",
+    ]);
   });
 });
 
@@ -95,7 +100,12 @@ describe("tokens", () => {
       }),
       algNone: jwt.sign(claims, "", { ...standard, algorithm: "none", expiresIn: 600 }),
       otherAlgorithm: jwt.sign(claims, server.jwtSecret, { ...standard, algorithm: "HS512", expiresIn: 600 }),
-      wrongAudience: jwt.sign(claims, server.jwtSecret, { ...standard, audience: "other", algorithm: "HS256", expiresIn: 600 }),
+      wrongAudience: jwt.sign(claims, server.jwtSecret, {
+        ...standard,
+        audience: "other",
+        algorithm: "HS256",
+        expiresIn: 600,
+      }),
       garbage: "not.a.token",
     };
   };

@@ -6,7 +6,8 @@ import { call } from "./helpers/http.js";
 let counter = 0;
 
 /** A unique valid username with a readable prefix. */
-export const uniqueName = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${(counter++).toString(36)}`;
+export const uniqueName = (prefix: string) =>
+  `${prefix}-${Date.now().toString(36)}-${(counter++).toString(36)}`;
 
 export type Session = AuthResponse;
 
@@ -32,7 +33,12 @@ export async function signUp(
 export async function listItem(
   url: string,
   seller: Session,
-  overrides: Partial<{ title: string; description: string; price: { amount: number; currency: string }; imageUrl: string }> = {},
+  overrides: Partial<{
+    title: string;
+    description: string;
+    price: { amount: number; currency: string };
+    imageUrl: string;
+  }> = {},
 ): Promise<Item> {
   const { status, body } = await call<{ item: Item }>(url, "POST", "/api/items", {
     token: seller.token,

@@ -15,6 +15,7 @@ import {
 import type { User } from "../../shared/users.js";
 import type { AuthService } from "../auth/service.js";
 import type { Bus } from "../bus.js";
+import type { RoomService } from "../chat/rooms.js";
 import type { ChatService } from "../chat/service.js";
 import { toAppError } from "../http/errors.js";
 
@@ -33,6 +34,8 @@ type Deps = {
   httpServer: HttpServer;
   auth: AuthService;
   chat: ChatService;
+  /** When given, members of an item hear `room:activity` on their own sockets (unread counts). */
+  rooms?: RoomService;
   bus: Bus;
   logger: Logger;
   allowedOrigins: string[];
@@ -116,6 +119,19 @@ export function createRealtime(deps: Deps): RealtimeServer {
 
   bus.on("event.appended", ({ event }) => {
     io.to(itemRoom(event.itemId)).emit("item:event", { itemId: event.itemId, event });
+  });
+  bus.on("event.appended", ({ event }) => {
+    if (!deps.rooms) return;
+    const authorId = event.author?.id ?? null;
+    deps.rooms.members(event.itemId).then(
+      (members) => {
+        for (const userId of members) {
+          if (userId === authorId) continue;
+          io.to(userRoom(userId)).emit("room:activity", { itemId: event.itemId, seq: event.seq, authorId });
+        }
+      },
+      (error: unknown) => logger.warn({ err: error }, "room activity not sent"),
+    );
   });
   bus.on("item.changed", ({ item }) => {
     io.emit("items:changed", { item });

@@ -44,7 +44,9 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
   const schema = config.databaseUrl ? `t_${randomBytes(6).toString("hex")}` : undefined;
   const db =
     options.db ??
-    (config.databaseUrl ? await openPostgres(config.databaseUrl, { schema, max: 5 }) : await openPglite(undefined));
+    (config.databaseUrl
+      ? await openPostgres(config.databaseUrl, { schema, max: 5 })
+      : await openPglite(undefined));
   await migrate(db);
   const app = createApp({ config, db, logger: pino({ level: "silent" }) });
   const port = await app.listen(0, "127.0.0.1");

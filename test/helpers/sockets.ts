@@ -1,4 +1,4 @@
-import { type Socket, io } from "socket.io-client";
+import { io, type Socket } from "socket.io-client";
 import type { Ack, ClientToServerEvents, ServerToClientEvents } from "../../shared/socket.js";
 
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -32,7 +32,11 @@ export function request<T = unknown>(socket: ClientSocket, event: string, payloa
 }
 
 /** Resolves with the ack's data, or fails the test with the ack's error. */
-export async function requestOk<T = unknown>(socket: ClientSocket, event: string, payload: unknown): Promise<T> {
+export async function requestOk<T = unknown>(
+  socket: ClientSocket,
+  event: string,
+  payload: unknown,
+): Promise<T> {
   const response = await request<T>(socket, event, payload);
   if (!response.ok) throw new Error(`${event} failed: ${response.error.code} ${response.error.message}`);
   return response.data;
@@ -44,7 +48,8 @@ export function collect<E extends keyof ServerToClientEvents>(
   event: E,
 ): Parameters<ServerToClientEvents[E]>[0][] {
   const received: Parameters<ServerToClientEvents[E]>[0][] = [];
-  (socket as unknown as Socket).on(event, (payload: Parameters<ServerToClientEvents[E]>[0]) => {
+  const untyped: Socket = socket as unknown as Socket;
+  untyped.on(event as string, (payload: Parameters<ServerToClientEvents[E]>[0]) => {
     received.push(payload);
   });
   return received;
