@@ -20,7 +20,7 @@ const upload = (body: Buffer, type: string, token?: string) =>
   fetch(`${server.url}/api/uploads`, {
     method: "POST",
     headers: { "content-type": type, ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body,
+    body: new Uint8Array(body),
   });
 
 describe("POST /api/uploads", () => {

@@ -25,6 +25,8 @@ export type TestServerOptions = {
   env?: Record<string, string>;
   /** Reuse a database (a restart); by default each server gets a fresh one. */
   db?: Db;
+  /** A built web app to serve at `/` (browser tests). */
+  clientDir?: string;
 };
 
 /**
@@ -48,7 +50,12 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
       ? await openPostgres(config.databaseUrl, { schema, max: 5 })
       : await openPglite(undefined));
   await migrate(db);
-  const app = createApp({ config, db, logger: pino({ level: "silent" }) });
+  const app = createApp({
+    config,
+    db,
+    logger: pino({ level: "silent" }),
+    ...(options.clientDir ? { clientDir: options.clientDir } : {}),
+  });
   const port = await app.listen(0, "127.0.0.1");
   return {
     url: `http://127.0.0.1:${port}`,
