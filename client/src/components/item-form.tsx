@@ -26,6 +26,12 @@ export function ItemForm({ item, submitLabel, onSaved, onCancel }: Props) {
   const [busy, setBusy] = useState(false);
   const [uploading, setUploading] = useState(false);
   const fileId = useId();
+  const clearError = (field: string) =>
+    setErrors((current) => {
+      if (!(field in current)) return current;
+      const { [field]: _, ...rest } = current;
+      return rest;
+    });
 
   const upload = async (file: File | undefined) => {
     if (!file) return;
@@ -94,7 +100,10 @@ export function ItemForm({ item, submitLabel, onSaved, onCancel }: Props) {
               maxLength={LIMITS.titleMax}
               placeholder="Vintage road bike"
               value={title}
-              onChange={(e) => setTitle(e.target.value)}
+              onChange={(e) => {
+                setTitle(e.target.value);
+                clearError("title");
+              }}
             />
           )}
         </Field>
@@ -108,7 +117,10 @@ export function ItemForm({ item, submitLabel, onSaved, onCancel }: Props) {
               maxLength={LIMITS.descriptionMax}
               placeholder="Condition, size, what's included, where to pick it up…"
               value={description}
-              onChange={(e) => setDescription(e.target.value)}
+              onChange={(e) => {
+                setDescription(e.target.value);
+                clearError("description");
+              }}
             />
           )}
         </Field>
@@ -123,7 +135,10 @@ export function ItemForm({ item, submitLabel, onSaved, onCancel }: Props) {
                 inputMode="decimal"
                 placeholder="25.00"
                 value={price}
-                onChange={(e) => setPrice(e.target.value)}
+                onChange={(e) => {
+                  setPrice(e.target.value);
+                  clearError("price");
+                }}
               />
             </div>
           )}
@@ -141,7 +156,10 @@ export function ItemForm({ item, submitLabel, onSaved, onCancel }: Props) {
               inputMode="url"
               placeholder="https://…"
               value={imageUrl}
-              onChange={(e) => setImageUrl(e.target.value)}
+              onChange={(e) => {
+                setImageUrl(e.target.value);
+                clearError("imageUrl");
+              }}
             />
           )}
         </Field>
