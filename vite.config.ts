@@ -6,5 +6,7 @@ export default defineConfig({
   root: "client",
   plugins: [react()],
   build: { outDir: "../dist/client", emptyOutDir: true },
-  server: { proxy: { "/api": "http://localhost:3000", "/socket.io": { target: "http://localhost:3000", ws: true } } },
+  server: {
+    proxy: { "/api": "http://localhost:3000", "/socket.io": { target: "http://localhost:3000", ws: true } },
+  },
 });

@@ -48,8 +48,7 @@ export function collect<E extends keyof ServerToClientEvents>(
   event: E,
 ): Parameters<ServerToClientEvents[E]>[0][] {
   const received: Parameters<ServerToClientEvents[E]>[0][] = [];
-  const untyped: Socket = socket as unknown as Socket;
-  untyped.on(event as string, (payload: Parameters<ServerToClientEvents[E]>[0]) => {
+  (socket as unknown as Socket).on(event as string, (payload: Parameters<ServerToClientEvents[E]>[0]) => {
     received.push(payload);
   });
   return received;

@@ -1,0 +1,220 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ItemEvent } from "../shared/events.js";
+import type { Item } from "../shared/items.js";
+import { listItem, newClientMessageId, type Session, signUp } from "./factories.js";
+import { call } from "./helpers/http.js";
+import { startServer, type TestServer } from "./helpers/server.js";
+import { type ClientSocket, collect, connect, eventually, request, requestOk } from "./helpers/sockets.js";
+
+let server: TestServer;
+let seller: Session;
+let buyer: Session;
+const open: ClientSocket[] = [];
+
+beforeAll(async () => {
+  server = await startServer();
+  [seller, buyer] = await Promise.all([signUp(server.url, "seller"), signUp(server.url, "buyer")]);
+});
+afterAll(async () => {
+  for (const socket of open) socket.close();
+  await server.close();
+});
+
+async function socketFor(session: Session): Promise<ClientSocket> {
+  const socket = await connect(server.url, session.token);
+  open.push(socket);
+  return socket;
+}
+
+const join = (socket: ClientSocket, itemId: string, afterSeq?: number) =>
+  requestOk<{ item: Item; events: ItemEvent[] }>(
+    socket,
+    "item:join",
+    afterSeq === undefined ? { itemId } : { itemId, afterSeq },
+  );
+
+const send = (socket: ClientSocket, itemId: string, text: string, clientMessageId = newClientMessageId()) =>
+  requestOk<{ event: ItemEvent }>(socket, "message:send", { itemId, text, clientMessageId });
+
+describe("item rooms", () => {
+  it("joins with the item and its whole history, and records membership", async () => {
+    const item = await listItem(server.url, seller);
+    const socket = await socketFor(buyer);
+    const joined = await join(socket, item.id);
+    expect(joined.item.id).toBe(item.id);
+    expect(joined.events.map((event) => [event.seq, event.type])).toEqual([[1, "custom:item_details"]]);
+    const members = await server.db.query("select 1 from item_members where item_id = $1 and user_id = $2", [
+      item.id,
+      buyer.user.id,
+    ]);
+    expect(members).toHaveLength(1);
+  });
+
+  it("delivers every message once, in seq order, to every socket in the room, the sender included", async () => {
+    const item = await listItem(server.url, seller);
+    const [a, b, outsider] = await Promise.all([socketFor(buyer), socketFor(seller), socketFor(buyer)]);
+    await Promise.all([join(a, item.id), join(b, item.id)]);
+    const atA = collect(a, "item:event");
+    const atB = collect(b, "item:event");
+    const atOutsider = collect(outsider, "item:event");
+    const sent = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => send(i % 2 === 0 ? a : b, item.id, `message ${i}`)),
+    );
+    const seqs = sent.map((ack) => ack.event.seq).sort((x, y) => x - y);
+    expect(seqs).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    await eventually(() => {
+      expect(atA.map((payload) => payload.event.seq)).toEqual(seqs);
+      expect(atB.map((payload) => payload.event.seq)).toEqual(seqs);
+    });
+    expect(atA[0]).toMatchObject({
+      itemId: item.id,
+      event: { type: "text", author: { role: expect.any(String) } },
+    });
+    expect(atOutsider).toEqual([]);
+  });
+
+  it("acks only after commit: the acked event is already readable over HTTP", async () => {
+    const item = await listItem(server.url, seller);
+    const socket = await socketFor(buyer);
+    await join(socket, item.id);
+    const { event } = await send(socket, item.id, "Is it still available?");
+    const { body } = await call<{ events: ItemEvent[] }>(
+      server.url,
+      "GET",
+      `/api/items/${item.id}/events?after=1`,
+      {
+        token: seller.token,
+      },
+    );
+    expect(body.events).toEqual([event]);
+    expect(event).toMatchObject({ seq: 2, type: "text", body: { text: "Is it still available?" } });
+  });
+
+  it("resumes with afterSeq: a socket that missed messages gets exactly the missed ones", async () => {
+    const item = await listItem(server.url, seller);
+    const talker = await socketFor(seller);
+    await join(talker, item.id);
+    const first = await socketFor(buyer);
+    const live = collect(first, "item:event");
+    await join(first, item.id);
+    await send(talker, item.id, "one");
+    await eventually(() => expect(live.map((payload) => payload.event.seq)).toEqual([2]));
+    first.disconnect();
+    const missed = [await send(talker, item.id, "two"), await send(talker, item.id, "three")].map(
+      (ack) => ack.event,
+    );
+    const back = await socketFor(buyer);
+    const resumed = await join(back, item.id, 2);
+    expect(resumed.events).toEqual(missed);
+    const afterResume = collect(back, "item:event");
+    await send(talker, item.id, "four");
+    await eventually(() => expect(afterResume.map((payload) => payload.event.seq)).toEqual([5]));
+  });
+
+  it("writes a repeated clientMessageId once and acks the first event again", async () => {
+    const item = await listItem(server.url, seller);
+    const socket = await socketFor(buyer);
+    await join(socket, item.id);
+    const live = collect(socket, "item:event");
+    const id = newClientMessageId();
+    const acks = await Promise.all([send(socket, item.id, "hello", id), send(socket, item.id, "hello", id)]);
+    const again = await send(socket, item.id, "hello (retry)", id);
+    expect(acks[0].event).toEqual(acks[1].event);
+    expect(again.event).toEqual(acks[0].event);
+    const rows = await server.db.query("select seq from events where item_id = $1 and type = 'text'", [
+      item.id,
+    ]);
+    expect(rows).toHaveLength(1);
+    await eventually(() => expect(live).toHaveLength(1));
+  });
+
+  it("gives 50 concurrent sends from many sockets seqs with no gap and no duplicate", async () => {
+    const item = await listItem(server.url, seller);
+    const sockets = await Promise.all(Array.from({ length: 5 }, () => socketFor(buyer)));
+    await Promise.all(sockets.map((socket) => join(socket, item.id)));
+    const acks = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => send(sockets[i % sockets.length]!, item.id, `burst ${i}`)),
+    );
+    expect(acks.map((ack) => ack.event.seq).sort((x, y) => x - y)).toEqual(
+      Array.from({ length: 50 }, (_, i) => i + 2),
+    );
+    const [row] = await server.db.query<{ count: number; max: number }>(
+      "select count(*)::int as count, max(seq) as max from events where item_id = $1",
+      [item.id],
+    );
+    expect(row).toEqual({ count: 51, max: 51 });
+  });
+
+  it("answers malformed payloads with ok:false and a clear code, and stays healthy", async () => {
+    const item = await listItem(server.url, seller);
+    const socket = await socketFor(buyer);
+    const cases: [string, unknown, string][] = [
+      ["item:join", { itemId: "nope" }, "bad_request"],
+      ["item:join", null, "bad_request"],
+      ["item:join", { itemId: item.id, afterSeq: -1 }, "bad_request"],
+      ["item:join", { itemId: "4f1c2a8e-0000-4000-8000-000000000000" }, "not_found"],
+      ["message:send", { itemId: item.id, text: "", clientMessageId: "a" }, "bad_request"],
+      ["message:send", { itemId: item.id, text: "x".repeat(2001), clientMessageId: "a" }, "bad_request"],
+      ["message:send", { itemId: item.id, text: "hi" }, "bad_request"],
+      ["message:send", { itemId: item.id, text: "hi", clientMessageId: "a", extra: 1 }, "bad_request"],
+      ["message:send", { itemId: item.id, text: { $gt: "" }, clientMessageId: "b" }, "bad_request"],
+      ["message:send", "just a string", "bad_request"],
+      ["item:leave", {}, "bad_request"],
+    ];
+    for (const [event, payload, code] of cases) {
+      const response = await request(socket, event, payload);
+      expect(response, `${event} ${JSON.stringify(payload)?.slice(0, 60)}`).toMatchObject({
+        ok: false,
+        error: { code },
+      });
+    }
+    // No ack function at all must not crash anything either.
+    (socket as unknown as { emit: (event: string, payload: unknown) => void }).emit("message:send", {
+      bogus: true,
+    });
+    expect((await call(server.url, "GET", "/api/health")).body).toEqual({ status: "ok" });
+    expect((await send(socket, item.id, "still works")).event.seq).toBe(2);
+  });
+
+  it("leaves a room: no more live events", async () => {
+    const item = await listItem(server.url, seller);
+    const [listener, talker] = await Promise.all([socketFor(buyer), socketFor(seller)]);
+    await Promise.all([join(listener, item.id), join(talker, item.id)]);
+    const live = collect(listener, "item:event");
+    expect(await requestOk(listener, "item:leave", { itemId: item.id })).toEqual({});
+    const { event } = await send(talker, item.id, "anyone?");
+    const talkerLive = collect(talker, "item:event");
+    await send(talker, item.id, "marker");
+    await eventually(() => expect(talkerLive).toHaveLength(1));
+    expect(live.map((payload) => payload.event.seq)).not.toContain(event.seq);
+    expect(live).toEqual([]);
+  });
+
+  it("tells every connected socket when an item is created", async () => {
+    const socket = await socketFor(buyer);
+    const changes = collect(socket, "items:changed");
+    const item = await listItem(server.url, seller);
+    await eventually(() => expect(changes.map((change) => change.item)).toContainEqual(item));
+  });
+
+  it("counts people in the room and relays typing to the others", async () => {
+    const item = await listItem(server.url, seller);
+    const [a, b] = await Promise.all([socketFor(buyer), socketFor(seller)]);
+    const presence = collect(a, "room:presence");
+    const typing = collect(b, "room:typing");
+    await join(a, item.id);
+    await join(b, item.id);
+    await eventually(() => expect(presence.at(-1)).toEqual({ itemId: item.id, count: 2 }));
+    await requestOk(a, "typing:set", { itemId: item.id, typing: true });
+    await eventually(() =>
+      expect(typing).toEqual([
+        { itemId: item.id, user: { id: buyer.user.id, displayName: buyer.user.displayName }, typing: true },
+      ]),
+    );
+    const outsider = await socketFor(buyer);
+    expect(await request(outsider, "typing:set", { itemId: item.id, typing: true })).toMatchObject({
+      ok: false,
+      error: { code: "forbidden" },
+    });
+  });
+});
