@@ -229,6 +229,9 @@ describe("the web app in Chromium", () => {
       await page.getByLabel("Message").waitFor();
       expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
       await screenshot(page, "phone-item-room");
+      await page.getByRole("button", { name: "Sign out" }).click();
+      await page.getByRole("button", { name: "Sign in" }).waitFor();
+      expect(await page.getByText("Your session ended").count()).toBe(0);
     } finally {
       await phone.close();
     }

@@ -30,6 +30,8 @@ export type ItemFilters = {
 };
 
 type RequestOptions = {
+  /** Another session's token than the current one (signing out after forgetting it locally). */
+  token?: string;
   body?: unknown;
   query?: Record<string, string | number | undefined>;
   raw?: Blob;
@@ -57,7 +59,8 @@ export class ApiClient {
     options: RequestOptions = {},
   ): Promise<z.infer<S>> {
     const headers: Record<string, string> = {};
-    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    const token = options.token ?? this.token;
+    if (token) headers.authorization = `Bearer ${token}`;
     let body: BodyInit | undefined;
     if (options.raw) {
       body = options.raw;
@@ -98,7 +101,7 @@ export class ApiClient {
   register = (input: RegisterRequest) =>
     this.#request("POST", "/api/auth/register", ZAuthResponse, { body: input });
   login = (input: LoginRequest) => this.#request("POST", "/api/auth/login", ZAuthResponse, { body: input });
-  logout = () => this.#request("POST", "/api/auth/logout", ZEmpty);
+  logout = (token: string) => this.#request("POST", "/api/auth/logout", ZEmpty, { token });
   me = () => this.#request("GET", "/api/me", z.object({ user: ZUser }));
 
   listItems = (filters: ItemFilters) => this.#request("GET", "/api/items", ZItemPage, { query: filters });

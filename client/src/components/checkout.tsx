@@ -77,8 +77,10 @@ export function Checkout({ item, user }: { item: Item; user: User }) {
     setError(null);
     try {
       let current = payment;
-      // A failed attempt may have closed that payment; checking out again resumes (or renews) the hold.
-      if (current.status !== "requires_payment") current = (await api.checkout(item.id)).payment;
+      // A declined payment stays open for another card; a closed one needs a new checkout.
+      if (current.status === "canceled" || current.status === "succeeded" || current.status === "refunded") {
+        current = (await api.checkout(item.id)).payment;
+      }
       const { payment: result } = await api.confirmPayment(current.id, card);
       setPayment(result);
       if (result.status === "failed") {

@@ -81,12 +81,10 @@ export function SessionProvider({ children }: { children: ReactNode }) {
         setSession(next);
       },
       async signOut() {
-        try {
-          await api.logout();
-        } catch {
-          // Signing out locally is what matters to the person pressing the button.
-        }
+        // Forget first, so the socket closes as ours rather than looking like a revoked session.
+        const token = api.token;
         forget();
+        if (token) await api.logout(token).catch(() => {});
       },
       expire,
     }),
