@@ -40,6 +40,8 @@ describe("the web app in Chromium", () => {
     seller = await sellerContext.newPage();
     buyer = await buyerContext.newPage();
     for (const page of [seller, buyer]) {
+      // Fail a step with its own locator in the message, well inside the test's timeout.
+      page.setDefaultTimeout(10_000);
       page.on("dialog", (dialog) => {
         dialogs.push(dialog.message());
         void dialog.dismiss();
@@ -185,6 +187,11 @@ describe("the web app in Chromium", () => {
       .evaluateAll((nodes) => nodes.map((node) => Number(node.getAttribute("data-seq"))));
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
     expect(new Set(seqs).size).toBe(seqs.length);
+    // Still subscribed after the catch-up: the next message arrives live.
+    await seller.getByLabel("Message").fill("Back with us?");
+    await seller.getByRole("button", { name: "Send" }).click();
+    await buyer.getByText("Back with us?").waitFor();
+    await waitForCount(buyer.locator(".timeline .message"), 7);
   });
 
   it("the buyer is declined, then pays; both pages show Sold", async (ctx) => {

@@ -67,17 +67,18 @@ export function UnreadProvider({ children }: { children: ReactNode }) {
     setCounts((current) => (current.get(itemId) ? new Map(current).set(itemId, 0) : current));
   }, []);
 
+  const setOpenRoom = useCallback(
+    (itemId: string | null) => {
+      openRoom.current = itemId;
+      if (itemId) markedRead(itemId);
+    },
+    [markedRead],
+  );
+
+  // Both callbacks are stable: a room's effects depend on them and must not rerun when counts change.
   const value = useMemo<UnreadState>(
-    () => ({
-      counts,
-      rooms,
-      setOpenRoom(itemId) {
-        openRoom.current = itemId;
-        if (itemId) markedRead(itemId);
-      },
-      markedRead,
-    }),
-    [counts, rooms, markedRead],
+    () => ({ counts, rooms, setOpenRoom, markedRead }),
+    [counts, rooms, setOpenRoom, markedRead],
   );
   return <UnreadContext.Provider value={value}>{children}</UnreadContext.Provider>;
 }

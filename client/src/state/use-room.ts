@@ -155,15 +155,16 @@ export function useRoom(itemId: string) {
     };
   }, [socket, epoch, itemId, merge, deliver, updatePending]);
 
-  // Leave only when the room closes, not on a reconnect.
+  // Leave only when the room closes: never on a reconnect or any other re-render.
+  const { setOpenRoom, markedRead } = unread;
   useEffect(() => {
     if (!socket) return;
-    unread.setOpenRoom(itemId);
+    setOpenRoom(itemId);
     return () => {
-      unread.setOpenRoom(null);
+      setOpenRoom(null);
       if (socket.connected) leaveItem(socket, itemId).catch(() => {});
     };
-  }, [socket, itemId, unread.setOpenRoom]);
+  }, [socket, itemId, setOpenRoom]);
 
   useEffect(() => {
     if (!socket) return;
@@ -222,11 +223,11 @@ export function useRoom(itemId: string) {
     if (lastSeq <= readMark.current) return;
     const timer = setTimeout(() => {
       readMark.current = lastSeq;
-      unread.markedRead(itemId);
+      markedRead(itemId);
       api.markRead(itemId, lastSeq).catch(() => {});
     }, 300);
     return () => clearTimeout(timer);
-  }, [lastSeq, itemId, unread.markedRead]);
+  }, [lastSeq, itemId, markedRead]);
 
   const send = useCallback(
     (text: string) => {
