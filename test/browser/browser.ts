@@ -41,13 +41,17 @@ export function launchChromium(): Promise<Browser> {
  * Screenshots go to `test-results/screenshots/`; with `UPDATE_SCREENSHOTS=1` they also refresh the
  * README's pictures in `docs/screenshots/` (kept out of ordinary runs so a test run leaves git clean).
  */
-export async function screenshot(page: Page, name: string): Promise<void> {
+export async function screenshot(
+  page: Page,
+  name: string,
+  options: { fullPage?: boolean } = {},
+): Promise<void> {
   await page.evaluate(() => window.scrollTo(0, 0));
   const dirs = [path.join(root, "test-results/screenshots")];
   if (process.env.UPDATE_SCREENSHOTS) dirs.push(path.join(root, "docs/screenshots"));
   for (const dir of dirs) {
     mkdirSync(dir, { recursive: true });
-    await page.screenshot({ path: path.join(dir, `${name}.png`), animations: "disabled" });
+    await page.screenshot({ path: path.join(dir, `${name}.png`), animations: "disabled", ...options });
   }
 }
 

@@ -207,7 +207,7 @@ describe("the web app in Chromium", () => {
       .getByText(/declined/i)
       .first()
       .waitFor();
-    await screenshot(buyer, "payment");
+    await screenshot(buyer, "payment", { fullPage: true });
 
     await buyer.getByLabel("Card number").fill("4242424242424242");
     await buyer.getByRole("button", { name: "Pay" }).click();

@@ -47,8 +47,11 @@ export function Checkout({ item, user }: { item: Item; user: User }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [waiting, setWaiting] = useState(false);
-  const left = useCountdown(
-    payment?.status === "requires_payment" || payment?.status === "failed" ? payment.expiresAt : null,
+  const counting = payment?.status === "requires_payment" || payment?.status === "failed";
+  // Never more than the hold itself, whatever the two clocks say.
+  const left = Math.min(
+    useCountdown(counting ? payment.expiresAt : null),
+    config?.checkoutHoldSeconds ?? Number.POSITIVE_INFINITY,
   );
 
   useEffect(() => {

@@ -69,6 +69,20 @@ export function useRoom(itemId: string) {
         }
       }
       if (!changed) return;
+      // The broadcast of our own message can overtake its ack: retire its pending bubble now, not twice on screen.
+      const mineNow = incoming.filter((event) => event.type === "text" && event.author?.id === user?.id);
+      if (mineNow.length > 0 && pendingRef.current.length > 0) {
+        let pending = pendingRef.current;
+        for (const event of mineNow) {
+          const text = bodyOf(event, "text")?.text;
+          const index = pending.findIndex((p) => p.status === "sending" && p.text === text);
+          if (index >= 0) pending = pending.filter((_, i) => i !== index);
+        }
+        if (pending !== pendingRef.current) {
+          pendingRef.current = pending;
+          setPending(pending);
+        }
+      }
       let last = contiguous.current;
       while (map.has(last + 1)) last += 1;
       contiguous.current = last;
@@ -88,7 +102,7 @@ export function useRoom(itemId: string) {
           });
       }
     },
-    [itemId, user?.role],
+    [itemId, user?.role, user?.id],
   );
 
   const deliver = useCallback(
