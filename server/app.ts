@@ -17,6 +17,11 @@ import { authenticate } from "./http/authenticate.js";
 import { errorHandler, notFound } from "./http/errors.js";
 import { itemRoutes } from "./items/routes.js";
 import { createItemService } from "./items/service.js";
+import { startExpirySweeper, sweepIntervalMs } from "./payments/expiry.js";
+import { createGateway, type PaymentGateway } from "./payments/gateway.js";
+import { paymentRoutes } from "./payments/routes.js";
+import { createPaymentService } from "./payments/service.js";
+import { stripeWebhookRoutes } from "./payments/webhook.js";
 import { createRealtime } from "./realtime/socket-server.js";
 import { Timeline } from "./timeline/timeline.js";
 import { uploadFiles, uploadRoutes } from "./uploads/routes.js";
@@ -28,6 +33,8 @@ export type AppDeps = {
   logger: Logger;
   /** The built web app to serve at `/`, if there is one. */
   clientDir?: string;
+  /** The card processor; by default Stripe when its keys are configured, else the simulated one. */
+  paymentGateway?: PaymentGateway;
 };
 
 export type App = Awaited<ReturnType<typeof createApp>>;
@@ -43,10 +50,21 @@ export function createApp(deps: AppDeps) {
   const chat = createChatService({ db, timeline });
   const rooms = createRoomService({ db });
   const uploads = createUploadService({ dataDir: config.dataDir });
+  const gateway = deps.paymentGateway ?? createGateway(config.stripe);
+  const payments = createPaymentService({
+    db,
+    timeline,
+    gateway,
+    holdSeconds: config.checkoutHoldSeconds,
+    logger,
+  });
 
   const app = express();
   app.disable("x-powered-by");
   app.set("query parser", "simple");
+
+  // Before the JSON parser: Stripe signs the raw bytes.
+  app.use("/api/webhooks/stripe", stripeWebhookRoutes(payments, config.stripe?.webhookSecret ?? null));
 
   const api = express.Router();
   api.use(express.json({ limit: LIMITS.bodyBytes }));
@@ -59,6 +77,13 @@ export function createApp(deps: AppDeps) {
   api.use(authRoutes(auth));
   api.use(itemRoutes(items));
   api.use(roomRoutes(rooms));
+  api.use(
+    paymentRoutes(payments, {
+      paymentProvider: gateway.provider,
+      stripePublishableKey: config.stripe?.publishableKey ?? null,
+      checkoutHoldSeconds: config.checkoutHoldSeconds,
+    }),
+  );
   api.use(notFound);
   app.use("/api", api);
   app.use(uploadFiles(uploads));
@@ -92,11 +117,16 @@ export function createApp(deps: AppDeps) {
     logger,
     allowedOrigins: config.allowedOrigins,
   });
+  // Releases expired checkout holds, including those that ran out while the server was down.
+  const sweeper = startExpirySweeper(payments, {
+    intervalMs: sweepIntervalMs(config.checkoutHoldSeconds),
+    logger,
+  });
 
   return {
     httpServer,
     io,
-    services: { auth, items, chat, rooms, uploads, bus, timeline },
+    services: { auth, items, chat, rooms, uploads, bus, timeline, payments },
     /** Starts listening; resolves with the bound port (useful with port 0). */
     listen(port = config.port, host = config.host): Promise<number> {
       return new Promise((resolve, reject) => {
@@ -107,8 +137,13 @@ export function createApp(deps: AppDeps) {
         });
       });
     },
+    /** Stops timers and background work (the expiry sweeper); the database stays open. */
+    async stopBackground(): Promise<void> {
+      await sweeper.stop();
+    },
     /** Stops accepting, closes sockets, then the database. */
     async close(): Promise<void> {
+      await sweeper.stop();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       await db.close();
     },

@@ -64,6 +64,7 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
     dataDir,
     jwtSecret,
     async close() {
+      await app.stopBackground();
       await new Promise<void>((resolve) => app.io.close(() => resolve()));
       if (!options.db) {
         if (schema && config.databaseUrl) await db.query(`drop schema ${schema} cascade`).catch(() => {});

@@ -1,6 +1,7 @@
 import { init } from "./0001-init.js";
+import { payments } from "./0002-payments.js";
 
 export type Migration = { version: string; statements: string[] };
 
 /** Every migration, oldest first. A migration is never edited once it has landed: add a new one. */
-export const migrations: Migration[] = [init];
+export const migrations: Migration[] = [init, payments];

@@ -1,0 +1,44 @@
+import { Router } from "express";
+import { z } from "zod";
+import { parseOrThrow } from "../../shared/errors.js";
+import { type PublicConfig, ZConfirmPaymentRequest } from "../../shared/payments.js";
+import { requireUser } from "../http/authenticate.js";
+import type { PaymentService } from "./service.js";
+
+const ZId = z.uuid();
+
+/** Checkout, the buyer's payment, and the public configuration the web app reads at start. */
+export function paymentRoutes(payments: PaymentService, publicConfig: PublicConfig): Router {
+  const router = Router();
+
+  router.get("/config", (_req, res) => {
+    res.json(publicConfig);
+  });
+
+  // 201 with a new payment; 200 with the buyer's own open payment when they check out again.
+  router.post("/items/:id/checkout", async (req, res) => {
+    const user = requireUser(req);
+    const itemId = parseOrThrow(ZId, req.params.id, "item id");
+    const { payment, created } = await payments.checkout(user, itemId);
+    res.status(created ? 201 : 200).json({ payment });
+  });
+
+  router.get("/payments/:id", async (req, res) => {
+    const user = requireUser(req);
+    res.json({ payment: await payments.get(user, parseOrThrow(ZId, req.params.id, "payment id")) });
+  });
+
+  router.post("/payments/:id/confirm", async (req, res) => {
+    const user = requireUser(req);
+    const id = parseOrThrow(ZId, req.params.id, "payment id");
+    const { card } = parseOrThrow(ZConfirmPaymentRequest, req.body);
+    res.json({ payment: await payments.confirm(user, id, card) });
+  });
+
+  router.post("/payments/:id/cancel", async (req, res) => {
+    const user = requireUser(req);
+    res.json({ payment: await payments.cancel(user, parseOrThrow(ZId, req.params.id, "payment id")) });
+  });
+
+  return router;
+}

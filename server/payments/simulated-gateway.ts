@@ -1,0 +1,60 @@
+import { randomBytes } from "node:crypto";
+import type { Card } from "../../shared/payments.js";
+import type { CardOutcome, IntentState, PaymentGateway } from "./gateway.js";
+
+/** Stripe's test cards, as the contract lists them; any other number is declined. */
+export const TEST_CARDS: Record<string, CardOutcome> = {
+  "4242424242424242": { status: "succeeded" },
+  "4000000000000002": { status: "failed", failureCode: "card_declined" },
+  "4000000000009995": { status: "failed", failureCode: "insufficient_funds" },
+};
+
+export function simulatedOutcome(card: Pick<Card, "number">): CardOutcome {
+  return TEST_CARDS[card.number] ?? { status: "failed", failureCode: "card_declined" };
+}
+
+/**
+ * The built-in processor used when no Stripe keys are set, so the embedded default works end to end
+ * offline. It moves no money. Its charges live in memory: after a restart it no longer knows old ones,
+ * which only matters to `retrieve`, and the service never needs it for simulated payments.
+ */
+export class SimulatedGateway implements PaymentGateway {
+  readonly provider = "simulated" as const;
+  readonly #intents = new Map<string, IntentState>();
+  readonly #byKey = new Map<string, string>();
+
+  async createIntent(_money: unknown, _metadata: unknown, idempotencyKey: string) {
+    const existing = this.#byKey.get(idempotencyKey);
+    if (existing) return { ref: existing, clientSecret: null };
+    const ref = `sim_pi_${randomBytes(12).toString("hex")}`;
+    this.#byKey.set(idempotencyKey, ref);
+    this.#intents.set(ref, { ref, status: "requires_payment", failureCode: null });
+    return { ref, clientSecret: null };
+  }
+
+  chargeCard(ref: string, card: Card): CardOutcome {
+    const outcome = simulatedOutcome(card);
+    this.#intents.set(ref, {
+      ref,
+      status: outcome.status,
+      failureCode: outcome.status === "failed" ? outcome.failureCode : null,
+    });
+    return outcome;
+  }
+
+  async cancel(ref: string): Promise<void> {
+    const intent = this.#intents.get(ref);
+    if (intent?.status === "succeeded") throw new Error("A succeeded charge cannot be canceled");
+    this.#intents.set(ref, { ref, status: "canceled", failureCode: intent?.failureCode ?? null });
+  }
+
+  async refund(ref: string): Promise<string> {
+    return `sim_re_${ref.slice("sim_pi_".length)}`;
+  }
+
+  async retrieve(ref: string): Promise<IntentState> {
+    const intent = this.#intents.get(ref);
+    if (!intent) throw new Error(`The simulated processor does not know ${ref}`);
+    return intent;
+  }
+}

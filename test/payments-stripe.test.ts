@@ -1,0 +1,260 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { listItem, type Session, signUp } from "./factories.js";
+import { call } from "./helpers/http.js";
+import { cancel, checkout, confirm, itemOf, paymentEvents, paymentOf } from "./helpers/payments.js";
+import { startServer, type TestServer } from "./helpers/server.js";
+import { type ClientSocket, collect, connect, eventually, requestOk } from "./helpers/sockets.js";
+import { LocalStripe } from "./helpers/stripe-server.js";
+
+let stripe: LocalStripe;
+let server: TestServer;
+let seller: Session;
+let buyer: Session;
+const sockets: ClientSocket[] = [];
+
+beforeAll(async () => {
+  stripe = await new LocalStripe().start();
+  server = await startServer({ env: stripe.env() });
+  [seller, buyer] = await Promise.all([signUp(server.url, "seller"), signUp(server.url, "buyer")]);
+});
+afterEach(() => {
+  // Every call the gateway made must be one the local Stripe knows.
+  expect(stripe.unexpected).toEqual([]);
+});
+afterAll(async () => {
+  for (const socket of sockets) socket.close();
+  await server?.close();
+  await stripe?.stop();
+});
+
+/** An item checked out by `buyer`, with its payment and PaymentIntent. */
+async function reserved(price = { amount: 3100, currency: "usd" }) {
+  const item = await listItem(server.url, seller, { price });
+  const { status, body } = await checkout(server.url, buyer, item.id);
+  expect(status).toBe(201);
+  return { item, payment: body.payment, intent: stripe.intentFor(body.payment.id) };
+}
+
+const countRows = async (sql: string, params: unknown[]) =>
+  (await server.db.query<{ n: number }>(`select count(*)::int as n from ${sql}`, params))[0]?.n;
+
+describe("Stripe checkout", () => {
+  it("advertises Stripe and its publishable key", async () => {
+    const { body } = await call(server.url, "GET", "/api/config");
+    expect(body).toEqual({
+      paymentProvider: "stripe",
+      stripePublishableKey: "pk_test_parley_local",
+      checkoutHoldSeconds: 900,
+    });
+  });
+
+  it("opens one PaymentIntent for the item's price with the ids in metadata", async () => {
+    const { item, payment, intent } = await reserved({ amount: 4999, currency: "gbp" });
+    expect(payment).toMatchObject({
+      provider: "stripe",
+      status: "requires_payment",
+      clientSecret: intent.client_secret,
+    });
+    expect(intent).toMatchObject({
+      amount: 4999,
+      currency: "gbp",
+      metadata: { paymentId: payment.id, itemId: item.id, buyerId: buyer.user.id },
+    });
+    // Asking again returns the same payment and opens no second intent.
+    const before = stripe.intents.size;
+    const again = await checkout(server.url, buyer, item.id);
+    expect(again.status).toBe(200);
+    expect(again.body.payment.clientSecret).toBe(intent.client_secret);
+    expect(stripe.intents.size).toBe(before);
+  });
+
+  it("does not take card numbers: Stripe.js confirms in the browser", async () => {
+    const { payment } = await reserved();
+    const refused = await confirm(server.url, buyer, payment.id);
+    expect(refused.status).toBe(409);
+    expect((await paymentOf(server.url, buyer, payment.id)).status).toBe("requires_payment");
+  });
+});
+
+describe("Stripe webhooks", () => {
+  it("sells on payment_intent.succeeded, and every socket in the room sees it", async () => {
+    const { item, payment, intent } = await reserved();
+    const socket = await connect(server.url, seller.token);
+    sockets.push(socket);
+    await requestOk(socket, "item:join", { itemId: item.id });
+    const seen = collect(socket, "item:event");
+    const changes = collect(socket, "items:changed");
+
+    const delivered = await stripe.deliver(server.url, stripe.succeed(intent.id));
+    expect(delivered.status).toBe(200);
+    expect((await paymentOf(server.url, buyer, payment.id)).status).toBe("succeeded");
+    expect((await itemOf(server.url, item.id)).status).toBe("sold");
+    await eventually(() =>
+      expect(seen.map(({ event }) => event.body)).toEqual([
+        {
+          paymentId: payment.id,
+          status: "succeeded",
+          amount: { amount: 3100, currency: "usd" },
+          buyer: { id: buyer.user.id, username: buyer.user.username },
+          provider: "stripe",
+        },
+      ]),
+    );
+    await eventually(() => expect(changes.map((c) => c.item.status)).toContain("sold"));
+  });
+
+  it("records a decline with Stripe's decline code; the buyer retries and pays", async () => {
+    const { item, payment, intent } = await reserved();
+    expect((await stripe.deliver(server.url, stripe.decline(intent.id, "insufficient_funds"))).status).toBe(
+      200,
+    );
+    expect(await paymentOf(server.url, buyer, payment.id)).toMatchObject({
+      status: "failed",
+      failureCode: "insufficient_funds",
+    });
+    expect((await itemOf(server.url, item.id)).status).toBe("reserved");
+    expect((await stripe.deliver(server.url, stripe.decline(intent.id))).status).toBe(200);
+    expect((await paymentOf(server.url, buyer, payment.id)).failureCode).toBe("card_declined");
+
+    await stripe.deliver(server.url, stripe.succeed(intent.id));
+    expect((await itemOf(server.url, item.id)).status).toBe("sold");
+    const events = await paymentEvents(server.url, buyer, item.id);
+    expect(events.map((event) => [event.body.status, event.body.failureCode])).toEqual([
+      ["failed", "insufficient_funds"],
+      ["failed", "card_declined"],
+      ["succeeded", undefined],
+    ]);
+  });
+
+  it("handles the same event delivered three times (at once) exactly once", async () => {
+    const { item, payment, intent } = await reserved();
+    const event = stripe.succeed(intent.id);
+    const responses = await Promise.all([1, 2, 3].map(() => stripe.deliver(server.url, event)));
+    expect(responses.map((response) => response.status)).toEqual([200, 200, 200]);
+    expect(responses.map((response) => response.body.outcome).sort()).toEqual([
+      "duplicate",
+      "duplicate",
+      "handled",
+    ]);
+    expect((await stripe.deliver(server.url, event)).body.outcome).toBe("duplicate");
+    expect((await paymentOf(server.url, buyer, payment.id)).status).toBe("succeeded");
+    expect((await paymentEvents(server.url, buyer, item.id)).map((e) => e.body.status)).toEqual([
+      "succeeded",
+    ]);
+    expect(await countRows("processed_webhook_events where event_id = $1", [event.id])).toBe(1);
+  });
+
+  it("ignores a failure that arrives after the success", async () => {
+    const { item, payment, intent } = await reserved();
+    const failed = stripe.decline(intent.id);
+    const succeeded = stripe.succeed(intent.id);
+    expect((await stripe.deliver(server.url, succeeded)).status).toBe(200);
+    expect((await stripe.deliver(server.url, failed)).status).toBe(200);
+    expect(await paymentOf(server.url, buyer, payment.id)).toMatchObject({
+      status: "succeeded",
+      failureCode: null,
+    });
+    expect((await itemOf(server.url, item.id)).status).toBe("sold");
+    expect((await paymentEvents(server.url, buyer, item.id)).map((e) => e.body.status)).toEqual([
+      "succeeded",
+    ]);
+  });
+
+  it("believes the PaymentIntent over a stale failure that arrives first", async () => {
+    const { item, payment, intent } = await reserved();
+    const failed = stripe.decline(intent.id);
+    stripe.succeed(intent.id); // Stripe's success event is still on its way.
+    expect((await stripe.deliver(server.url, failed)).status).toBe(200);
+    expect((await paymentOf(server.url, buyer, payment.id)).status).toBe("succeeded");
+    expect((await paymentEvents(server.url, buyer, item.id)).map((e) => e.body.status)).toEqual([
+      "succeeded",
+    ]);
+  });
+
+  it("refuses a bad signature, a stale timestamp and a missing one with 400, changing nothing", async () => {
+    const { item, payment, intent } = await reserved();
+    const event = stripe.succeed(intent.id);
+    const forged = await stripe.deliver(server.url, event, { secret: "whsec_not_the_right_one" });
+    expect(forged.status).toBe(400);
+    expect(forged.body).toMatchObject({ error: { code: "bad_request" } });
+    const stale = await stripe.deliver(server.url, event, { timestamp: Math.floor(Date.now() / 1000) - 301 });
+    expect(stale.status).toBe(400);
+    const unsigned = await call(server.url, "POST", "/api/webhooks/stripe", {
+      rawBody: JSON.stringify(event),
+    });
+    expect(unsigned.status).toBe(400);
+    expect((await paymentOf(server.url, buyer, payment.id)).status).toBe("requires_payment");
+    expect((await itemOf(server.url, item.id)).status).toBe("reserved");
+    expect(await countRows("processed_webhook_events where event_id = $1", [event.id])).toBe(0);
+  });
+
+  it("answers 200 to an unknown event type and changes nothing", async () => {
+    const { item, payment, intent } = await reserved();
+    const lastSeq = (await itemOf(server.url, item.id)).lastSeq;
+    const unknown = stripe.event("customer.created", { id: "cus_123", object: "customer" });
+    const looksLikeOurs = stripe.event("payment_intent.amount_capturable_updated", intent);
+    for (const event of [unknown, looksLikeOurs]) {
+      const response = await stripe.deliver(server.url, event);
+      expect(response.status).toBe(200);
+      expect(response.body.outcome).toBe("ignored");
+    }
+    expect((await paymentOf(server.url, buyer, payment.id)).status).toBe("requires_payment");
+    expect(await itemOf(server.url, item.id)).toMatchObject({ status: "reserved", lastSeq });
+  });
+
+  it("releases the hold when Stripe cancels the intent", async () => {
+    const { item, payment, intent } = await reserved();
+    await stripe.deliver(
+      server.url,
+      stripe.event("payment_intent.canceled", { ...intent, status: "canceled" }),
+    );
+    expect((await paymentOf(server.url, buyer, payment.id)).status).toBe("canceled");
+    expect((await itemOf(server.url, item.id)).status).toBe("available");
+  });
+
+  it("cancels the PaymentIntent when the buyer cancels", async () => {
+    const { item, payment, intent } = await reserved();
+    expect((await cancel(server.url, buyer, payment.id)).body.payment.status).toBe("canceled");
+    expect(stripe.intents.get(intent.id)?.status).toBe("canceled");
+    expect((await itemOf(server.url, item.id)).status).toBe("available");
+  });
+
+  it("records a refund made in the Stripe dashboard once", async () => {
+    const { item, payment, intent } = await reserved();
+    await stripe.deliver(server.url, stripe.succeed(intent.id));
+    const charge = {
+      id: intent.latest_charge ?? "ch_missing",
+      object: "charge",
+      payment_intent: intent.id,
+      refunded: true,
+      amount_refunded: intent.amount,
+      refunds: { object: "list", data: [{ id: "re_dashboard", object: "refund" }] },
+    };
+    const refunded = stripe.event("charge.refunded", charge);
+    await stripe.deliver(server.url, refunded);
+    await stripe.deliver(server.url, stripe.event("charge.refunded", charge));
+    expect((await paymentOf(server.url, buyer, payment.id)).status).toBe("refunded");
+    expect((await paymentEvents(server.url, buyer, item.id)).map((e) => e.body.status)).toEqual([
+      "succeeded",
+      "refunded",
+    ]);
+  });
+
+  it("refunds a success for an item that can no longer be sold to this buyer", async () => {
+    const { item, payment, intent } = await reserved();
+    // A moderator removed the item while the buyer was paying.
+    await server.db.query("update items set status = 'removed' where id = $1", [item.id]);
+    const event = stripe.succeed(intent.id);
+    expect((await stripe.deliver(server.url, event)).status).toBe(200);
+    await stripe.deliver(server.url, event);
+    expect((await paymentOf(server.url, buyer, payment.id)).status).toBe("refunded");
+    expect(stripe.refunds.filter((refund) => refund.payment_intent === intent.id)).toHaveLength(1);
+    expect((await paymentEvents(server.url, buyer, item.id)).map((e) => e.body.status)).toEqual(["refunded"]);
+    expect((await itemOf(server.url, item.id)).status).toBe("removed");
+    const [row] = await server.db.query<{ refund_ref: string | null }>(
+      "select refund_ref from payments where id = $1",
+      [payment.id],
+    );
+    expect(row?.refund_ref).toMatch(/^re_/);
+  });
+});
