@@ -2,10 +2,10 @@ import { z } from "zod";
 import { type FieldError, ZApiError, ZFieldError } from "../../../shared/errors.js";
 import { ZEvent } from "../../../shared/events.js";
 import { type CreateItemRequest, type UpdateItemRequest, ZItem, ZItemPage } from "../../../shared/items.js";
+import { type Card, type PublicConfig, ZPayment, ZPublicConfig } from "../../../shared/payments.js";
 import { ZMarkReadResponse, ZRoomList } from "../../../shared/rooms.js";
 import { ZUploadResponse } from "../../../shared/uploads.js";
 import { type LoginRequest, type RegisterRequest, ZAuthResponse, ZUser } from "../../../shared/users.js";
-import { type CardInput, type PublicConfig, ZPayment, ZPublicConfig } from "./payment-types.js";
 
 /** An API call that failed: the contract's error code and message, and the fields at fault for `bad_request`. */
 export class ApiRequestError extends Error {
@@ -131,7 +131,7 @@ export class ApiClient {
   }
   checkout = (itemId: string) =>
     this.#request("POST", `/api/items/${itemId}/checkout`, z.object({ payment: ZPayment }));
-  confirmPayment = (paymentId: string, card: CardInput) =>
+  confirmPayment = (paymentId: string, card: Card) =>
     this.#request("POST", `/api/payments/${paymentId}/confirm`, z.object({ payment: ZPayment }), {
       body: { card },
     });

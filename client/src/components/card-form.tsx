@@ -1,5 +1,5 @@
 import { type FormEvent, useState } from "react";
-import type { CardInput } from "../api/payment-types.js";
+import type { Card } from "../../../shared/payments.js";
 
 function parseExpiry(text: string): { expMonth: number; expYear: number } | null {
   const match = /^\s*(\d{1,2})\s*\/\s*(\d{2}|\d{4})\s*$/.exec(text);
@@ -11,7 +11,7 @@ function parseExpiry(text: string): { expMonth: number; expYear: number } | null
 }
 
 /** Card fields for the simulated processor, with the test cards shown as a hint. */
-export function CardForm(props: { busy: boolean; onPay(card: CardInput): void }) {
+export function CardForm(props: { busy: boolean; onPay(card: Card): void }) {
   const [number, setNumber] = useState("");
   const [expiry, setExpiry] = useState("12 / 34");
   const [cvc, setCvc] = useState("123");

@@ -1,9 +1,9 @@
 import { lazy, Suspense, useEffect, useState } from "react";
 import type { Item } from "../../../shared/items.js";
 import { formatMoney } from "../../../shared/money.js";
+import type { Card, Payment, PublicConfig } from "../../../shared/payments.js";
 import type { User } from "../../../shared/users.js";
 import { ApiRequestError, api } from "../api/http.js";
-import type { CardInput, Payment, PublicConfig } from "../api/payment-types.js";
 import { CardForm } from "./card-form.js";
 
 const StripePayment = lazy(() => import("./stripe-payment.js"));
@@ -74,7 +74,7 @@ export function Checkout({ item, user }: { item: Item; user: User }) {
     }
   };
 
-  const pay = async (card: CardInput) => {
+  const pay = async (card: Card) => {
     if (!payment) return;
     setBusy(true);
     setError(null);

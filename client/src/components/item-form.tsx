@@ -26,12 +26,14 @@ export function ItemForm({ item, submitLabel, onSaved, onCancel }: Props) {
   const [busy, setBusy] = useState(false);
   const [uploading, setUploading] = useState(false);
   const fileId = useId();
-  const clearError = (field: string) =>
+  const clearError = (field: string) => {
+    setMessage(null);
     setErrors((current) => {
       if (!(field in current)) return current;
       const { [field]: _, ...rest } = current;
       return rest;
     });
+  };
 
   const upload = async (file: File | undefined) => {
     if (!file) return;
