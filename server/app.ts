@@ -15,14 +15,25 @@ import type { Config } from "./config.js";
 import type { Db } from "./db/db.js";
 import { authenticate } from "./http/authenticate.js";
 import { errorHandler, notFound } from "./http/errors.js";
+import { inputGuard } from "./http/input-guard.js";
+import { authRateLimits } from "./http/rate-limit.js";
+import { requestLog } from "./http/request-log.js";
+import { securityHeaders } from "./http/security-headers.js";
 import { itemRoutes } from "./items/routes.js";
 import { createItemService } from "./items/service.js";
+import { moderationRoutes } from "./moderation/routes.js";
+import { createModerationService } from "./moderation/service.js";
 import { startExpirySweeper, sweepIntervalMs } from "./payments/expiry.js";
 import { createGateway, type PaymentGateway } from "./payments/gateway.js";
 import { paymentRoutes } from "./payments/routes.js";
 import { createPaymentService } from "./payments/service.js";
 import { stripeWebhookRoutes } from "./payments/webhook.js";
+import { createMemoryStore } from "./rate-limit/memory-store.js";
+import { createRateLimiter } from "./rate-limit/rate-limiter.js";
+import { createRedisStore } from "./rate-limit/redis-store.js";
+import { rateLimitRules } from "./rate-limit/rules.js";
 import { createRealtime } from "./realtime/socket-server.js";
+import { createRedis } from "./redis.js";
 import { Timeline } from "./timeline/timeline.js";
 import { uploadFiles, uploadRoutes } from "./uploads/routes.js";
 import { createUploadService } from "./uploads/service.js";
@@ -58,22 +69,38 @@ export function createApp(deps: AppDeps) {
     holdSeconds: config.checkoutHoldSeconds,
     logger,
   });
+  const moderation = createModerationService({ db, timeline, bus });
+
+  // Counters several processes must share live in Redis when there is one. It connects in the background
+  // and reconnects by itself; while it is down the limiter allows and logs, so sign-in never hangs on it.
+  const redis = config.redisUrl ? createRedis(config.redisUrl) : null;
+  redis?.connect().catch((error: unknown) => logger.error({ err: error }, "Redis connection failed"));
+  const limiter = createRateLimiter(
+    redis ? createRedisStore(redis, config.redisKeyPrefix) : createMemoryStore(),
+    (error) => logger.warn({ err: error }, "rate limit store failed; request allowed"),
+  );
+  const limits = rateLimitRules(config.rateLimits);
 
   const app = express();
   app.disable("x-powered-by");
   app.set("query parser", "simple");
+  app.set("trust proxy", config.trustProxy);
+  app.use(securityHeaders({ stripe: config.stripe !== null }));
 
   // Before the JSON parser: Stripe signs the raw bytes.
   app.use("/api/webhooks/stripe", stripeWebhookRoutes(payments, config.stripe?.webhookSecret ?? null));
 
   const api = express.Router();
+  api.use(requestLog(logger));
   api.use(express.json({ limit: LIMITS.bodyBytes }));
+  api.use(inputGuard);
   api.use(authenticate(auth));
   // Before any other body parser: an upload's body is the raw image.
   api.use(uploadRoutes(uploads));
   api.get("/health", (_req, res) => {
     res.json({ status: "ok" });
   });
+  api.use(authRateLimits(limiter, limits));
   api.use(authRoutes(auth));
   api.use(itemRoutes(items));
   api.use(roomRoutes(rooms));
@@ -84,6 +111,7 @@ export function createApp(deps: AppDeps) {
       checkoutHoldSeconds: config.checkoutHoldSeconds,
     }),
   );
+  api.use(moderationRoutes(moderation, limiter, limits));
   api.use(notFound);
   app.use("/api", api);
   app.use(uploadFiles(uploads));
@@ -113,10 +141,19 @@ export function createApp(deps: AppDeps) {
     auth,
     chat,
     rooms,
+    moderation,
     bus,
     logger,
     allowedOrigins: config.allowedOrigins,
+    limitMessages: (userId) => limiter.consume(limits.messagesPerUser, userId),
   });
+  // However the server stops (app.close, or io.close in tests), the Redis connection goes with it.
+  let limiterClosed: Promise<void> | undefined;
+  const closeLimiter = () => {
+    limiterClosed ??= limiter.close().catch(() => {});
+    return limiterClosed;
+  };
+  httpServer.on("close", () => void closeLimiter());
   // Releases expired checkout holds, including those that ran out while the server was down.
   const sweeper = startExpirySweeper(payments, {
     intervalMs: sweepIntervalMs(config.checkoutHoldSeconds),
@@ -126,7 +163,7 @@ export function createApp(deps: AppDeps) {
   return {
     httpServer,
     io,
-    services: { auth, items, chat, rooms, uploads, bus, timeline, payments },
+    services: { auth, items, chat, rooms, uploads, moderation, payments, bus, timeline },
     /** Starts listening; resolves with the bound port (useful with port 0). */
     listen(port = config.port, host = config.host): Promise<number> {
       return new Promise((resolve, reject) => {
@@ -145,6 +182,7 @@ export function createApp(deps: AppDeps) {
     async close(): Promise<void> {
       await sweeper.stop();
       await new Promise<void>((resolve) => io.close(() => resolve()));
+      await closeLimiter();
       await db.close();
     },
   };

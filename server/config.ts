@@ -23,6 +23,15 @@ const ZEnv = z.object({
   /** Comma-separated origins allowed to open a socket besides the server's own. */
   ALLOWED_ORIGINS: z.string().default(""),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** Express's `trust proxy`: set it behind a reverse proxy so per-address limits see the client's address. */
+  TRUST_PROXY: z.string().optional(),
+  /** Prefix of every key this server keeps in Redis; processes serving one marketplace share it. */
+  REDIS_KEY_PREFIX: z.string().min(1).max(100).default("parley:"),
+  RATE_LIMIT_SIGNIN_PER_ACCOUNT: z.coerce.number().int().min(1).default(10),
+  RATE_LIMIT_SIGNIN_PER_ADDRESS: z.coerce.number().int().min(1).default(50),
+  RATE_LIMIT_REGISTER_PER_ADDRESS: z.coerce.number().int().min(1).default(10),
+  RATE_LIMIT_MESSAGES_PER_MINUTE: z.coerce.number().int().min(1).default(30),
+  RATE_LIMIT_REPORTS_PER_HOUR: z.coerce.number().int().min(1).default(30),
 });
 
 export type Config = {
@@ -42,6 +51,21 @@ export type Config = {
   checkoutHoldSeconds: number;
   allowedOrigins: string[];
   logLevel: z.infer<typeof ZEnv>["LOG_LEVEL"];
+  trustProxy: boolean | number | string;
+  redisKeyPrefix: string;
+  /** How many attempts each window allows; see docs/MODERATION.md. */
+  rateLimits: {
+    /** Sign-in attempts per account per 15 minutes (a success clears the account's count). */
+    signInPerAccount: number;
+    /** Sign-in attempts per client address per 15 minutes. */
+    signInPerAddress: number;
+    /** Registrations per client address per hour. */
+    registerPerAddress: number;
+    /** Chat messages per user per minute. */
+    messagesPerMinute: number;
+    /** Reports per user per hour. */
+    reportsPerHour: number;
+  };
 };
 
 /** Parses the environment once; fails with every bad variable listed. Nothing else reads `process.env`. */
@@ -81,7 +105,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       .map((origin) => origin.trim())
       .filter(Boolean),
     logLevel: e.LOG_LEVEL,
+    trustProxy: parseTrustProxy(e.TRUST_PROXY),
+    redisKeyPrefix: e.REDIS_KEY_PREFIX,
+    rateLimits: {
+      signInPerAccount: e.RATE_LIMIT_SIGNIN_PER_ACCOUNT,
+      signInPerAddress: e.RATE_LIMIT_SIGNIN_PER_ADDRESS,
+      registerPerAddress: e.RATE_LIMIT_REGISTER_PER_ADDRESS,
+      messagesPerMinute: e.RATE_LIMIT_MESSAGES_PER_MINUTE,
+      reportsPerHour: e.RATE_LIMIT_REPORTS_PER_HOUR,
+    },
   };
+}
+
+/** `true`/`false`, a hop count, or Express's list of trusted addresses (`loopback`, `10.0.0.0/8`). */
+function parseTrustProxy(value: string | undefined): boolean | number | string {
+  if (value === undefined || value === "" || value === "false") return false;
+  if (value === "true") return true;
+  return /^\d+$/.test(value) ? Number(value) : value;
 }
 
 /** A random secret made on first start and kept (mode 0600) in the data directory. */

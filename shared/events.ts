@@ -58,6 +58,8 @@ export const ZEvent = z.object({
   author: ZEventAuthor.nullable(),
   body: z.record(z.string(), z.unknown()),
   createdAt: z.string(),
+  /** Only moderators ever receive this: the event is hidden, and why. Others get `body: { hidden: true }`. */
+  moderation: z.object({ hidden: z.literal(true), reason: z.string(), hiddenAt: z.string() }).optional(),
 });
 export type ItemEvent = z.infer<typeof ZEvent>;
 

@@ -19,6 +19,14 @@ export const LIMITS = {
   eventsPageDefault: 100,
   searchQueryMax: 200,
   reasonMax: 1000,
+  reportsPageMax: 100,
+  reportsPageDefault: 50,
+  auditPageMax: 100,
+  auditPageDefault: 50,
+  /** Items a moderator's watch starts with, most recently active first. */
+  watchItems: 50,
+  /** Events shown on each side of a reported message. */
+  reportContext: 3,
   /** JSON bodies and socket packets; larger ones are refused with 413 or a dropped connection. */
   bodyBytes: 64 * 1024,
 } as const;

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { parseOrThrow } from "../../shared/errors.js";
 import { ZCreateItemRequest, ZEventsQuery, ZListItemsQuery, ZUpdateItemRequest } from "../../shared/items.js";
 import { requireUser } from "../http/authenticate.js";
+import { presentEvents } from "../moderation/redaction.js";
 import type { ItemService } from "./service.js";
 
 const ZItemId = z.uuid();
@@ -33,9 +34,10 @@ export function itemRoutes(items: ItemService): Router {
   });
 
   router.get("/items/:id/events", async (req, res) => {
-    requireUser(req);
+    const user = requireUser(req);
     const id = itemId(req.params.id);
-    res.json({ events: await items.events(id, parseOrThrow(ZEventsQuery, req.query, "query")) });
+    const events = await items.events(id, parseOrThrow(ZEventsQuery, req.query, "query"));
+    res.json({ events: presentEvents(events, user) });
   });
 
   return router;

@@ -10,6 +10,7 @@ import {
   ZItemJoin,
   ZItemLeave,
   ZMessageSend,
+  ZModerationWatch,
   ZTypingSet,
 } from "../../shared/socket.js";
 import type { User } from "../../shared/users.js";
@@ -18,6 +19,9 @@ import type { Bus } from "../bus.js";
 import type { RoomService } from "../chat/rooms.js";
 import type { ChatService } from "../chat/service.js";
 import { toAppError } from "../http/errors.js";
+import { unsafeInput } from "../http/input-guard.js";
+import { presentEvent, presentEvents } from "../moderation/redaction.js";
+import type { ModerationService } from "../moderation/service.js";
 
 export type SocketData = { user: User };
 export type RealtimeServer = Server<
@@ -29,6 +33,17 @@ export type RealtimeServer = Server<
 
 export const itemRoom = (itemId: string) => `item:${itemId}`;
 export const userRoom = (userId: string) => `user:${userId}`;
+/** Every moderator watching the whole marketplace. */
+export const MODERATORS_ROOM = "moderators";
+
+/** The events a client may send; anything else is answered `not_found` instead of silence. */
+const CLIENT_EVENTS = new Set<string>([
+  "item:join",
+  "item:leave",
+  "message:send",
+  "typing:set",
+  "moderation:watch",
+]);
 
 type Deps = {
   httpServer: HttpServer;
@@ -36,14 +51,17 @@ type Deps = {
   chat: ChatService;
   /** When given, members of an item hear `room:activity` on their own sockets (unread counts). */
   rooms?: RoomService;
+  moderation: ModerationService;
   bus: Bus;
   logger: Logger;
   allowedOrigins: string[];
+  /** Counts one chat message of the user; throws `rate_limited` over the limit. */
+  limitMessages: (userId: string) => Promise<void>;
 };
 
 /** The Socket.IO server: authenticates the handshake, serves the client events, and turns domain events into emits. */
 export function createRealtime(deps: Deps): RealtimeServer {
-  const { auth, chat, bus, logger } = deps;
+  const { auth, chat, moderation, bus, logger } = deps;
   const io: RealtimeServer = new Server(deps.httpServer, {
     maxHttpBufferSize: LIMITS.bodyBytes,
     serveClient: false,
@@ -67,12 +85,23 @@ export function createRealtime(deps: Deps): RealtimeServer {
     const user = socket.data.user;
     socket.join(userRoom(user.id));
 
+    // Before any handler: unknown events and input no handler could store get a clear ack, not silence.
+    socket.use(([event, ...args], next) => {
+      const problem = CLIENT_EVENTS.has(event)
+        ? unsafeInput(args)
+        : `No such event: ${String(event).slice(0, 64)}`;
+      if (problem === null) return next();
+      const refusal = new AppError(CLIENT_EVENTS.has(event) ? "bad_request" : "not_found", problem);
+      const ack = args.at(-1);
+      if (typeof ack === "function") ack({ ok: false, error: refusal.toJSON() } satisfies Ack<never>);
+    });
+
     socket.on("item:join", (payload, ack) =>
       respond(ack, logger, async () => {
         const { itemId, afterSeq } = parseOrThrow(ZItemJoin, payload, "payload");
         const result = await chat.join(user, itemId, afterSeq ?? 0, () => socket.join(itemRoom(itemId)));
         void broadcastPresence(io, itemId);
-        return result;
+        return { item: result.item, events: presentEvents(result.events, user) };
       }),
     );
 
@@ -88,8 +117,9 @@ export function createRealtime(deps: Deps): RealtimeServer {
     socket.on("message:send", (payload, ack) =>
       respond(ack, logger, async () => {
         const input = parseOrThrow(ZMessageSend, payload, "payload");
+        await deps.limitMessages(user.id);
         const { event } = await chat.send(user, input);
-        return { event };
+        return { event: presentEvent(event, user) };
       }),
     );
 
@@ -106,6 +136,15 @@ export function createRealtime(deps: Deps): RealtimeServer {
       }),
     );
 
+    socket.on("moderation:watch", (payload, ack) =>
+      respond(ack, logger, async () => {
+        parseOrThrow(ZModerationWatch, payload, "payload");
+        const items = await moderation.watch(user);
+        await socket.join(MODERATORS_ROOM);
+        return { items };
+      }),
+    );
+
     socket.on("disconnecting", () => {
       const itemIds = [...socket.rooms]
         .filter((room) => room.startsWith("item:"))
@@ -118,7 +157,12 @@ export function createRealtime(deps: Deps): RealtimeServer {
   });
 
   bus.on("event.appended", ({ event }) => {
-    io.to(itemRoom(event.itemId)).emit("item:event", { itemId: event.itemId, event });
+    // One emit to both rooms: a moderator watching everything who also joined this item gets it once.
+    // A just-written event is never hidden, so its presentation is the same for everyone.
+    io.to([itemRoom(event.itemId), MODERATORS_ROOM]).emit("item:event", {
+      itemId: event.itemId,
+      event: presentEvent(event, null),
+    });
   });
   bus.on("event.appended", ({ event }) => {
     if (!deps.rooms) return;

@@ -12,10 +12,13 @@ type EventRow = {
   author_username: string | null;
   author_display_name: string | null;
   author_role: "seller" | "buyer" | "moderator" | null;
+  hidden: boolean;
+  hidden_reason: string | null;
+  hidden_at: Date | null;
 };
 
 const SELECT_EVENTS = `
-  select e.item_id, e.seq, e.type, e.body, e.created_at,
+  select e.item_id, e.seq, e.type, e.body, e.created_at, e.hidden, e.hidden_reason, e.hidden_at,
          u.id as author_id, u.username as author_username, u.display_name as author_display_name, u.role as author_role
   from events e left join users u on u.id = e.author_id`;
 
@@ -35,6 +38,16 @@ function toEvent(row: EventRow): ItemEvent {
         : null,
     body: row.body,
     createdAt: row.created_at.toISOString(),
+    // The raw truth; `presentEvent` (moderation/redaction.ts) decides who may see it.
+    ...(row.hidden
+      ? {
+          moderation: {
+            hidden: true as const,
+            reason: row.hidden_reason ?? "",
+            hiddenAt: (row.hidden_at ?? row.created_at).toISOString(),
+          },
+        }
+      : {}),
   };
 }
 
@@ -79,6 +92,20 @@ export async function listEvents(
     [itemId, after, limit],
   );
   return rows.map(toEvent);
+}
+
+/** One event by its seq; with `forUpdate`, its row stays locked until the transaction ends. */
+export async function getEvent(
+  q: Queryable,
+  itemId: string,
+  seq: number,
+  options: { forUpdate?: boolean } = {},
+): Promise<ItemEvent | null> {
+  const [row] = await q.query<EventRow>(
+    `${SELECT_EVENTS} where e.item_id = $1 and e.seq = $2${options.forUpdate ? " for update of e" : ""}`,
+    [itemId, seq],
+  );
+  return row ? toEvent(row) : null;
 }
 
 export async function findEventByClientId(

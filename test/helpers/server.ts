@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import pino from "pino";
+import pino, { type Logger } from "pino";
 import { type App, createApp } from "../../server/app.js";
 import { loadConfig } from "../../server/config.js";
 import type { Db } from "../../server/db/db.js";
@@ -27,6 +27,8 @@ export type TestServerOptions = {
   db?: Db;
   /** A built web app to serve at `/` (browser tests). */
   clientDir?: string;
+  /** Where the server logs; silent by default. */
+  logger?: Logger;
 };
 
 /**
@@ -41,6 +43,14 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
     DATA_DIR: dataDir,
     JWT_SECRET: jwtSecret,
     LOG_LEVEL: "silent",
+    // Every test talks from 127.0.0.1: limits per address are lifted unless a test sets its own, and each
+    // server counts in Redis under a prefix of its own.
+    RATE_LIMIT_SIGNIN_PER_ACCOUNT: "100000",
+    RATE_LIMIT_SIGNIN_PER_ADDRESS: "100000",
+    RATE_LIMIT_REGISTER_PER_ADDRESS: "100000",
+    RATE_LIMIT_MESSAGES_PER_MINUTE: "100000",
+    RATE_LIMIT_REPORTS_PER_HOUR: "100000",
+    REDIS_KEY_PREFIX: `parley-test-${randomBytes(6).toString("hex")}:`,
     ...options.env,
   });
   const schema = config.databaseUrl ? `t_${randomBytes(6).toString("hex")}` : undefined;
@@ -53,7 +63,7 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
   const app = createApp({
     config,
     db,
-    logger: pino({ level: "silent" }),
+    logger: options.logger ?? pino({ level: "silent" }),
     ...(options.clientDir ? { clientDir: options.clientDir } : {}),
   });
   const port = await app.listen(0, "127.0.0.1");
