@@ -127,13 +127,14 @@ export function Checkout({ item, user }: { item: Item; user: User }) {
       <div className="checkout">
         {item.status === "reserved" && (
           <p className="notice">
-            Reserved: another buyer is paying. If they don't finish, it becomes available again.
+            Reserved: a buyer is paying. If it's you (say, after a reload), press Buy now to carry on;
+            otherwise it becomes available again if they don't finish.
           </p>
         )}
         <button
           type="button"
           className="button primary wide big"
-          disabled={busy || item.status !== "available"}
+          disabled={busy || (item.status !== "available" && item.status !== "reserved")}
           onClick={() => void buy()}
         >
           Buy now
