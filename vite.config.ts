@@ -7,6 +7,10 @@ export default defineConfig({
   plugins: [react()],
   build: { outDir: "../dist/client", emptyOutDir: true },
   server: {
-    proxy: { "/api": "http://localhost:3000", "/socket.io": { target: "http://localhost:3000", ws: true } },
+    proxy: {
+      "/api": "http://localhost:3000",
+      "/uploads": "http://localhost:3000",
+      "/socket.io": { target: "http://localhost:3000", ws: true },
+    },
   },
 });

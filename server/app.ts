@@ -8,6 +8,8 @@ import { authRoutes } from "./auth/routes.js";
 import { createAuthService } from "./auth/service.js";
 import { createTokenSigner } from "./auth/tokens.js";
 import { Bus } from "./bus.js";
+import { createRoomService } from "./chat/rooms.js";
+import { roomRoutes } from "./chat/routes.js";
 import { createChatService } from "./chat/service.js";
 import type { Config } from "./config.js";
 import type { Db } from "./db/db.js";
@@ -34,6 +36,8 @@ import type { RedisAdapter } from "./realtime/redis-adapter.js";
 import { createRealtime } from "./realtime/socket-server.js";
 import { createRedis } from "./redis.js";
 import { Timeline } from "./timeline/timeline.js";
+import { uploadFiles, uploadRoutes } from "./uploads/routes.js";
+import { createUploadService } from "./uploads/service.js";
 
 export type AppDeps = {
   config: Config;
@@ -58,6 +62,8 @@ export function createApp(deps: AppDeps) {
   const auth = createAuthService({ db, tokens, bus });
   const items = createItemService({ db, timeline });
   const chat = createChatService({ db, timeline });
+  const rooms = createRoomService({ db });
+  const uploads = createUploadService({ dataDir: config.dataDir });
   const gateway = deps.paymentGateway ?? createGateway(config.stripe);
   const payments = createPaymentService({
     db,
@@ -92,12 +98,15 @@ export function createApp(deps: AppDeps) {
   api.use(express.json({ limit: LIMITS.bodyBytes }));
   api.use(inputGuard);
   api.use(authenticate(auth));
+  // Before any other body parser: an upload's body is the raw image.
+  api.use(uploadRoutes(uploads));
   api.get("/health", (_req, res) => {
     res.json({ status: "ok" });
   });
   api.use(authRateLimits(limiter, limits));
   api.use(authRoutes(auth));
   api.use(itemRoutes(items));
+  api.use(roomRoutes(rooms));
   api.use(
     paymentRoutes(payments, {
       paymentProvider: gateway.provider,
@@ -108,6 +117,7 @@ export function createApp(deps: AppDeps) {
   api.use(moderationRoutes(moderation, limiter, limits));
   api.use(notFound);
   app.use("/api", api);
+  app.use(uploadFiles(uploads));
 
   const clientDir = deps.clientDir;
   if (clientDir && existsSync(path.join(clientDir, "index.html"))) {
@@ -134,6 +144,7 @@ export function createApp(deps: AppDeps) {
     auth,
     chat,
     items,
+    rooms,
     moderation,
     bus,
     logger,
@@ -157,7 +168,7 @@ export function createApp(deps: AppDeps) {
   return {
     httpServer,
     io,
-    services: { auth, items, chat, moderation, payments, bus, timeline },
+    services: { auth, items, chat, rooms, uploads, moderation, payments, bus, timeline },
     /** Starts listening; resolves with the bound port (useful with port 0). */
     listen(port = config.port, host = config.host): Promise<number> {
       return new Promise((resolve, reject) => {

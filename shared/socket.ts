@@ -4,6 +4,7 @@ import type { ItemEvent } from "./events.js";
 import { ZMessageText } from "./events.js";
 import type { Item } from "./items.js";
 import { LIMITS } from "./limits.js";
+import type { RoomActivity } from "./rooms.js";
 
 export const ZItemJoin = z.strictObject({
   itemId: z.uuid(),
@@ -56,4 +57,6 @@ export interface ServerToClientEvents {
   "items:changed": (payload: { item: Item }) => void;
   "room:presence": (payload: Presence) => void;
   "room:typing": (payload: Typing) => void;
+  /** To each member of an item, on their own sockets, when someone else writes to it: unread counts. */
+  "room:activity": (payload: RoomActivity) => void;
 }

@@ -1,15 +1,10 @@
+import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
+import { App } from "./app.js";
+import "./styles.css";
 
-function Placeholder() {
-  return (
-    <main>
-      <h1>Parley</h1>
-      <p>
-        The API is at <code>/api</code> (try <a href="/api/health">/api/health</a>); realtime is Socket.IO on
-        this origin.
-      </p>
-    </main>
-  );
-}
-
-createRoot(document.getElementById("root")!).render(<Placeholder />);
+createRoot(document.getElementById("root")!).render(
+  <StrictMode>
+    <App />
+  </StrictMode>,
+);

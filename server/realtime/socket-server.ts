@@ -17,6 +17,7 @@ import {
 import type { User } from "../../shared/users.js";
 import type { AuthService } from "../auth/service.js";
 import type { Bus } from "../bus.js";
+import type { RoomService } from "../chat/rooms.js";
 import type { ChatService } from "../chat/service.js";
 import { toAppError } from "../http/errors.js";
 import { unsafeInput } from "../http/input-guard.js";
@@ -57,6 +58,8 @@ type Deps = {
   auth: AuthService;
   chat: ChatService;
   items: ItemService;
+  /** Members of an item hear `room:activity` on their own sockets (unread counts). */
+  rooms: RoomService;
   moderation: ModerationService;
   bus: Bus;
   logger: Logger;
@@ -211,6 +214,18 @@ export function createRealtime(deps: Deps): RealtimeServer {
     if (clustered) io.serverSideEmit("item:appended", event);
   });
   io.on("item:appended", deliver);
+  bus.on("event.appended", ({ event }) => {
+    const authorId = event.author?.id ?? null;
+    deps.rooms.members(event.itemId).then(
+      (members) => {
+        for (const userId of members) {
+          if (userId === authorId) continue;
+          io.to(userRoom(userId)).emit("room:activity", { itemId: event.itemId, seq: event.seq, authorId });
+        }
+      },
+      (error: unknown) => logger.warn({ err: error }, "room activity not sent"),
+    );
+  });
   bus.on("item.changed", ({ item }) => {
     io.emit("items:changed", { item });
   });

@@ -26,6 +26,8 @@ export type TestServerOptions = {
   env?: Record<string, string>;
   /** Reuse a database (a restart); by default each server gets a fresh one. */
   db?: Db;
+  /** A built web app to serve at `/` (browser tests). */
+  clientDir?: string;
   /** Where the server logs; silent by default. */
   logger?: Logger;
 };
@@ -55,7 +57,12 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
       ? await openPostgres(config.databaseUrl, { schema, max: 5 })
       : await openPglite(undefined));
   await migrate(db);
-  const app = createApp({ config, db, logger: options.logger ?? pino({ level: "silent" }) });
+  const app = createApp({
+    config,
+    db,
+    logger: options.logger ?? pino({ level: "silent" }),
+    ...(options.clientDir ? { clientDir: options.clientDir } : {}),
+  });
   const port = await app.listen(0, "127.0.0.1");
   return {
     url: `http://127.0.0.1:${port}`,

@@ -1,0 +1,142 @@
+import { z } from "zod";
+import { type FieldError, ZApiError, ZFieldError } from "../../../shared/errors.js";
+import { ZEvent } from "../../../shared/events.js";
+import { type CreateItemRequest, type UpdateItemRequest, ZItem, ZItemPage } from "../../../shared/items.js";
+import { type Card, type PublicConfig, ZPayment, ZPublicConfig } from "../../../shared/payments.js";
+import { ZMarkReadResponse, ZRoomList } from "../../../shared/rooms.js";
+import { ZUploadResponse } from "../../../shared/uploads.js";
+import { type LoginRequest, type RegisterRequest, ZAuthResponse, ZUser } from "../../../shared/users.js";
+
+/** An API call that failed: the contract's error code and message, and the fields at fault for `bad_request`. */
+export class ApiRequestError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly fields: FieldError[] = [],
+  ) {
+    super(message);
+    this.name = "ApiRequestError";
+  }
+}
+
+export type ItemFilters = {
+  q?: string;
+  status?: "available" | "reserved" | "sold";
+  minPrice?: number;
+  maxPrice?: number;
+  cursor?: string;
+  limit?: number;
+};
+
+type RequestOptions = {
+  /** Another session's token than the current one (signing out after forgetting it locally). */
+  token?: string;
+  body?: unknown;
+  query?: Record<string, string | number | undefined>;
+  raw?: Blob;
+};
+
+const ZEmpty = z.object({});
+
+/** When the server has no `/api/config` yet, the simulated processor is what it runs. */
+const DEFAULT_CONFIG: PublicConfig = {
+  paymentProvider: "simulated",
+  stripePublishableKey: null,
+  checkoutHoldSeconds: 900,
+};
+
+/** The one typed HTTP client of the web app. Every response is parsed with the shared schemas. */
+export class ApiClient {
+  token: string | null = null;
+  /** Called when the server says the session is over (revoked, expired). */
+  onUnauthorized: (() => void) | null = null;
+
+  async #request<S extends z.ZodType>(
+    method: string,
+    path: string,
+    schema: S,
+    options: RequestOptions = {},
+  ): Promise<z.infer<S>> {
+    const headers: Record<string, string> = {};
+    const token = options.token ?? this.token;
+    if (token) headers.authorization = `Bearer ${token}`;
+    let body: BodyInit | undefined;
+    if (options.raw) {
+      body = options.raw;
+      headers["content-type"] = options.raw.type;
+    } else if (options.body !== undefined) {
+      body = JSON.stringify(options.body);
+      headers["content-type"] = "application/json";
+    }
+    const search = new URLSearchParams();
+    for (const [key, value] of Object.entries(options.query ?? {})) {
+      if (value !== undefined && value !== "") search.set(key, String(value));
+    }
+    const url = search.size > 0 ? `${path}?${search}` : path;
+    let response: Response;
+    try {
+      response = await fetch(url, { method, headers, body });
+    } catch {
+      throw new ApiRequestError(0, "network", "Can't reach Parley. Check your connection and try again.");
+    }
+    const json: unknown = await response.json().catch(() => null);
+    if (!response.ok) {
+      const parsed = z.object({ error: ZApiError }).safeParse(json);
+      const error = parsed.success
+        ? parsed.data.error
+        : { code: "internal", message: "Something went wrong", details: undefined };
+      const fields = z.array(ZFieldError).safeParse(error.details);
+      if (response.status === 401 && this.token) this.onUnauthorized?.();
+      throw new ApiRequestError(
+        response.status,
+        error.code,
+        error.message,
+        fields.success ? fields.data : [],
+      );
+    }
+    return schema.parse(json);
+  }
+
+  register = (input: RegisterRequest) =>
+    this.#request("POST", "/api/auth/register", ZAuthResponse, { body: input });
+  login = (input: LoginRequest) => this.#request("POST", "/api/auth/login", ZAuthResponse, { body: input });
+  logout = (token: string) => this.#request("POST", "/api/auth/logout", ZEmpty, { token });
+  me = () => this.#request("GET", "/api/me", z.object({ user: ZUser }));
+
+  listItems = (filters: ItemFilters) => this.#request("GET", "/api/items", ZItemPage, { query: filters });
+  getItem = (id: string) => this.#request("GET", `/api/items/${id}`, z.object({ item: ZItem }));
+  createItem = (input: CreateItemRequest) =>
+    this.#request("POST", "/api/items", z.object({ item: ZItem }), { body: input });
+  updateItem = (id: string, patch: UpdateItemRequest) =>
+    this.#request("PATCH", `/api/items/${id}`, z.object({ item: ZItem }), { body: patch });
+  events = (id: string, after: number, limit = 200) =>
+    this.#request("GET", `/api/items/${id}/events`, z.object({ events: z.array(ZEvent) }), {
+      query: { after, limit },
+    });
+
+  upload = (file: Blob) => this.#request("POST", "/api/uploads", ZUploadResponse, { raw: file });
+
+  rooms = () => this.#request("GET", "/api/me/rooms", ZRoomList);
+  markRead = (itemId: string, seq: number) =>
+    this.#request("POST", `/api/me/rooms/${itemId}/read`, ZMarkReadResponse, { body: { seq } });
+
+  async config(): Promise<PublicConfig> {
+    try {
+      return await this.#request("GET", "/api/config", ZPublicConfig);
+    } catch (error) {
+      if (error instanceof ApiRequestError && error.status === 404) return DEFAULT_CONFIG;
+      throw error;
+    }
+  }
+  checkout = (itemId: string) =>
+    this.#request("POST", `/api/items/${itemId}/checkout`, z.object({ payment: ZPayment }));
+  confirmPayment = (paymentId: string, card: Card) =>
+    this.#request("POST", `/api/payments/${paymentId}/confirm`, z.object({ payment: ZPayment }), {
+      body: { card },
+    });
+  cancelPayment = (paymentId: string) =>
+    this.#request("POST", `/api/payments/${paymentId}/cancel`, z.object({ payment: ZPayment }));
+}
+
+export const api = new ApiClient();

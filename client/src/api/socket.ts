@@ -1,0 +1,61 @@
+import { io, type Socket } from "socket.io-client";
+import type { ItemEvent } from "../../../shared/events.js";
+import type { Item } from "../../../shared/items.js";
+import type {
+  Ack,
+  ClientToServerEvents,
+  ItemJoin,
+  MessageSend,
+  ServerToClientEvents,
+} from "../../../shared/socket.js";
+
+export type ParleySocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+/** A socket ack that said no, or never came. */
+export class SocketRequestError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "SocketRequestError";
+  }
+}
+
+const ACK_TIMEOUT_MS = 10_000;
+
+function unwrap<T>(ack: Ack<T>): T {
+  if (ack.ok) return ack.data;
+  throw new SocketRequestError(ack.error.code, ack.error.message);
+}
+
+async function withTimeout<T>(request: Promise<Ack<T>>): Promise<T> {
+  try {
+    return unwrap(await request);
+  } catch (error) {
+    if (error instanceof SocketRequestError) throw error;
+    throw new SocketRequestError("timeout", "No answer from the server");
+  }
+}
+
+/** The one typed Socket.IO client: opens the connection and speaks the contract's events with acks. */
+export function openSocket(token: string): ParleySocket {
+  return io({ auth: { token }, transports: ["websocket", "polling"] });
+}
+
+export const joinItem = (
+  socket: ParleySocket,
+  payload: ItemJoin,
+): Promise<{ item: Item; events: ItemEvent[] }> =>
+  withTimeout(socket.timeout(ACK_TIMEOUT_MS).emitWithAck("item:join", payload));
+
+export const leaveItem = (socket: ParleySocket, itemId: string) =>
+  withTimeout(socket.timeout(ACK_TIMEOUT_MS).emitWithAck("item:leave", { itemId }));
+
+export const sendMessage = (socket: ParleySocket, payload: MessageSend): Promise<{ event: ItemEvent }> =>
+  withTimeout(socket.timeout(ACK_TIMEOUT_MS).emitWithAck("message:send", payload));
+
+/** Fire and forget: typing is ephemeral, a lost signal only shortens an indicator. */
+export const setTyping = (socket: ParleySocket, itemId: string, typing: boolean) => {
+  if (socket.connected) socket.emit("typing:set", { itemId, typing });
+};

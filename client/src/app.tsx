@@ -1,0 +1,52 @@
+import { ConnectionBanner } from "./components/connection-banner.js";
+import { Header } from "./components/header.js";
+import { ItemPage } from "./pages/item-page.js";
+import { MarketplacePage } from "./pages/marketplace-page.js";
+import { SellPage } from "./pages/sell-page.js";
+import { SignInPage } from "./pages/sign-in-page.js";
+import { RealtimeProvider } from "./state/realtime.js";
+import { Link, usePath } from "./state/router.js";
+import { SessionProvider, useSession } from "./state/session.js";
+import { UnreadProvider } from "./state/unread.js";
+
+const ITEM_PATH = /^\/items\/([0-9a-f-]{36})\/?$/i;
+
+function Routes() {
+  const { user } = useSession();
+  const path = usePath();
+  if (!user) return <SignInPage />;
+  const itemId = ITEM_PATH.exec(path)?.[1];
+  let page: React.ReactNode;
+  if (path === "/" || path === "") page = <MarketplacePage user={user} />;
+  else if (path === "/sell") page = <SellPage user={user} />;
+  else if (itemId) page = <ItemPage key={itemId} itemId={itemId} user={user} />;
+  else
+    page = (
+      <main className="page narrow">
+        <h1>Page not found</h1>
+        <Link href="/">Back to the marketplace</Link>
+      </main>
+    );
+  return (
+    <>
+      <a href="#main" className="skip-link">
+        Skip to content
+      </a>
+      <Header user={user} />
+      <ConnectionBanner />
+      <div id="main">{page}</div>
+    </>
+  );
+}
+
+export function App() {
+  return (
+    <SessionProvider>
+      <RealtimeProvider>
+        <UnreadProvider>
+          <Routes />
+        </UnreadProvider>
+      </RealtimeProvider>
+    </SessionProvider>
+  );
+}

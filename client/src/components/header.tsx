@@ -1,0 +1,47 @@
+import { useState } from "react";
+import type { User } from "../../../shared/users.js";
+import { Link } from "../state/router.js";
+import { useSession } from "../state/session.js";
+import { Avatar } from "./avatar.js";
+import { Logo } from "./logo.js";
+
+export function Header({ user }: { user: User }) {
+  const { signOut } = useSession();
+  const [busy, setBusy] = useState(false);
+  return (
+    <header className="site-header">
+      <div className="site-header-inner">
+        <Link href="/" className="brand" aria-label="Parley, the marketplace">
+          <Logo />
+          <span>Parley</span>
+        </Link>
+        <nav aria-label="Main" className="site-nav">
+          <Link href="/">Marketplace</Link>
+          {user.role === "seller" && (
+            <Link href="/sell" className="button primary small">
+              Sell an item
+            </Link>
+          )}
+        </nav>
+        <div className="user-menu">
+          <Avatar id={user.id} name={user.displayName} size={32} />
+          <span className="user-name">
+            <strong>{user.displayName}</strong>
+            <span className="user-role">{user.role}</span>
+          </span>
+          <button
+            type="button"
+            className="button ghost small"
+            disabled={busy}
+            onClick={() => {
+              setBusy(true);
+              void signOut();
+            }}
+          >
+            Sign out
+          </button>
+        </div>
+      </div>
+    </header>
+  );
+}

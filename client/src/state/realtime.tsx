@@ -1,0 +1,53 @@
+import { createContext, type ReactNode, useContext, useEffect, useState } from "react";
+import { openSocket, type ParleySocket } from "../api/socket.js";
+import { currentToken, useSession } from "./session.js";
+
+export type ConnectionStatus = "connecting" | "connected" | "reconnecting";
+
+type RealtimeState = {
+  socket: ParleySocket | null;
+  status: ConnectionStatus;
+  /** Counts connections: it changes on every (re)connect, which is when rooms rejoin. */
+  epoch: number;
+};
+
+const RealtimeContext = createContext<RealtimeState>({ socket: null, status: "connecting", epoch: 0 });
+
+/** One socket per signed-in session, reconnecting on its own; its status drives the "Reconnecting…" banner. */
+export function RealtimeProvider({ children }: { children: ReactNode }) {
+  const { user, expire } = useSession();
+  const [state, setState] = useState<RealtimeState>({ socket: null, status: "connecting", epoch: 0 });
+  const userId = user?.id;
+
+  useEffect(() => {
+    const token = currentToken();
+    if (!userId || !token) {
+      setState({ socket: null, status: "connecting", epoch: 0 });
+      return;
+    }
+    const socket = openSocket(token);
+    setState({ socket, status: "connecting", epoch: 0 });
+    socket.on("connect", () => setState((s) => ({ socket, status: "connected", epoch: s.epoch + 1 })));
+    socket.on("disconnect", (reason) => {
+      setState((s) => ({ ...s, status: "reconnecting" }));
+      // The server hung up on purpose (a sign-out elsewhere): try once more; a revoked token ends it.
+      if (reason === "io server disconnect") socket.connect();
+    });
+    socket.on("connect_error", (error) => {
+      if (error.message === "unauthorized") {
+        socket.close();
+        expire();
+        return;
+      }
+      setState((s) => ({ ...s, status: s.epoch === 0 ? "connecting" : "reconnecting" }));
+    });
+    return () => {
+      socket.removeAllListeners();
+      socket.close();
+    };
+  }, [userId, expire]);
+
+  return <RealtimeContext.Provider value={state}>{children}</RealtimeContext.Provider>;
+}
+
+export const useRealtime = () => useContext(RealtimeContext);
