@@ -3,6 +3,7 @@ import type { ItemEvent } from "../shared/events.js";
 import type { Item } from "../shared/items.js";
 import { listItem, newClientMessageId, type Session, signUp } from "./factories.js";
 import { call } from "./helpers/http.js";
+import { createModerator } from "./helpers/moderators.js";
 import { startServer, type TestServer } from "./helpers/server.js";
 import { type ClientSocket, collect, connect, eventually, request, requestOk } from "./helpers/sockets.js";
 
@@ -143,6 +144,54 @@ describe("item rooms", () => {
       [item.id],
     );
     expect(row).toEqual({ count: 51, max: 51 });
+  });
+
+  it("group-commits a burst across items: no gaps per item, duplicates written once, a refusal fails only itself", async () => {
+    const items = await Promise.all([1, 2, 3].map(() => listItem(server.url, seller)));
+    const removed = await listItem(server.url, seller);
+    const moderator = await createModerator(server);
+    const removal = await call(server.url, "POST", `/api/moderation/items/${removed.id}/remove`, {
+      token: moderator.token,
+      body: { reason: "test" },
+    });
+    expect(removal.status).toBe(200);
+    const sockets = await Promise.all(Array.from({ length: 4 }, () => socketFor(buyer)));
+    const repeated = newClientMessageId();
+    const burst = Array.from({ length: 60 }, (_, i) =>
+      request<{ event: ItemEvent }>(sockets[i % 4]!, "message:send", {
+        itemId: items[i % 3]!.id,
+        text: `burst ${i}`,
+        clientMessageId: newClientMessageId(),
+      }),
+    );
+    const twice = [0, 1].map(() =>
+      request<{ event: ItemEvent }>(sockets[0]!, "message:send", {
+        itemId: items[0]!.id,
+        text: "once",
+        clientMessageId: repeated,
+      }),
+    );
+    const refused = request(sockets[1]!, "message:send", {
+      itemId: removed.id,
+      text: "too late",
+      clientMessageId: newClientMessageId(),
+    });
+    const acks = await Promise.all(burst);
+    expect(acks.every((ack) => ack.ok)).toBe(true);
+    const [first, second] = await Promise.all(twice);
+    expect(first).toMatchObject({ ok: true });
+    expect(second).toEqual(first);
+    expect(await refused).toMatchObject({ ok: false, error: { code: "item_removed" } });
+    for (const item of items) {
+      const rows = await server.db.query<{ seq: number }>(
+        "select seq from events where item_id = $1 order by seq",
+        [item.id],
+      );
+      const expected = item.id === items[0]!.id ? 22 : 21;
+      expect(rows.map((row) => row.seq)).toEqual(Array.from({ length: expected }, (_, i) => i + 1));
+    }
+    const once = await server.db.query("select 1 from events where client_message_id = $1", [repeated]);
+    expect(once).toHaveLength(1);
   });
 
   it("answers malformed payloads with ok:false and a clear code, and stays healthy", async () => {

@@ -3,7 +3,7 @@ import type { Room } from "../../shared/rooms.js";
 import type { User } from "../../shared/users.js";
 import type { Db } from "../db/db.js";
 import { getItem } from "../items/store.js";
-import { listMemberIds, listMemberships, markRead } from "./store.js";
+import { listMemberItemIds, listMemberships, markRead } from "./store.js";
 
 export type RoomService = ReturnType<typeof createRoomService>;
 
@@ -32,6 +32,7 @@ export function createRoomService(deps: { db: Db }) {
       return { lastReadSeq };
     },
 
-    members: (itemId: string) => listMemberIds(db, itemId),
+    /** The items whose activity the user hears live (as many as `list` shows). */
+    joinedItemIds: (user: User) => listMemberItemIds(db, user.id, ROOMS_MAX),
   };
 }

@@ -1,12 +1,10 @@
-import { AppError } from "../../shared/errors.js";
 import type { ItemEvent } from "../../shared/events.js";
 import type { Item } from "../../shared/items.js";
 import type { MessageSend } from "../../shared/socket.js";
 import type { User } from "../../shared/users.js";
 import type { Db } from "../db/db.js";
-import { isUniqueViolation } from "../db/db.js";
 import { assertOpen, authorOf, requireItem } from "../items/service.js";
-import { findEventByClientId, listEvents } from "../timeline/store.js";
+import { listEvents } from "../timeline/store.js";
 import type { Timeline } from "../timeline/timeline.js";
 import { addMember } from "./store.js";
 
@@ -46,29 +44,18 @@ export function createChatService(deps: { db: Db; timeline: Timeline }) {
      * Appends a chat message. A repeated `clientMessageId` from the same user writes nothing and returns
      * the first event (`duplicate: true`), which is then neither written nor published again.
      */
-    async send(user: User, input: MessageSend): Promise<{ event: ItemEvent; duplicate: boolean }> {
-      const existing = () => findEventByClientId(db, user.id, input.clientMessageId);
-      try {
-        const event = await timeline.write(input.itemId, async (write) => {
-          const item = await write.lock();
-          // Chat stays open while an item is reserved or sold: buyer and seller still need to talk.
-          assertOpen(item, { reserved: true, sold: true });
-          return write.append({
-            type: "text",
-            author: authorOf(user),
-            body: { text: input.text },
-            clientMessageId: input.clientMessageId,
-          });
-        });
-        return { event, duplicate: false };
-      } catch (error) {
-        // A retry is rare, so it is not looked up before every write: the unique index refuses the second
-        // insert (even racing on two items), and a retry that fails for any reason (the item since removed)
-        // still acks the first event.
-        const first = isUniqueViolation(error) || error instanceof AppError ? await existing() : null;
-        if (first) return { event: first, duplicate: true };
-        throw error;
-      }
+    send(user: User, input: MessageSend): Promise<{ event: ItemEvent; duplicate: boolean }> {
+      return timeline.appendKeyed(
+        input.itemId,
+        {
+          type: "text",
+          author: authorOf(user),
+          body: { text: input.text },
+          clientMessageId: input.clientMessageId,
+        },
+        // Chat stays open while an item is reserved or sold: buyer and seller still need to talk.
+        (item) => assertOpen(item, { reserved: true, sold: true }),
+      );
     },
   };
 }

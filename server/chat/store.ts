@@ -48,10 +48,13 @@ export async function markRead(
   return row ? row.last_read_seq : null;
 }
 
-/** Everyone who has joined the item. */
-export async function listMemberIds(q: Queryable, itemId: string): Promise<string[]> {
-  const rows = await q.query<{ user_id: string }>("select user_id from item_members where item_id = $1", [
-    itemId,
-  ]);
-  return rows.map((row) => row.user_id);
+/** The items a user has joined, most recently active first: their rooms for `room:activity`. */
+export async function listMemberItemIds(q: Queryable, userId: string, limit: number): Promise<string[]> {
+  const rows = await q.query<{ item_id: string }>(
+    `select m.item_id from item_members m join items i on i.id = m.item_id
+      where m.user_id = $1 and i.status <> 'removed'
+      order by i.last_event_at desc limit $2`,
+    [userId, limit],
+  );
+  return rows.map((row) => row.item_id);
 }

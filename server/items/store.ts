@@ -52,6 +52,16 @@ export async function getItem(
   return row ? toItem(row) : null;
 }
 
+/** The items that exist among `ids`, their rows locked in id order (so two lockers never deadlock). */
+export async function lockItems(q: Queryable, ids: string[]): Promise<Map<string, Item>> {
+  const rows = await q.query<ItemRow>(
+    `${SELECT_ITEMS} where i.id in (select value::uuid from jsonb_array_elements_text($1::jsonb))
+     order by i.id for update of i`,
+    [JSON.stringify(ids)],
+  );
+  return new Map(rows.map((row) => [row.id, toItem(row)]));
+}
+
 export async function insertItem(
   q: Queryable,
   item: { id: string; sellerId: string } & ItemDetails,

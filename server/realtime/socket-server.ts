@@ -41,6 +41,8 @@ export type RealtimeServer = Server<
 
 export const itemRoom = (itemId: string) => `item:${itemId}`;
 export const userRoom = (userId: string) => `user:${userId}`;
+/** Sockets of the users who joined an item's conversation, wherever they are in the app. */
+export const memberRoom = (itemId: string) => `member:${itemId}`;
 /** Every moderator watching the whole marketplace. */
 export const MODERATORS_ROOM = "moderators";
 
@@ -121,6 +123,10 @@ export function createRealtime(deps: Deps): RealtimeServer {
   io.on("connection", (socket) => {
     const user = socket.data.user;
     socket.join(userRoom(user.id));
+    deps.rooms.joinedItemIds(user).then(
+      (itemIds) => socket.join(itemIds.map(memberRoom)),
+      (error: unknown) => logger.warn({ err: error }, "joined rooms not subscribed"),
+    );
 
     // Before any handler: unknown events and input no handler could store get a clear ack, not silence.
     socket.use(([event, ...args], next) => {
@@ -147,6 +153,8 @@ export function createRealtime(deps: Deps): RealtimeServer {
           const lastSeq = Math.max(joined.item.lastSeq, joined.events.at(-1)?.seq ?? 0);
           return { value: joined, lastSeq };
         });
+        // The user is a member now: all their sockets, on every process, hear the item's activity.
+        io.in(userRoom(user.id)).socketsJoin(memberRoom(itemId));
         void broadcastPresence(io, itemId);
         return { item: result.item, events: presentEvents(result.events, user) };
       }),
@@ -214,17 +222,15 @@ export function createRealtime(deps: Deps): RealtimeServer {
     if (clustered) io.serverSideEmit("item:appended", event);
   });
   io.on("item:appended", deliver);
+  // Unread counts: members hear of new activity in their items wherever they are, not its author.
   bus.on("event.appended", ({ event }) => {
     const authorId = event.author?.id ?? null;
-    deps.rooms.members(event.itemId).then(
-      (members) => {
-        for (const userId of members) {
-          if (userId === authorId) continue;
-          io.to(userRoom(userId)).emit("room:activity", { itemId: event.itemId, seq: event.seq, authorId });
-        }
-      },
-      (error: unknown) => logger.warn({ err: error }, "room activity not sent"),
-    );
+    const members = io.to(memberRoom(event.itemId));
+    (authorId ? members.except(userRoom(authorId)) : members).emit("room:activity", {
+      itemId: event.itemId,
+      seq: event.seq,
+      authorId,
+    });
   });
   bus.on("item.changed", ({ item }) => {
     io.emit("items:changed", { item });

@@ -15,10 +15,11 @@ type EventRow = {
   hidden: boolean;
   hidden_reason: string | null;
   hidden_at: Date | null;
+  client_message_id: string | null;
 };
 
 const SELECT_EVENTS = `
-  select e.item_id, e.seq, e.type, e.body, e.created_at, e.hidden, e.hidden_reason, e.hidden_at,
+  select e.item_id, e.seq, e.type, e.body, e.created_at, e.hidden, e.hidden_reason, e.hidden_at, e.client_message_id,
          u.id as author_id, u.username as author_username, u.display_name as author_display_name, u.role as author_role
   from events e left join users u on u.id = e.author_id`;
 
@@ -51,31 +52,6 @@ function toEvent(row: EventRow): ItemEvent {
   };
 }
 
-/**
- * Appends with the next seq, in one statement (one round trip): the update takes the item's row lock
- * until the transaction ends and numbers the event.
- */
-export async function insertEvent(tx: Queryable, itemId: string, event: NewEvent): Promise<ItemEvent> {
-  const [row] = await tx.query<{ seq: number; created_at: Date }>(
-    `with next as (
-       update items set last_seq = last_seq + 1, last_event_at = now() where id = $1 returning last_seq
-     )
-     insert into events (item_id, seq, type, author_id, body, client_message_id)
-     select $1, last_seq, $2, $3, $4, $5 from next
-     returning seq, created_at`,
-    [itemId, event.type, event.author?.id ?? null, JSON.stringify(event.body), event.clientMessageId ?? null],
-  );
-  if (!row) throw new Error(`insertEvent: no item ${itemId}`);
-  return {
-    itemId,
-    seq: row.seq,
-    type: event.type,
-    author: event.author,
-    body: event.body,
-    createdAt: row.created_at.toISOString(),
-  };
-}
-
 /** Events with `seq > after`, oldest first. */
 export async function listEvents(
   q: Queryable,
@@ -104,14 +80,81 @@ export async function getEvent(
   return row ? toEvent(row) : null;
 }
 
-export async function findEventByClientId(
+/** The first event of each `(author, clientMessageId)` pair that exists, keyed `author/clientMessageId`. */
+export async function findEventsByClientIds(
   q: Queryable,
-  authorId: string,
-  clientMessageId: string,
-): Promise<ItemEvent | null> {
-  const [row] = await q.query<EventRow>(
-    `${SELECT_EVENTS} where e.author_id = $1 and e.client_message_id = $2`,
-    [authorId, clientMessageId],
+  keys: { authorId: string; clientMessageId: string }[],
+): Promise<Map<string, ItemEvent>> {
+  const found = new Map<string, ItemEvent>();
+  if (keys.length === 0) return found;
+  const rows = await q.query<EventRow>(
+    `${SELECT_EVENTS}
+     join jsonb_to_recordset($1::jsonb) as k(author_id uuid, client_message_id text)
+       on k.author_id = e.author_id and k.client_message_id = e.client_message_id`,
+    [
+      JSON.stringify(
+        keys.map((key) => ({ author_id: key.authorId, client_message_id: key.clientMessageId })),
+      ),
+    ],
   );
-  return row ? toEvent(row) : null;
+  for (const row of rows) found.set(`${row.author_id}/${row.client_message_id}`, toEvent(row));
+  return found;
+}
+
+/**
+ * Appends many events to many items in three statements, whatever their number: the items' `last_seq`
+ * grow by their count of new events (under the row locks, which the caller holds) and the events are
+ * inserted with consecutive seqs in the given order.
+ */
+export async function insertEvents(
+  tx: Queryable,
+  entries: { itemId: string; event: NewEvent }[],
+): Promise<ItemEvent[]> {
+  if (entries.length === 0) return [];
+  const counts = new Map<string, number>();
+  for (const { itemId } of entries) counts.set(itemId, (counts.get(itemId) ?? 0) + 1);
+  const bumped = await tx.query<{ id: string; last_seq: number }>(
+    `update items i set last_seq = i.last_seq + x.k, last_event_at = now()
+     from jsonb_to_recordset($1::jsonb) as x(id uuid, k int)
+     where i.id = x.id
+     returning i.id, i.last_seq`,
+    [JSON.stringify([...counts].map(([id, k]) => ({ id, k })))],
+  );
+  const next = new Map(bumped.map((row) => [row.id, row.last_seq - counts.get(row.id)! + 1]));
+  const numbered = entries.map(({ itemId, event }) => {
+    const seq = next.get(itemId);
+    if (seq === undefined) throw new Error(`insertEvents: no item ${itemId}`);
+    next.set(itemId, seq + 1);
+    return { itemId, seq, event };
+  });
+  const inserted = await tx.query<{ item_id: string; seq: number; created_at: Date }>(
+    `insert into events (item_id, seq, type, author_id, body, client_message_id)
+     select x.item_id, x.seq, x.type, x.author_id, x.body, x.client_message_id
+     from jsonb_to_recordset($1::jsonb)
+       as x(item_id uuid, seq int, type text, author_id uuid, body jsonb, client_message_id text)
+     returning item_id, seq, created_at`,
+    [
+      JSON.stringify(
+        numbered.map(({ itemId, seq, event }) => ({
+          item_id: itemId,
+          seq,
+          type: event.type,
+          author_id: event.author?.id ?? null,
+          body: event.body,
+          client_message_id: event.clientMessageId ?? null,
+        })),
+      ),
+    ],
+  );
+  const createdAt = new Map(
+    inserted.map((row) => [`${row.item_id}/${row.seq}`, row.created_at.toISOString()]),
+  );
+  return numbered.map(({ itemId, seq, event }) => ({
+    itemId,
+    seq,
+    type: event.type,
+    author: event.author,
+    body: event.body,
+    createdAt: createdAt.get(`${itemId}/${seq}`)!,
+  }));
 }

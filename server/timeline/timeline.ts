@@ -4,7 +4,8 @@ import type { Item } from "../../shared/items.js";
 import type { Bus } from "../bus.js";
 import type { Db, Queryable } from "../db/db.js";
 import { getItem } from "../items/store.js";
-import { insertEvent } from "./store.js";
+import { GroupCommit, type KeyedEvent } from "./group-commit.js";
+import { insertEvents } from "./store.js";
 
 export type NewEvent = {
   type: EventType;
@@ -28,18 +29,34 @@ export type ItemWrite = {
 };
 
 /**
- * The single way to write to an item's timeline. Each write runs in one transaction that takes the
- * item's row lock, so seqs are 1, 2, 3… with no gap under any number of writers and processes.
- * After commit the appended events are published in seq order: writes to one item are queued in
- * this process so that a later seq is never published before an earlier one.
+ * The single owner of writes to items' timelines. Every write holds the item's row lock while it takes
+ * seqs, so they are 1, 2, 3… with no gap under any number of writers and processes, and every appended
+ * event is published only after its commit, in seq order per item. Two entry points:
+ * - `write`: any transaction on one item (details, payments, moderation), queued per item in this process;
+ * - `appendKeyed`: one keyed event (a chat message), group-committed with the others arriving meanwhile.
  */
 export class Timeline {
   readonly #queues = new Map<string, Promise<unknown>>();
+  readonly #grouped: GroupCommit;
 
   constructor(
     private readonly db: Db,
     private readonly bus: Bus,
-  ) {}
+  ) {
+    this.#grouped = new GroupCommit(db, (item, events) => this.#publish(item, events, false));
+  }
+
+  /**
+   * Appends a keyed event if the locked item passes `check` (which throws to refuse); a repeated
+   * `(author, clientMessageId)` writes nothing and answers the first event (`duplicate: true`).
+   */
+  appendKeyed(
+    itemId: string,
+    event: KeyedEvent,
+    check: (item: Item) => void,
+  ): Promise<{ event: ItemEvent; duplicate: boolean }> {
+    return this.#grouped.append(itemId, event, check);
+  }
 
   write<T>(itemId: string, fn: (write: ItemWrite) => Promise<T>): Promise<T> {
     return this.exclusive(itemId, () => this.#commitThenPublish(itemId, fn));
@@ -75,7 +92,8 @@ export class Timeline {
           return item;
         },
         append: async (event) => {
-          const stored = await insertEvent(tx, itemId, event);
+          const [stored] = await insertEvents(tx, [{ itemId, event }]);
+          if (!stored) throw new Error("insertEvents returned nothing");
           appended.push(stored);
           return stored;
         },
