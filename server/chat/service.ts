@@ -17,9 +17,9 @@ export function createChatService(deps: { db: Db; timeline: Timeline }) {
 
   return {
     /**
-     * The item and every event after `afterSeq`; the user becomes a member of the conversation.
-     * `subscribe` is called once the history is read, before any later event can be published.
-     * With `beforeSeq`, the history stops below it: the caller delivers the rest live.
+     * The item and every event after `afterSeq` (below `beforeSeq` when given: the caller delivers
+     * the rest live); the user becomes a member of the conversation. `subscribe` is called once the
+     * history is read. Exactly-once delivery around a join is the room sequencer's (realtime/).
      */
     async join(
       user: User,
@@ -28,16 +28,14 @@ export function createChatService(deps: { db: Db; timeline: Timeline }) {
       subscribe: () => void,
       beforeSeq: number | null = null,
     ): Promise<{ item: Item; events: ItemEvent[] }> {
-      await requireItem(db, itemId);
+      // The item before its events: its lastSeq then never runs ahead of the history read.
+      const item = await requireItem(db, itemId);
       await addMember(db, itemId, user.id);
-      return timeline.exclusive(itemId, async () => {
-        const item = await requireItem(db, itemId);
-        // Seqs have no gaps, so "below beforeSeq" is a count.
-        const limit = beforeSeq === null ? ALL : Math.max(0, beforeSeq - afterSeq - 1);
-        const events = limit === 0 ? [] : await listEvents(db, itemId, afterSeq, limit);
-        subscribe();
-        return { item, events };
-      });
+      // Seqs have no gaps, so "below beforeSeq" is a count.
+      const limit = beforeSeq === null ? ALL : Math.max(0, beforeSeq - afterSeq - 1);
+      const events = limit === 0 ? [] : await listEvents(db, itemId, afterSeq, limit);
+      subscribe();
+      return { item, events };
     },
 
     /**

@@ -18,3 +18,8 @@ export function isUniqueViolation(error: unknown, constraint?: string): boolean 
   if (e.code !== "23505") return false;
   return constraint === undefined || e.constraint === constraint || String(e.message).includes(constraint);
 }
+
+/** PostgreSQL's deadlock_detected: the server aborted this transaction to break a lock cycle. */
+export function isDeadlock(error: unknown): boolean {
+  return typeof error === "object" && error !== null && (error as { code?: unknown }).code === "40P01";
+}

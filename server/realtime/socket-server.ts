@@ -222,15 +222,13 @@ export function createRealtime(deps: Deps): RealtimeServer {
     if (clustered) io.serverSideEmit("item:appended", event);
   });
   io.on("item:appended", deliver);
-  // Unread counts: members hear of new activity in their items wherever they are, not its author.
+  // Unread counts: members hear of new activity in their items wherever they are, except the author and
+  // the sockets in the room itself, which get the event.
   bus.on("event.appended", ({ event }) => {
     const authorId = event.author?.id ?? null;
-    const members = io.to(memberRoom(event.itemId));
-    (authorId ? members.except(userRoom(authorId)) : members).emit("room:activity", {
-      itemId: event.itemId,
-      seq: event.seq,
-      authorId,
-    });
+    io.to(memberRoom(event.itemId))
+      .except(authorId ? [itemRoom(event.itemId), userRoom(authorId)] : itemRoom(event.itemId))
+      .emit("room:activity", { itemId: event.itemId, seq: event.seq, authorId });
   });
   bus.on("item.changed", ({ item }) => {
     io.emit("items:changed", { item });

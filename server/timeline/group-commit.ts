@@ -2,7 +2,7 @@ import { AppError } from "../../shared/errors.js";
 import type { ItemEvent } from "../../shared/events.js";
 import type { Item } from "../../shared/items.js";
 import type { Db, Queryable } from "../db/db.js";
-import { isUniqueViolation } from "../db/db.js";
+import { isDeadlock, isUniqueViolation } from "../db/db.js";
 import { lockItems } from "../items/store.js";
 import { findEventsByClientIds, insertEvents } from "./store.js";
 import type { NewEvent } from "./timeline.js";
@@ -33,12 +33,20 @@ const keyOf = (event: KeyedEvent) => `${event.author.id}/${event.clientMessageId
  */
 export class GroupCommit {
   #queue: Pending[] = [];
-  #running = false;
+  #running = 0;
+  /**
+   * Batches committing at once. A PostgreSQL server overlaps one batch's commit (its fsync) with the
+   * next one's statements; they lock items in id order, so they never deadlock. PGlite has one
+   * connection: one at a time.
+   */
+  readonly #maxRunning: number;
 
   constructor(
     private readonly db: Db,
     private readonly publish: (item: Item, events: ItemEvent[]) => void,
-  ) {}
+  ) {
+    this.#maxRunning = db.kind === "postgres" ? 4 : 1;
+  }
 
   /** Appends `event`, or answers the first event written with the same author and `clientMessageId`. */
   append(
@@ -48,28 +56,29 @@ export class GroupCommit {
   ): Promise<{ event: ItemEvent; duplicate: boolean }> {
     return new Promise((resolve, reject) => {
       this.#queue.push({ itemId, event, check, resolve, reject });
-      if (!this.#running) void this.#drain();
+      if (this.#running < this.#maxRunning) void this.#drain();
     });
   }
 
   async #drain(): Promise<void> {
-    this.#running = true;
+    this.#running++;
     try {
       while (this.#queue.length > 0) await this.#commit(this.#queue.splice(0, MAX_BATCH));
     } finally {
-      this.#running = false;
+      this.#running--;
     }
   }
 
-  async #commit(batch: Pending[]): Promise<void> {
+  async #commit(batch: Pending[], retry = true): Promise<void> {
     let outcomes: Outcome[];
     let published: { item: Item; events: ItemEvent[] }[];
     try {
       ({ outcomes, published } = await this.db.transaction((tx) => plan(tx, batch)));
     } catch (error) {
-      // The same key racing in from another process: one by one, each either writes or finds the winner.
-      if (isUniqueViolation(error) && batch.length > 1) {
-        for (const pending of batch) await this.#commit([pending]);
+      // The same key racing in from another batch or process (which can also close a lock cycle between
+      // two batches): the other has committed by now, so one by one each either writes or finds it.
+      if ((isUniqueViolation(error) || isDeadlock(error)) && retry) {
+        for (const pending of batch) await this.#commit([pending], false);
         return;
       }
       for (const pending of batch) pending.reject(error);

@@ -59,14 +59,11 @@ export class Timeline {
   }
 
   write<T>(itemId: string, fn: (write: ItemWrite) => Promise<T>): Promise<T> {
-    return this.exclusive(itemId, () => this.#commitThenPublish(itemId, fn));
+    return this.#queued(itemId, () => this.#commitThenPublish(itemId, fn));
   }
 
-  /**
-   * Runs `fn` while no write to the item can commit and publish in this process. A room join reads the
-   * history and subscribes inside it, so no event falls between the two or arrives twice.
-   */
-  async exclusive<T>(itemId: string, fn: () => Promise<T>): Promise<T> {
+  /** Runs `fn` after every earlier write to the item in this process: publishes leave in seq order. */
+  async #queued<T>(itemId: string, fn: () => Promise<T>): Promise<T> {
     const previous = this.#queues.get(itemId) ?? Promise.resolve();
     const run = previous.catch(() => {}).then(fn);
     this.#queues.set(itemId, run);
