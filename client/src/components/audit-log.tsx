@@ -104,7 +104,7 @@ export function AuditLog({ directory, revision }: { directory: Directory; revisi
                   <td className="nowrap">
                     <time dateTime={entry.createdAt}>{dateTime(entry.createdAt)}</time>
                   </td>
-                  <td>{entry.moderator.username}</td>
+                  <td className="nowrap">{entry.moderator.username}</td>
                   <td>
                     <span className={`action-tag action-${entry.action}`}>{ACTIONS[entry.action]}</span>
                   </td>

@@ -55,13 +55,11 @@ function ReportCard(props: {
               >
                 <time dateTime={event.createdAt}>{clock(event.createdAt)}</time>
                 <span className="context-author">{event.author?.displayName ?? "System"}</span>
-                <span className="context-text">{eventSummary(event).text}</span>
-                {reported && <span className="reported-tag">Reported</span>}
-                {event.moderation && (
-                  <span className="hidden-tag" title={event.moderation.reason}>
-                    Hidden
-                  </span>
-                )}
+                <span className="context-text">
+                  {event.moderation && <span className="hidden-tag">Hidden</span>}
+                  {eventSummary(event).text}
+                </span>
+                <span>{reported && <span className="reported-tag">Reported</span>}</span>
               </li>
             );
           })}

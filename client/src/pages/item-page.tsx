@@ -111,7 +111,7 @@ export function ItemPage({ itemId, user }: { itemId: string; user: User }) {
                     {!suspended.has(item.seller.id) ? (
                       <button
                         type="button"
-                        className="button small ghost"
+                        className="button small"
                         onClick={() => moderate.suspend(item.seller)}
                       >
                         Suspend seller
@@ -119,15 +119,12 @@ export function ItemPage({ itemId, user }: { itemId: string; user: User }) {
                     ) : (
                       <button
                         type="button"
-                        className="button small ghost"
+                        className="button small"
                         onClick={() => moderate.reinstate(item.seller)}
                       >
                         Reinstate seller
                       </button>
                     )}
-                    <Link href="/console" className="button small ghost">
-                      Console
-                    </Link>
                   </div>
                 ) : (
                   !isSeller && (
