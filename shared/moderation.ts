@@ -83,6 +83,10 @@ export const ZAuditEntry = z.object({
 });
 export type AuditEntry = z.infer<typeof ZAuditEntry>;
 
+/** One page of the audit log, newest first; `nextCursor` asks for the next (older) page. */
+export const ZAuditPage = z.object({ entries: z.array(ZAuditEntry), nextCursor: z.string().nullable() });
+export type AuditPage = z.infer<typeof ZAuditPage>;
+
 /** A user as moderators see them: with the suspension. */
 export const ZModeratedUser = ZUser.extend({ suspendedAt: z.string().nullable() });
 export type ModeratedUser = z.infer<typeof ZModeratedUser>;

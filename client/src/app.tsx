@@ -1,5 +1,6 @@
 import { ConnectionBanner } from "./components/connection-banner.js";
 import { Header } from "./components/header.js";
+import { ConsolePage, type ConsoleTab, NotAModerator } from "./pages/console-page.js";
 import { ItemPage } from "./pages/item-page.js";
 import { MarketplacePage } from "./pages/marketplace-page.js";
 import { SellPage } from "./pages/sell-page.js";
@@ -7,17 +8,29 @@ import { SignInPage } from "./pages/sign-in-page.js";
 import { RealtimeProvider } from "./state/realtime.js";
 import { Link, usePath } from "./state/router.js";
 import { SessionProvider, useSession } from "./state/session.js";
+import { ToastProvider } from "./state/toasts.js";
 import { UnreadProvider } from "./state/unread.js";
 
 const ITEM_PATH = /^\/items\/([0-9a-f-]{36})\/?$/i;
+const CONSOLE_PATH = /^\/console(?:\/(reports|audit))?\/?$/;
+const CONSOLE_TABS: Record<string, ConsoleTab> = { reports: "reports", audit: "audit" };
 
 function Routes() {
   const { user } = useSession();
   const path = usePath();
   if (!user) return <SignInPage />;
   const itemId = ITEM_PATH.exec(path)?.[1];
+  const consoleMatch = CONSOLE_PATH.exec(path);
   let page: React.ReactNode;
   if (path === "/" || path === "") page = <MarketplacePage user={user} />;
+  else if (consoleMatch)
+    // Moderators only; the server refuses everyone else's moderation calls in any case.
+    page =
+      user.role === "moderator" ? (
+        <ConsolePage user={user} tab={CONSOLE_TABS[consoleMatch[1] ?? ""] ?? "live"} />
+      ) : (
+        <NotAModerator />
+      );
   else if (path === "/sell") page = <SellPage user={user} />;
   else if (itemId) page = <ItemPage key={itemId} itemId={itemId} user={user} />;
   else
@@ -44,7 +57,9 @@ export function App() {
     <SessionProvider>
       <RealtimeProvider>
         <UnreadProvider>
-          <Routes />
+          <ToastProvider>
+            <Routes />
+          </ToastProvider>
         </UnreadProvider>
       </RealtimeProvider>
     </SessionProvider>

@@ -2,6 +2,14 @@ import { z } from "zod";
 import { type FieldError, ZApiError, ZFieldError } from "../../../shared/errors.js";
 import { ZEvent } from "../../../shared/events.js";
 import { type CreateItemRequest, type UpdateItemRequest, ZItem, ZItemPage } from "../../../shared/items.js";
+import {
+  type REPORT_STATUSES,
+  type ReportRequest,
+  ZAuditPage,
+  ZModeratedUser,
+  ZModeratorReport,
+  ZReport,
+} from "../../../shared/moderation.js";
 import { type Card, type PublicConfig, ZPayment, ZPublicConfig } from "../../../shared/payments.js";
 import { ZMarkReadResponse, ZRoomList } from "../../../shared/rooms.js";
 import { ZUploadResponse } from "../../../shared/uploads.js";
@@ -19,6 +27,8 @@ export class ApiRequestError extends Error {
     this.name = "ApiRequestError";
   }
 }
+
+export type ReportStatus = (typeof REPORT_STATUSES)[number];
 
 export type ItemFilters = {
   q?: string;
@@ -137,6 +147,53 @@ export class ApiClient {
     });
   cancelPayment = (paymentId: string) =>
     this.#request("POST", `/api/payments/${paymentId}/cancel`, z.object({ payment: ZPayment }));
+
+  /** Anyone signed in: a whole item, or one event of it when `seq` is given. */
+  report = (input: ReportRequest) =>
+    this.#request("POST", "/api/reports", z.object({ report: ZReport }), { body: input });
+
+  // Moderators only; the server answers 403 to everyone else.
+  reports = (status: ReportStatus) =>
+    this.#request("GET", "/api/moderation/reports", z.object({ reports: z.array(ZModeratorReport) }), {
+      query: { status },
+    });
+  resolveReport = (reportId: string, reason: string) =>
+    this.#request(
+      "POST",
+      `/api/moderation/reports/${reportId}/resolve`,
+      z.object({ report: ZModeratorReport }),
+      {
+        body: { reason },
+      },
+    );
+  /** Answers the new `custom:moderation` event (which the room also receives live). */
+  hideEvent = (itemId: string, seq: number, reason: string) =>
+    this.#request("POST", `/api/moderation/items/${itemId}/events/${seq}/hide`, z.object({ event: ZEvent }), {
+      body: { reason },
+    });
+  restoreEvent = (itemId: string, seq: number, reason: string) =>
+    this.#request(
+      "POST",
+      `/api/moderation/items/${itemId}/events/${seq}/restore`,
+      z.object({ event: ZEvent }),
+      {
+        body: { reason },
+      },
+    );
+  removeItem = (itemId: string, reason: string) =>
+    this.#request("POST", `/api/moderation/items/${itemId}/remove`, z.object({ item: ZItem }), {
+      body: { reason },
+    });
+  suspendUser = (userId: string, reason: string) =>
+    this.#request("POST", `/api/moderation/users/${userId}/suspend`, z.object({ user: ZModeratedUser }), {
+      body: { reason },
+    });
+  reinstateUser = (userId: string, reason: string) =>
+    this.#request("POST", `/api/moderation/users/${userId}/reinstate`, z.object({ user: ZModeratedUser }), {
+      body: { reason },
+    });
+  audit = (cursor?: string) =>
+    this.#request("GET", "/api/moderation/audit", ZAuditPage, { query: { cursor } });
 }
 
 export const api = new ApiClient();

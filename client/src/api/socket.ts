@@ -55,6 +55,10 @@ export const leaveItem = (socket: ParleySocket, itemId: string) =>
 export const sendMessage = (socket: ParleySocket, payload: MessageSend): Promise<{ event: ItemEvent }> =>
   withTimeout(socket.timeout(ACK_TIMEOUT_MS).emitWithAck("message:send", payload));
 
+/** Moderators: the most recently active items; the socket then receives `item:event` for every item. */
+export const watchModeration = (socket: ParleySocket): Promise<{ items: Item[] }> =>
+  withTimeout(socket.timeout(ACK_TIMEOUT_MS).emitWithAck("moderation:watch", {}));
+
 /** Fire and forget: typing is ephemeral, a lost signal only shortens an indicator. */
 export const setTyping = (socket: ParleySocket, itemId: string, typing: boolean) => {
   if (socket.connected) socket.emit("typing:set", { itemId, typing });

@@ -17,6 +17,11 @@ export function Header({ user }: { user: User }) {
         </Link>
         <nav aria-label="Main" className="site-nav">
           <Link href="/">Marketplace</Link>
+          {user.role === "moderator" && (
+            <Link href="/console" className="nav-console">
+              Console
+            </Link>
+          )}
           {user.role === "seller" && (
             <Link href="/sell" className="button primary small">
               Sell an item

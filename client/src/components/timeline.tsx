@@ -1,4 +1,4 @@
-import { useEffect, useRef } from "react";
+import { type ReactNode, useEffect, useRef } from "react";
 import { bodyOf, type ItemEvent, isHidden } from "../../../shared/events.js";
 import { formatMoney } from "../../../shared/money.js";
 import type { User } from "../../../shared/users.js";
@@ -15,12 +15,24 @@ const FAILURES: Record<string, string> = {
 };
 
 /** One event of the timeline; types this app does not know are skipped, as the contract asks. */
-function EventView({ event, me }: { event: ItemEvent; me: User }) {
+function EventView({
+  event,
+  me,
+  actions,
+}: {
+  event: ItemEvent;
+  me: User;
+  actions: ((event: ItemEvent) => ReactNode) | undefined;
+}) {
   const text = bodyOf(event, "text");
   if (text && event.author) {
     const mine = event.author.id === me.id;
+    const extra = actions?.(event);
     return (
-      <li className={`message${mine ? " mine" : ""}`} data-seq={event.seq}>
+      <li
+        className={`message${mine ? " mine" : ""}${event.moderation ? " moderated" : ""}`}
+        data-seq={event.seq}
+      >
         {!mine && <Avatar id={event.author.id} name={event.author.displayName} size={32} />}
         <div className="bubble-wrap">
           <div className="bubble-meta">
@@ -31,6 +43,12 @@ function EventView({ event, me }: { event: ItemEvent; me: User }) {
           <p className={`bubble${isHidden(event) ? " hidden-message" : ""}`}>
             {isHidden(event) ? "This message was hidden by a moderator." : text.text}
           </p>
+          {event.moderation && (
+            <p className="hidden-mark">
+              <span className="hidden-tag">Hidden</span> {event.moderation.reason}
+            </p>
+          )}
+          {extra && <div className="message-actions">{extra}</div>}
         </div>
       </li>
     );
@@ -108,6 +126,8 @@ export function Timeline(props: {
   pending: PendingMessage[];
   me: User;
   onRetry(clientMessageId: string): void;
+  /** Per-message controls (Report; Hide, Restore, Suspend for moderators). */
+  actions?: (event: ItemEvent) => ReactNode;
 }) {
   const list = useRef<HTMLOListElement>(null);
   const stick = useRef(true);
@@ -131,7 +151,7 @@ export function Timeline(props: {
       }}
     >
       {props.events.map((event) => (
-        <EventView key={event.seq} event={event} me={props.me} />
+        <EventView key={event.seq} event={event} me={props.me} actions={props.actions} />
       ))}
       {props.pending.map((message) => (
         <li key={message.clientMessageId} className={`message mine pending ${message.status}`}>

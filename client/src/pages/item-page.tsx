@@ -1,4 +1,5 @@
 import { useState } from "react";
+import { isHidden } from "../../../shared/events.js";
 import { formatMoney } from "../../../shared/money.js";
 import type { User } from "../../../shared/users.js";
 import { Avatar } from "../components/avatar.js";
@@ -6,9 +7,16 @@ import { Checkout } from "../components/checkout.js";
 import { Composer } from "../components/composer.js";
 import { ItemForm } from "../components/item-form.js";
 import { ItemImage } from "../components/item-image.js";
+import {
+  MessageModerationButtons,
+  moderationActions,
+  reportActions,
+} from "../components/moderation-actions.js";
+import { useReasonDialog } from "../components/reason-dialog.js";
 import { StatusBadge } from "../components/status-badge.js";
 import { Timeline } from "../components/timeline.js";
 import { Link } from "../state/router.js";
+import { recordSuspension, useSuspended } from "../state/suspended.js";
 import { useRoom } from "../state/use-room.js";
 
 function typingLine(names: string[]): string {
@@ -21,7 +29,16 @@ function typingLine(names: string[]): string {
 export function ItemPage({ itemId, user }: { itemId: string; user: User }) {
   const room = useRoom(itemId);
   const [editing, setEditing] = useState(false);
+  const { ask, dialog } = useReasonDialog();
+  const suspended = useSuspended();
   const { item } = room;
+  const isModerator = user.role === "moderator";
+  const moderate = moderationActions(ask, {
+    onEvent: (event) => room.merge([event]),
+    onItem: room.setItem,
+    onUser: recordSuspension,
+  });
+  const report = reportActions(ask);
 
   if (!item) {
     return (
@@ -79,6 +96,47 @@ export function ItemPage({ itemId, user }: { itemId: string; user: User }) {
                   </button>
                 )}
                 <Checkout item={item} user={user} />
+                {isModerator ? (
+                  <div className="moderator-bar">
+                    <span className="moderator-label">Moderator</span>
+                    {item.status !== "removed" && (
+                      <button
+                        type="button"
+                        className="button small danger-outline"
+                        onClick={() => moderate.removeItem(item)}
+                      >
+                        Remove item
+                      </button>
+                    )}
+                    {!suspended.has(item.seller.id) ? (
+                      <button
+                        type="button"
+                        className="button small"
+                        onClick={() => moderate.suspend(item.seller)}
+                      >
+                        Suspend seller
+                      </button>
+                    ) : (
+                      <button
+                        type="button"
+                        className="button small"
+                        onClick={() => moderate.reinstate(item.seller)}
+                      >
+                        Reinstate seller
+                      </button>
+                    )}
+                  </div>
+                ) : (
+                  !isSeller && (
+                    <button
+                      type="button"
+                      className="link-button report-item"
+                      onClick={() => report.item(item)}
+                    >
+                      Report item
+                    </button>
+                  )
+                )}
               </div>
             </>
           )}
@@ -92,13 +150,28 @@ export function ItemPage({ itemId, user }: { itemId: string; user: User }) {
               {room.presence === 1 ? "Just you here" : `${room.presence} people here`}
             </span>
           </header>
-          <Timeline events={room.events} pending={room.pending} me={user} onRetry={room.retry} />
+          <Timeline
+            events={room.events}
+            pending={room.pending}
+            me={user}
+            onRetry={room.retry}
+            actions={(event) =>
+              isModerator ? (
+                <MessageModerationButtons event={event} actions={moderate} suspended={suspended} />
+              ) : event.author && event.author.id !== user.id && !isHidden(event) ? (
+                <button type="button" className="chip-button" onClick={() => report.message(event)}>
+                  Report
+                </button>
+              ) : null
+            }
+          />
           <p className="typing" aria-live="polite">
             {room.typing.length > 0 ? typingLine(room.typing.map((p) => p.displayName)) : ""}
           </p>
           <Composer onSend={room.send} onTyping={room.typingChanged} disabled={item.status === "removed"} />
         </section>
       </div>
+      {dialog}
     </main>
   );
 }

@@ -4,6 +4,7 @@ import type { Item } from "../../../shared/items.js";
 import { api } from "../api/http.js";
 import { joinItem, leaveItem, SocketRequestError, sendMessage, setTyping } from "../api/socket.js";
 import { newId } from "./ids.js";
+import { applyModeration, moderationTarget } from "./moderation.js";
 import { useRealtime } from "./realtime.js";
 import { useSession } from "./session.js";
 import { useUnread } from "./unread.js";
@@ -41,34 +42,55 @@ export function useRoom(itemId: string) {
   const filling = useRef(false);
   const pendingRef = useRef<PendingMessage[]>([]);
   const readMark = useRef(0);
+  /** The seq of the latest hide or restore seen for each target. */
+  const lastModeration = useRef(new Map<number, number>());
 
   const updatePending = useCallback((update: (list: PendingMessage[]) => PendingMessage[]) => {
     pendingRef.current = update(pendingRef.current);
     setPending(pendingRef.current);
   }, []);
 
+  /** A restored message, fetched again: only if no later hide or restore of it arrived meanwhile. */
+  const refetch = useCallback(
+    (seq: number, bySeq: number) => {
+      api.events(itemId, seq - 1, 1).then(
+        ({ events: [restored] }) => {
+          if (!restored || restored.seq !== seq || lastModeration.current.get(seq) !== bySeq) return;
+          byseq.current.set(seq, restored);
+          setEvents([...byseq.current.values()].sort((a, b) => a.seq - b.seq));
+        },
+        () => {},
+      );
+    },
+    [itemId],
+  );
+
   const merge = useCallback(
     (incoming: ItemEvent[]) => {
       const map = byseq.current;
-      let changed = false;
-      for (const event of incoming) {
+      const fresh = new Set<number>();
+      for (const event of [...incoming].sort((a, b) => a.seq - b.seq)) {
         if (event.itemId !== itemId) continue;
-        const moderation = bodyOf(event, "custom:moderation");
         if (map.has(event.seq)) continue;
         map.set(event.seq, event);
-        changed = true;
+        fresh.add(event.seq);
         const details = bodyOf(event, "custom:item_details");
         if (details && event.seq > detailsSeq.current && !("hidden" in details)) {
           detailsSeq.current = event.seq;
           setItem((current) => (current ? { ...current, ...details } : current));
         }
-        if (moderation?.targetSeq !== undefined && user?.role !== "moderator") {
-          const target = map.get(moderation.targetSeq);
-          if (target && moderation.action === "hide")
-            map.set(target.seq, { ...target, body: { hidden: true } });
+        // A target that came in this same batch is already as the server sees it now; an older one
+        // on screen changes here: blanked (or marked, for moderators) on a hide, brought back on a restore.
+        const targetSeq = moderationTarget(event);
+        const target = targetSeq === null || fresh.has(targetSeq) ? undefined : map.get(targetSeq);
+        if (target) {
+          lastModeration.current.set(target.seq, event.seq);
+          const next = applyModeration(target, event, user?.role === "moderator");
+          if (next === "refetch") refetch(target.seq, event.seq);
+          else map.set(target.seq, next);
         }
       }
-      if (!changed) return;
+      if (fresh.size === 0) return;
       // The broadcast of our own message can overtake its ack: retire its pending bubble now, not twice on screen.
       const mineNow = incoming.filter((event) => event.type === "text" && event.author?.id === user?.id);
       if (mineNow.length > 0 && pendingRef.current.length > 0) {
@@ -102,7 +124,7 @@ export function useRoom(itemId: string) {
           });
       }
     },
-    [itemId, user?.role, user?.id],
+    [itemId, user?.role, user?.id, refetch],
   );
 
   const deliver = useCallback(
@@ -274,5 +296,5 @@ export function useRoom(itemId: string) {
     [socket, itemId],
   );
 
-  return { item, setItem, events, error, presence, typing, pending, send, retry, typingChanged };
+  return { item, setItem, events, error, presence, typing, pending, send, retry, typingChanged, merge };
 }

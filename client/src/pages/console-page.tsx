@@ -1,0 +1,96 @@
+import { useMemo, useState } from "react";
+import type { User } from "../../../shared/users.js";
+import { AuditLog, type Directory } from "../components/audit-log.js";
+import { LiveStream } from "../components/live-stream.js";
+import { moderationActions } from "../components/moderation-actions.js";
+import { useReasonDialog } from "../components/reason-dialog.js";
+import { ReportsQueue } from "../components/reports-queue.js";
+import { Link } from "../state/router.js";
+import { recordSuspension, useSuspended } from "../state/suspended.js";
+import { useModerationFeed } from "../state/use-moderation-feed.js";
+
+export type ConsoleTab = "live" | "reports" | "audit";
+
+const TABS: { tab: ConsoleTab; href: string; label: string }[] = [
+  { tab: "live", href: "/console", label: "Live stream" },
+  { tab: "reports", href: "/console/reports", label: "Reports" },
+  { tab: "audit", href: "/console/audit", label: "Audit log" },
+];
+
+/** What a non-moderator gets at a console address: no console (the server refuses them anyway). */
+export function NotAModerator() {
+  return (
+    <main className="page narrow">
+      <h1>Page not found</h1>
+      <p className="muted">There is nothing here for your account.</p>
+      <Link href="/">Back to the marketplace</Link>
+    </main>
+  );
+}
+
+/** The moderators' console: every room live, the reports queue, and the audit log. */
+export function ConsolePage({ user, tab }: { user: User; tab: ConsoleTab }) {
+  const feed = useModerationFeed();
+  const { ask, dialog } = useReasonDialog();
+  const suspended = useSuspended();
+  // Any action changes what the queue and the log show: they reload when this moves.
+  const [revision, setRevision] = useState(0);
+  const changed = () => setRevision((r) => r + 1);
+  const actions = moderationActions(ask, {
+    onEvent: (event) => {
+      feed.merge([event]);
+      changed();
+    },
+    onItem: (item) => {
+      feed.updateItem(item);
+      changed();
+    },
+    onUser: (moderated) => {
+      recordSuspension(moderated);
+      changed();
+    },
+  });
+
+  const directory = useMemo<Directory>(() => {
+    const items = new Map<string, string>();
+    const users = new Map<string, string>();
+    for (const item of feed.items) {
+      items.set(item.id, item.title);
+      users.set(item.seller.id, item.seller.username);
+    }
+    for (const event of feed.events) if (event.author) users.set(event.author.id, event.author.username);
+    return { items, users };
+  }, [feed.items, feed.events]);
+
+  return (
+    <main className="page console-page">
+      <header className="console-head">
+        <div>
+          <h1>Moderation console</h1>
+          <p className="muted">
+            Signed in as <strong>{user.displayName}</strong>. Every action asks for a reason and is audited.
+          </p>
+        </div>
+        <nav className="console-tabs" aria-label="Console">
+          {TABS.map((t) => (
+            <Link key={t.tab} href={t.href} aria-current={t.tab === tab ? "page" : undefined}>
+              {t.label}
+            </Link>
+          ))}
+        </nav>
+      </header>
+      {tab === "live" && <LiveStream feed={feed} actions={actions} suspended={suspended} />}
+      {tab === "reports" && (
+        <ReportsQueue
+          actions={actions}
+          suspended={suspended}
+          ask={ask}
+          revision={revision}
+          onChanged={changed}
+        />
+      )}
+      {tab === "audit" && <AuditLog directory={directory} revision={revision} />}
+      {dialog}
+    </main>
+  );
+}
