@@ -33,20 +33,16 @@ const keyOf = (event: KeyedEvent) => `${event.author.id}/${event.clientMessageId
  */
 export class GroupCommit {
   #queue: Pending[] = [];
-  #running = 0;
   /**
-   * Batches committing at once. A PostgreSQL server overlaps one batch's commit (its fsync) with the
-   * next one's statements; they lock items in id order, so they never deadlock. PGlite has one
-   * connection: one at a time.
+   * One batch commits at a time per process. Measured at 1,000 msg/s on PostgreSQL: four in flight gave
+   * p50/p99 16/55 ms, one gave 9/21 ms, and more throughput too: fewer, larger commits (fsyncs) win.
    */
-  readonly #maxRunning: number;
+  #running = false;
 
   constructor(
     private readonly db: Db,
     private readonly publish: (item: Item, events: ItemEvent[]) => void,
-  ) {
-    this.#maxRunning = db.kind === "postgres" ? 4 : 1;
-  }
+  ) {}
 
   /** Appends `event`, or answers the first event written with the same author and `clientMessageId`. */
   append(
@@ -56,16 +52,19 @@ export class GroupCommit {
   ): Promise<{ event: ItemEvent; duplicate: boolean }> {
     return new Promise((resolve, reject) => {
       this.#queue.push({ itemId, event, check, resolve, reject });
-      if (this.#running < this.#maxRunning) void this.#drain();
+      if (this.#running) return;
+      this.#running = true;
+      // After this turn's I/O: every message read in it joins the batch. PGlite runs in this thread and
+      // never yields to I/O mid-transaction, so without this each burst would start with a batch of one.
+      setImmediate(() => void this.#drain());
     });
   }
 
   async #drain(): Promise<void> {
-    this.#running++;
     try {
       while (this.#queue.length > 0) await this.#commit(this.#queue.splice(0, MAX_BATCH));
     } finally {
-      this.#running--;
+      this.#running = false;
     }
   }
 
@@ -75,8 +74,8 @@ export class GroupCommit {
     try {
       ({ outcomes, published } = await this.db.transaction((tx) => plan(tx, batch)));
     } catch (error) {
-      // The same key racing in from another batch or process (which can also close a lock cycle between
-      // two batches): the other has committed by now, so one by one each either writes or finds it.
+      // The same key racing in from another process (whose batch can also close a lock cycle with this
+      // one): the other has committed by now, so one by one each either writes or finds it.
       if ((isUniqueViolation(error) || isDeadlock(error)) && retry) {
         for (const pending of batch) await this.#commit([pending], false);
         return;
