@@ -188,6 +188,20 @@ export function createPaymentService(deps: Deps) {
     });
   }
 
+  /**
+   * Refuses, without a lock or a place in the item's write queue, a checkout that cannot succeed: the
+   * item is sold or removed, or another buyer's hold is running. When a hundred buyers race, the ones
+   * arriving after the winner committed get their 409 at once instead of waiting for every write
+   * before theirs. The locked check in `checkout` stays the authority.
+   */
+  async function refuseEarly(user: User, itemId: string): Promise<void> {
+    const item = await requireItem(db, itemId);
+    if (!paymentPolicy.buy(user, item)) throw new AppError("forbidden", "You cannot buy your own item");
+    if (item.status !== "reserved") return assertOpen(item);
+    const open = await findOpenPayment(db, itemId);
+    if (open && !open.holdExpired && open.buyerId !== user.id) assertOpen(item);
+  }
+
   return {
     /**
      * Reserves the item for the buyer and opens a payment for the item's price. The same buyer asking
@@ -195,6 +209,7 @@ export function createPaymentService(deps: Deps) {
      */
     async checkout(user: User, itemId: string): Promise<{ payment: Payment; created: boolean }> {
       if (!paymentPolicy.checkout(user)) throw new AppError("forbidden", "Only buyer accounts can buy items");
+      await refuseEarly(user, itemId);
       const outcome = await timeline.write(itemId, async (write) => {
         let item = await requireItem(write.tx, itemId, true);
         if (!paymentPolicy.buy(user, item)) throw new AppError("forbidden", "You cannot buy your own item");
