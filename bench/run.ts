@@ -10,7 +10,7 @@ import type { Db } from "../server/db/db.js";
 import { migrate } from "../server/db/migrate.js";
 import { openPglite } from "../server/db/pglite.js";
 import { openPostgres } from "../server/db/postgres.js";
-import { startChild } from "./child.js";
+import { startChild } from "../test/helpers/child-process.js";
 import { checkoutRace, getLatency } from "./http.js";
 import { gather, idleSockets, paced, parleyTarget, rawTarget, saturate, type Target } from "./load.js";
 import { summarizeProfile, type Window } from "./profile.js";

@@ -1,11 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ItemEvent } from "../shared/events.js";
-import type { Item } from "../shared/items.js";
 import { listItem, newClientMessageId, type Session, signUp } from "./factories.js";
 import { call } from "./helpers/http.js";
 import { createModerator } from "./helpers/moderators.js";
 import { startServer, type TestServer } from "./helpers/server.js";
-import { type ClientSocket, collect, connect, eventually, request, requestOk } from "./helpers/sockets.js";
+import {
+  type ClientSocket,
+  collect,
+  connect,
+  eventually,
+  joinItem as join,
+  request,
+  requestOk,
+  sendMessage as send,
+} from "./helpers/sockets.js";
 
 let server: TestServer;
 let seller: Session;
@@ -26,16 +34,6 @@ async function socketFor(session: Session): Promise<ClientSocket> {
   open.push(socket);
   return socket;
 }
-
-const join = (socket: ClientSocket, itemId: string, afterSeq?: number) =>
-  requestOk<{ item: Item; events: ItemEvent[] }>(
-    socket,
-    "item:join",
-    afterSeq === undefined ? { itemId } : { itemId, afterSeq },
-  );
-
-const send = (socket: ClientSocket, itemId: string, text: string, clientMessageId = newClientMessageId()) =>
-  requestOk<{ event: ItemEvent }>(socket, "message:send", { itemId, text, clientMessageId });
 
 describe("item rooms", () => {
   it("joins with the item and its whole history, and records membership", async () => {

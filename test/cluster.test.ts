@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ItemEvent } from "../shared/events.js";
-import type { Item } from "../shared/items.js";
 import { listItem, newClientMessageId, type Session, signUp } from "./factories.js";
 import { call } from "./helpers/http.js";
 import { checkout, confirm, itemOf } from "./helpers/payments.js";
@@ -12,7 +11,15 @@ import {
   startServerProcess,
   type TestDatabase,
 } from "./helpers/processes.js";
-import { type ClientSocket, collect, connect, eventually, request, requestOk } from "./helpers/sockets.js";
+import {
+  type ClientSocket,
+  collect,
+  connect,
+  eventually,
+  joinItem as join,
+  request,
+  sendMessage as send,
+} from "./helpers/sockets.js";
 
 // Two real server processes sharing the machine's PostgreSQL (a fresh database) and Redis.
 let database: TestDatabase;
@@ -39,16 +46,6 @@ async function socketOn(server: ServerProcess, session: Session): Promise<Client
   open.push(socket);
   return socket;
 }
-
-const join = (socket: ClientSocket, itemId: string, afterSeq?: number) =>
-  requestOk<{ item: Item; events: ItemEvent[] }>(
-    socket,
-    "item:join",
-    afterSeq === undefined ? { itemId } : { itemId, afterSeq },
-  );
-
-const send = (socket: ClientSocket, itemId: string, text: string, clientMessageId = newClientMessageId()) =>
-  requestOk<{ event: ItemEvent }>(socket, "message:send", { itemId, text, clientMessageId });
 
 const seqsOf = (received: { event: ItemEvent }[]) => received.map((payload) => payload.event.seq);
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);

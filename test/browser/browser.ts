@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { type Browser, chromium, type Locator, type Page } from "playwright-core";
+import { type Browser, type BrowserContext, chromium, type Locator, type Page } from "playwright-core";
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, "../..");
@@ -119,4 +119,24 @@ export async function drawPicture(page: Page, hue: number): Promise<Buffer> {
     return canvas.toDataURL("image/png");
   }, hue);
   return Buffer.from(dataUrl.split(",")[1]!, "base64");
+}
+
+/**
+ * A person's own browser window: a fresh context (no shared storage) and its page. Steps fail with
+ * their own locator well inside a test's timeout; any dialog (an alert from injected script) is
+ * recorded in `dialogs` and dismissed.
+ */
+export async function openPage(
+  browser: Browser,
+  viewport: { width: number; height: number },
+  dialogs: string[],
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  page.setDefaultTimeout(10_000);
+  page.on("dialog", (dialog) => {
+    dialogs.push(dialog.message());
+    void dialog.dismiss();
+  });
+  return { context, page };
 }

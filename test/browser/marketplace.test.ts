@@ -9,6 +9,7 @@ import {
   buildClient,
   drawPicture,
   launchChromium,
+  openPage,
   screenshot,
   signUpInPage,
   waitForCount,
@@ -22,7 +23,6 @@ describe("the web app in Chromium", () => {
   let server: TestServer;
   let browser: Browser;
   let clientDir: string;
-  let sellerContext: BrowserContext;
   let buyerContext: BrowserContext;
   let seller: Page;
   let buyer: Page;
@@ -35,18 +35,8 @@ describe("the web app in Chromium", () => {
     [clientDir, browser] = await Promise.all([buildClient(), launchChromium()]);
     server = await startServer({ clientDir });
     const viewport = { width: 1280, height: 820 };
-    sellerContext = await browser.newContext({ viewport });
-    buyerContext = await browser.newContext({ viewport });
-    seller = await sellerContext.newPage();
-    buyer = await buyerContext.newPage();
-    for (const page of [seller, buyer]) {
-      // Fail a step with its own locator in the message, well inside the test's timeout.
-      page.setDefaultTimeout(10_000);
-      page.on("dialog", (dialog) => {
-        dialogs.push(dialog.message());
-        void dialog.dismiss();
-      });
-    }
+    ({ page: seller } = await openPage(browser, viewport, dialogs));
+    ({ context: buyerContext, page: buyer } = await openPage(browser, viewport, dialogs));
     // A few listings from someone else, so the grid looks like a marketplace.
     const other = await signUp(server.url, "seller", { displayName: "Noor's Attic" });
     for (const [name, amount] of [

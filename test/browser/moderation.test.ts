@@ -1,11 +1,11 @@
 import { rmSync } from "node:fs";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Item } from "../../shared/items.js";
 import { listItem, newClientMessageId, type Session, signUp, uniqueName } from "../factories.js";
 import { startServer, type TestServer } from "../helpers/server.js";
 import { connect, eventually, requestOk } from "../helpers/sockets.js";
-import { buildClient, launchChromium, screenshot, signUpInPage, waitForCount } from "./browser.js";
+import { buildClient, launchChromium, openPage, screenshot, signUpInPage, waitForCount } from "./browser.js";
 
 /**
  * Moderation in a real browser: a buyer reports a message, a moderator finds it in the queue with its
@@ -16,8 +16,6 @@ describe("moderation in Chromium", () => {
   let server: TestServer;
   let browser: Browser;
   let clientDir: string;
-  let buyerContext: BrowserContext;
-  let modContext: BrowserContext;
   let buyer: Page;
   let mod: Page;
   let seller: Session;
@@ -40,17 +38,8 @@ describe("moderation in Chromium", () => {
     [clientDir, browser] = await Promise.all([buildClient(), launchChromium()]);
     server = await startServer({ clientDir });
     const viewport = { width: 1280, height: 860 };
-    buyerContext = await browser.newContext({ viewport });
-    modContext = await browser.newContext({ viewport });
-    buyer = await buyerContext.newPage();
-    mod = await modContext.newPage();
-    for (const page of [buyer, mod]) {
-      page.setDefaultTimeout(10_000);
-      page.on("dialog", (dialog) => {
-        dialogs.push(dialog.message());
-        void dialog.dismiss();
-      });
-    }
+    ({ page: buyer } = await openPage(browser, viewport, dialogs));
+    ({ page: mod } = await openPage(browser, viewport, dialogs));
     // Moderators are created by an operator, never self-registered.
     await server.app.services.auth.createUser({
       username: modName,

@@ -1,12 +1,12 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
 import type { AuthResponse } from "../../shared/users.js";
+import { type Child, startChild } from "./child-process.js";
 import { call } from "./http.js";
-import { UNTHROTTLED_ENV } from "./unthrottled.js";
 
 /** The machine's PostgreSQL (only to create fresh databases on) and Redis: CI machines always have both. */
 export const POSTGRES_URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
@@ -46,74 +46,25 @@ export async function createTestDatabase(serverUrl = POSTGRES_URL): Promise<Test
   };
 }
 
-export type ServerProcess = {
-  url: string;
-  pid: number;
-  child: ChildProcess;
-  /** Everything the process wrote, for failure messages. */
-  output(): string;
-  /** SIGTERM and wait; resolves at once if it already exited. */
-  stop(): Promise<void>;
-  /** SIGKILL: no shutdown at all, as in a crash. */
-  kill(): Promise<void>;
-};
+export type ServerProcess = Pick<Child, "url" | "pid" | "output" | "stop" | "kill">;
 
-/**
- * `node --import tsx server/main.ts` as its own process on a free port, with `env` on top of a clean
- * environment (only PATH and HOME are inherited, so the parent's DATABASE_URL never leaks in).
- */
+/** A Parley server as its own process (see `startChild`), with a data directory of its own, removed when it ends. */
 export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "parley-proc-"));
-  const child = spawn(process.execPath, ["--import", "tsx", "server/main.ts"], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOME: process.env.HOME ?? "",
-      PORT: "0",
-      HOST: "127.0.0.1",
-      DATA_DIR: dataDir,
-      LOG_LEVEL: "warn",
-      ...UNTHROTTLED_ENV,
-      ...env,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 30_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /Parley is running: http:\/\/localhost:(\d+)/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve(`http://127.0.0.1:${match[1]}`);
-      }
-    };
-    child.stdout?.on("data", onData);
-    child.stderr?.on("data", onData);
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited (${code}) before listening:\n${output}`));
-    });
-  });
   const cleanup = () => rmSync(dataDir, { recursive: true, force: true });
-  return {
-    url,
-    pid: child.pid ?? 0,
-    child,
-    output: () => output,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
-      await exited;
-      cleanup();
-    },
-    async kill() {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-      await exited;
-      cleanup();
-    },
-  };
+  try {
+    const child = await startChild("server/main.ts", { DATA_DIR: dataDir, LOG_LEVEL: "warn", ...env });
+    return {
+      url: child.url,
+      pid: child.pid,
+      output: child.output,
+      stop: () => child.stop().finally(cleanup),
+      kill: () => child.kill().finally(cleanup),
+    };
+  } catch (error) {
+    cleanup();
+    throw error;
+  }
 }
 
 /** The environment two processes of one marketplace share: database, Redis, channel prefix, signing secret. */

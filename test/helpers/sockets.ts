@@ -1,4 +1,7 @@
+import { randomUUID } from "node:crypto";
 import { io, type Socket } from "socket.io-client";
+import type { ItemEvent } from "../../shared/events.js";
+import type { Item } from "../../shared/items.js";
 import type { Ack, ClientToServerEvents, ServerToClientEvents } from "../../shared/socket.js";
 
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -67,3 +70,19 @@ export async function eventually(check: () => void | Promise<void>, ms = 5_000):
     }
   }
 }
+
+/** `item:join`, failing the test if it is refused. */
+export const joinItem = (socket: ClientSocket, itemId: string, afterSeq?: number) =>
+  requestOk<{ item: Item; events: ItemEvent[] }>(
+    socket,
+    "item:join",
+    afterSeq === undefined ? { itemId } : { itemId, afterSeq },
+  );
+
+/** `message:send` with a fresh `clientMessageId` unless one is given, failing the test if it is refused. */
+export const sendMessage = (
+  socket: ClientSocket,
+  itemId: string,
+  text: string,
+  clientMessageId: string = randomUUID(),
+) => requestOk<{ event: ItemEvent }>(socket, "message:send", { itemId, text, clientMessageId });

@@ -1,23 +1,28 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { UNTHROTTLED_ENV } from "../test/helpers/unthrottled.js";
+import { UNTHROTTLED_ENV } from "./unthrottled.js";
 
-const ROOT = path.resolve(import.meta.dirname, "..");
+const ROOT = path.resolve(import.meta.dirname, "..", "..");
 
 export type Child = {
   url: string;
   pid: number;
   /** Resident memory in bytes, from /proc: the server alone, not this generator. */
   rss(): number;
+  /** SIGTERM, and SIGKILL if it has not exited after 15 s. */
   stop(): Promise<void>;
+  /** SIGKILL at once: a crash. */
+  kill(): Promise<void>;
   output(): string;
 };
 
 /**
- * Runs a TypeScript entry point (`server/main.ts`, `bench/raw-relay.ts`) as its own process, so the
- * generator neither shares its CPU accounting nor pollutes its memory, and resolves once it prints
- * `running: http://localhost:PORT`.
+ * Runs a TypeScript entry point (`server/main.ts`, `bench/raw-relay.ts`) as its own process, on a free
+ * port, unthrottled, with `env` on top of a clean environment (only PATH and HOME are inherited, so the
+ * parent's DATABASE_URL never leaks in), and resolves once it prints `running: http://localhost:PORT`.
+ * Tests use it for several servers and crashes; the bench so the generator neither shares the server's
+ * CPU accounting nor pollutes its memory.
  */
 export async function startChild(
   entry: string,
@@ -69,6 +74,10 @@ export async function startChild(
       const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
       await exited;
       clearTimeout(timer);
+    },
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+      await exited;
     },
     output: () => output,
   };
