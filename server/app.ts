@@ -90,11 +90,12 @@ export function createApp(deps: AppDeps) {
   app.set("trust proxy", config.trustProxy);
   app.use(securityHeaders({ stripe: config.stripe !== null }));
 
+  // Every API request is logged, Stripe's webhooks included.
+  app.use("/api", requestLog(logger));
   // Before the JSON parser: Stripe signs the raw bytes.
   app.use("/api/webhooks/stripe", stripeWebhookRoutes(payments, config.stripe?.webhookSecret ?? null));
 
   const api = express.Router();
-  api.use(requestLog(logger));
   api.use(express.json({ limit: LIMITS.bodyBytes }));
   api.use(inputGuard);
   api.use(authenticate(auth));
