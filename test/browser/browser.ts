@@ -140,3 +140,6 @@ export async function openPage(
   });
   return { context, page };
 }
+
+/** A phone's window: the width the layout must fit without scrolling sideways. */
+export const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true } as const;

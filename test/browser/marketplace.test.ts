@@ -10,6 +10,7 @@ import {
   drawPicture,
   launchChromium,
   openPage,
+  PHONE,
   screenshot,
   signUpInPage,
   waitForCount,
@@ -209,11 +210,7 @@ describe("the web app in Chromium", () => {
   });
 
   it("fits a phone screen", async () => {
-    const phone = await browser.newContext({
-      viewport: { width: 390, height: 844 },
-      isMobile: true,
-      hasTouch: true,
-    });
+    const phone = await browser.newContext(PHONE);
     try {
       const page = await phone.newPage();
       await signUpInPage(page, server.url, uniqueName("pia"), "Buyer");

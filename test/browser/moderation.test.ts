@@ -5,7 +5,15 @@ import type { Item } from "../../shared/items.js";
 import { listItem, newClientMessageId, type Session, signUp, uniqueName } from "../factories.js";
 import { startServer, type TestServer } from "../helpers/server.js";
 import { connect, eventually, requestOk } from "../helpers/sockets.js";
-import { buildClient, launchChromium, openPage, screenshot, signUpInPage, waitForCount } from "./browser.js";
+import {
+  buildClient,
+  launchChromium,
+  openPage,
+  PHONE,
+  screenshot,
+  signUpInPage,
+  waitForCount,
+} from "./browser.js";
 
 /**
  * Moderation in a real browser: a buyer reports a message, a moderator finds it in the queue with its
@@ -232,11 +240,7 @@ describe("moderation in Chromium", () => {
   });
 
   it("the console fits a phone screen", async () => {
-    const phone = await browser.newContext({
-      viewport: { width: 390, height: 844 },
-      isMobile: true,
-      hasTouch: true,
-    });
+    const phone = await browser.newContext(PHONE);
     try {
       const page = await phone.newPage();
       await page.goto(server.url);
