@@ -9,7 +9,7 @@ import type {
   UpdateItemRequest,
 } from "../../shared/items.js";
 import type { User } from "../../shared/users.js";
-import type { Db } from "../db/db.js";
+import type { Db, Queryable } from "../db/db.js";
 import { listEvents } from "../timeline/store.js";
 import type { Timeline } from "../timeline/timeline.js";
 import { itemPolicy } from "./policy.js";
@@ -41,12 +41,8 @@ export function assertOpen(item: Item, allow: { reserved?: boolean; sold?: boole
   }
 }
 
-export async function requireItem(
-  db: Db | Parameters<typeof getItem>[0],
-  id: string,
-  forUpdate = false,
-): Promise<Item> {
-  const item = await getItem(db, id, { forUpdate });
+export async function requireItem(q: Queryable, id: string, forUpdate = false): Promise<Item> {
+  const item = await getItem(q, id, { forUpdate });
   if (!item) throw new AppError("not_found", "No such item");
   return item;
 }

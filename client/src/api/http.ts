@@ -49,13 +49,6 @@ type RequestOptions = {
 
 const ZEmpty = z.object({});
 
-/** When the server has no `/api/config` yet, the simulated processor is what it runs. */
-const DEFAULT_CONFIG: PublicConfig = {
-  paymentProvider: "simulated",
-  stripePublishableKey: null,
-  checkoutHoldSeconds: 900,
-};
-
 /** The one typed HTTP client of the web app. Every response is parsed with the shared schemas. */
 export class ApiClient {
   token: string | null = null;
@@ -131,13 +124,14 @@ export class ApiClient {
   markRead = (itemId: string, seq: number) =>
     this.#request("POST", `/api/me/rooms/${itemId}/read`, ZMarkReadResponse, { body: { seq } });
 
-  async config(): Promise<PublicConfig> {
-    try {
-      return await this.#request("GET", "/api/config", ZPublicConfig);
-    } catch (error) {
-      if (error instanceof ApiRequestError && error.status === 404) return DEFAULT_CONFIG;
+  #config: Promise<PublicConfig> | null = null;
+  /** The server's public configuration; it never changes while the server runs, so it is asked once. */
+  config(): Promise<PublicConfig> {
+    this.#config ??= this.#request("GET", "/api/config", ZPublicConfig).catch((error: unknown) => {
+      this.#config = null;
       throw error;
-    }
+    });
+    return this.#config;
   }
   checkout = (itemId: string) =>
     this.#request("POST", `/api/items/${itemId}/checkout`, z.object({ payment: ZPayment }));

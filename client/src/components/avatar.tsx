@@ -5,7 +5,7 @@ export function hueOf(id: string): number {
   return hash % 360;
 }
 
-export function initialsOf(name: string): string {
+function initialsOf(name: string): string {
   const parts = name
     .trim()
     .split(/[\s_-]+/)

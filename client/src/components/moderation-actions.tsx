@@ -8,7 +8,7 @@ import type { ReasonRequest } from "./reason-dialog.js";
 type Ask = (request: ReasonRequest) => void;
 
 /** The message being acted on, quoted as text. */
-export function MessageQuote({ event }: { event: ItemEvent }) {
+function MessageQuote({ event }: { event: ItemEvent }) {
   const text = bodyOf(event, "text")?.text;
   return (
     <blockquote className="quote">
@@ -18,7 +18,7 @@ export function MessageQuote({ event }: { event: ItemEvent }) {
   );
 }
 
-export type ModerationHooks = {
+type ModerationHooks = {
   /** The `custom:moderation` event a hide or restore appended (also delivered live). */
   onEvent?(event: ItemEvent): void;
   onItem?(item: Item): void;

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import type { User } from "../../../shared/users.js";
 import type { ItemFilters } from "../api/http.js";
 import { ItemCard } from "../components/item-card.js";
@@ -27,15 +27,17 @@ export function MarketplacePage({ user }: { user: User }) {
   const [status, setStatus] = useState<StatusFilter>("");
   const minCents = min.trim() ? parseDollars(min) : undefined;
   const maxCents = max.trim() ? parseDollars(max) : undefined;
-  const filters = useDebounced<ItemFilters>(
-    {
+  // One object per change of the inputs: a new one each render would restart the debounce forever.
+  const typed = useMemo<ItemFilters>(
+    () => ({
       ...(q.trim() ? { q: q.trim() } : {}),
       ...(status ? { status } : {}),
       ...(typeof minCents === "number" ? { minPrice: minCents } : {}),
       ...(typeof maxCents === "number" ? { maxPrice: maxCents } : {}),
-    },
-    250,
+    }),
+    [q, status, minCents, maxCents],
   );
+  const filters = useDebounced(typed, 250);
   const { items, loading, error, hasMore, loadMore } = useItems(filters);
   const { counts, rooms } = useUnread();
   const sentinel = useRef<HTMLDivElement>(null);

@@ -2,7 +2,7 @@ import { createContext, type ReactNode, useContext, useEffect, useState } from "
 import { openSocket, type ParleySocket } from "../api/socket.js";
 import { currentToken, useSession } from "./session.js";
 
-export type ConnectionStatus = "connecting" | "connected" | "reconnecting";
+type ConnectionStatus = "connecting" | "connected" | "reconnecting";
 
 type RealtimeState = {
   socket: ParleySocket | null;

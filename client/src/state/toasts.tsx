@@ -1,6 +1,6 @@
 import { createContext, type ReactNode, useCallback, useContext, useMemo, useRef, useState } from "react";
 
-export type Toast = { id: number; kind: "success" | "error"; text: string };
+type Toast = { id: number; kind: "success" | "error"; text: string };
 
 type ToastState = { show(kind: Toast["kind"], text: string): void };
 

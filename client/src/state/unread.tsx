@@ -19,7 +19,6 @@ type UnreadState = {
   rooms: Room[];
   /** The room on screen: its activity is read as it arrives. */
   setOpenRoom(itemId: string | null): void;
-  markedRead(itemId: string): void;
 };
 
 const UnreadContext = createContext<UnreadState | null>(null);
@@ -63,23 +62,14 @@ export function UnreadProvider({ children }: { children: ReactNode }) {
     };
   }, [socket]);
 
-  const markedRead = useCallback((itemId: string) => {
-    setCounts((current) => (current.get(itemId) ? new Map(current).set(itemId, 0) : current));
+  // The open room's count is 0 from here on: its activity is skipped above and reloads zero it.
+  const setOpenRoom = useCallback((itemId: string | null) => {
+    openRoom.current = itemId;
+    if (itemId) setCounts((current) => (current.get(itemId) ? new Map(current).set(itemId, 0) : current));
   }, []);
 
-  const setOpenRoom = useCallback(
-    (itemId: string | null) => {
-      openRoom.current = itemId;
-      if (itemId) markedRead(itemId);
-    },
-    [markedRead],
-  );
-
-  // Both callbacks are stable: a room's effects depend on them and must not rerun when counts change.
-  const value = useMemo<UnreadState>(
-    () => ({ counts, rooms, setOpenRoom, markedRead }),
-    [counts, rooms, setOpenRoom, markedRead],
-  );
+  // The callback is stable: a room's effects depend on it and must not rerun when counts change.
+  const value = useMemo<UnreadState>(() => ({ counts, rooms, setOpenRoom }), [counts, rooms, setOpenRoom]);
   return <UnreadContext.Provider value={value}>{children}</UnreadContext.Provider>;
 }
 

@@ -6,7 +6,7 @@ import { useRealtime } from "./realtime.js";
 const PAGE = 24;
 
 /** Would the server's listing with these filters include the item? Mirrors `GET /api/items`. */
-export function matches(item: Item, filters: ItemFilters): boolean {
+function matches(item: Item, filters: ItemFilters): boolean {
   if (filters.status ? item.status !== filters.status : item.status === "removed") return false;
   if (filters.minPrice !== undefined && item.price.amount < filters.minPrice) return false;
   if (filters.maxPrice !== undefined && item.price.amount > filters.maxPrice) return false;

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import type { ItemEvent } from "../../../shared/events.js";
 import type { Item } from "../../../shared/items.js";
 import { api } from "../api/http.js";
@@ -130,10 +130,13 @@ export function useModerationFeed(): FeedState {
     };
   }, [socket, merge]);
 
-  const latest = new Map<string, string>();
-  for (const event of events) if (!latest.has(event.itemId)) latest.set(event.itemId, event.createdAt);
-  const active = (item: Item) => latest.get(item.id) ?? item.updatedAt;
-  const itemList = [...items.values()].sort((a, b) => active(b).localeCompare(active(a)));
+  // Once per change, not per render: the console's memos downstream depend on this array's identity.
+  const itemList = useMemo(() => {
+    const latest = new Map<string, string>();
+    for (const event of events) if (!latest.has(event.itemId)) latest.set(event.itemId, event.createdAt);
+    const active = (item: Item) => latest.get(item.id) ?? item.updatedAt;
+    return [...items.values()].sort((a, b) => active(b).localeCompare(active(a)));
+  }, [items, events]);
 
   return { events, items: itemList, status, error, merge, updateItem };
 }

@@ -16,7 +16,7 @@ export type PendingMessage = {
   error?: string;
 };
 
-export type TypingPerson = { id: string; displayName: string };
+type TypingPerson = { id: string; displayName: string };
 
 const TYPING_SHOWN_MS = 6_000;
 
@@ -192,7 +192,7 @@ export function useRoom(itemId: string) {
   }, [socket, epoch, itemId, merge, deliver, updatePending]);
 
   // Leave only when the room closes: never on a reconnect or any other re-render.
-  const { setOpenRoom, markedRead } = unread;
+  const { setOpenRoom } = unread;
   useEffect(() => {
     if (!socket) return;
     setOpenRoom(itemId);
@@ -259,11 +259,10 @@ export function useRoom(itemId: string) {
     if (lastSeq <= readMark.current) return;
     const timer = setTimeout(() => {
       readMark.current = lastSeq;
-      markedRead(itemId);
       api.markRead(itemId, lastSeq).catch(() => {});
     }, 300);
     return () => clearTimeout(timer);
-  }, [lastSeq, itemId, markedRead]);
+  }, [lastSeq, itemId]);
 
   const send = useCallback(
     (text: string) => {
