@@ -56,7 +56,9 @@ export type App = Awaited<ReturnType<typeof createApp>>;
 /** Builds the whole server from its dependencies; `main.ts` and the tests both use it. */
 export function createApp(deps: AppDeps) {
   const { config, db, logger } = deps;
-  const bus = new Bus();
+  const bus = new Bus((error, name) =>
+    logger.error({ err: error, event: name }, "domain event listener failed"),
+  );
   const timeline = new Timeline(db, bus);
   const tokens = createTokenSigner(config.jwtSecret, config.jwtTtlSeconds);
   const auth = createAuthService({ db, tokens, bus });

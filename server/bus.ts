@@ -8,7 +8,7 @@ import type { Item } from "../shared/items.js";
  */
 export type DomainEvents = {
   /** A new event in an item's timeline, published in seq order per item. */
-  "event.appended": { item: Item; event: ItemEvent };
+  "event.appended": { event: ItemEvent };
   /** An item was created, edited, reserved, released, sold or removed. */
   "item.changed": { item: Item };
   /** Every session of this user must end now (suspension, sign-out everywhere). */
@@ -18,9 +18,22 @@ export type DomainEvents = {
 export class Bus {
   readonly #emitter = new EventEmitter().setMaxListeners(0);
 
+  /**
+   * `onError` hears a listener that threw. Domain events are published after commit, so a failing
+   * listener must neither undo the write nor keep the others (or the writer's ack) from running.
+   */
+  constructor(private readonly onError: (error: unknown, name: keyof DomainEvents) => void = () => {}) {}
+
   on<K extends keyof DomainEvents>(name: K, listener: (payload: DomainEvents[K]) => void): () => void {
-    this.#emitter.on(name, listener);
-    return () => this.#emitter.off(name, listener);
+    const guarded = (payload: DomainEvents[K]) => {
+      try {
+        listener(payload);
+      } catch (error) {
+        this.onError(error, name);
+      }
+    };
+    this.#emitter.on(name, guarded);
+    return () => this.#emitter.off(name, guarded);
   }
 
   emit<K extends keyof DomainEvents>(name: K, payload: DomainEvents[K]): void {

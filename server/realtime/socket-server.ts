@@ -98,16 +98,23 @@ export function createRealtime(deps: Deps): RealtimeServer {
   });
 
   /**
-   * A committed event reaches this process's sockets: those in the item's room through the sequencer
-   * (once, in seq order); moderators watching everything who did not join the room, directly. Their
-   * order across processes is not sequenced; the console orders by seq.
+   * A committed event reaches this process's sockets (every process runs this for every event): those
+   * in the item's room through the sequencer (once, in seq order); moderators watching everything who
+   * did not join the room, directly (their order across processes is not sequenced; the console orders
+   * by seq); and members elsewhere in the app, as `room:activity` for unread counts, not the author.
    */
   const deliver = (event: ItemEvent) => {
     sequencer.offer(event);
+    const room = itemRoom(event.itemId);
     io.local
       .to(MODERATORS_ROOM)
-      .except(itemRoom(event.itemId))
+      .except(room)
       .emit("item:event", { itemId: event.itemId, event: presentEvent(event, null) });
+    const authorId = event.author?.id ?? null;
+    io.local
+      .to(memberRoom(event.itemId))
+      .except(authorId ? [room, userRoom(authorId)] : room)
+      .emit("room:activity", { itemId: event.itemId, seq: event.seq, authorId });
   };
 
   io.use(async (socket, next) => {
@@ -222,14 +229,6 @@ export function createRealtime(deps: Deps): RealtimeServer {
     if (clustered) io.serverSideEmit("item:appended", event);
   });
   io.on("item:appended", deliver);
-  // Unread counts: members hear of new activity in their items wherever they are, except the author and
-  // the sockets in the room itself, which get the event.
-  bus.on("event.appended", ({ event }) => {
-    const authorId = event.author?.id ?? null;
-    io.to(memberRoom(event.itemId))
-      .except(authorId ? [itemRoom(event.itemId), userRoom(authorId)] : itemRoom(event.itemId))
-      .emit("room:activity", { itemId: event.itemId, seq: event.seq, authorId });
-  });
   bus.on("item.changed", ({ item }) => {
     io.emit("items:changed", { item });
   });

@@ -41,7 +41,7 @@ export class GroupCommit {
 
   constructor(
     private readonly db: Db,
-    private readonly publish: (item: Item, events: ItemEvent[]) => void,
+    private readonly publish: (events: ItemEvent[]) => void,
   ) {}
 
   /** Appends `event`, or answers the first event written with the same author and `clientMessageId`. */
@@ -70,9 +70,9 @@ export class GroupCommit {
 
   async #commit(batch: Pending[], retry = true): Promise<void> {
     let outcomes: Outcome[];
-    let published: { item: Item; events: ItemEvent[] }[];
+    let written: ItemEvent[];
     try {
-      ({ outcomes, published } = await this.db.transaction((tx) => plan(tx, batch)));
+      ({ outcomes, written } = await this.db.transaction((tx) => plan(tx, batch)));
     } catch (error) {
       // The same key racing in from another process (whose batch can also close a lock cycle with this
       // one): the other has committed by now, so one by one each either writes or finds it.
@@ -83,7 +83,8 @@ export class GroupCommit {
       for (const pending of batch) pending.reject(error);
       return;
     }
-    for (const { item, events } of published) this.publish(item, events);
+    // Inserted in batch order, which is seq order within each item.
+    this.publish(written);
     batch.forEach((pending, i) => {
       const outcome = outcomes[i]!;
       if ("error" in outcome) pending.reject(outcome.error);
@@ -94,11 +95,8 @@ export class GroupCommit {
 
 type Outcome = { event: ItemEvent; duplicate: boolean } | { error: unknown };
 
-/** Inside one transaction: what becomes of each pending append, and the events to publish per item. */
-async function plan(
-  tx: Queryable,
-  batch: Pending[],
-): Promise<{ outcomes: Outcome[]; published: { item: Item; events: ItemEvent[] }[] }> {
+/** Inside one transaction: what becomes of each pending append, and the events written. */
+async function plan(tx: Queryable, batch: Pending[]): Promise<{ outcomes: Outcome[]; written: ItemEvent[] }> {
   const existing = await findEventsByClientIds(
     tx,
     batch.map(({ event }) => ({ authorId: event.author.id, clientMessageId: event.clientMessageId })),
@@ -133,11 +131,5 @@ async function plan(
     const first = existing.get(key) ?? written.get(writer.get(key) ?? -1);
     return first ? { event: first, duplicate: true } : { error: refused.get(i) };
   });
-  const byItem = new Map<string, ItemEvent[]>();
-  for (const event of events) byItem.set(event.itemId, [...(byItem.get(event.itemId) ?? []), event]);
-  const published = [...byItem].map(([itemId, itemEvents]) => ({
-    item: { ...items.get(itemId)!, lastSeq: itemEvents.at(-1)!.seq },
-    events: itemEvents,
-  }));
-  return { outcomes, published };
+  return { outcomes, written: events };
 }

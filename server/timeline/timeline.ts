@@ -1,4 +1,3 @@
-import { AppError } from "../../shared/errors.js";
 import type { EventAuthor, EventType, ItemEvent } from "../../shared/events.js";
 import type { Item } from "../../shared/items.js";
 import type { Bus } from "../bus.js";
@@ -17,11 +16,6 @@ export type NewEvent = {
 /** What a write on one item may do inside its transaction. */
 export type ItemWrite = {
   tx: Queryable;
-  /**
-   * The item with its row lock held until commit (`not_found` if absent). After appends alone, the
-   * timeline publishes this item with the new `lastSeq` instead of reading it again.
-   */
-  lock(): Promise<Item>;
   /** Appends an event with the item's next seq; published after commit. */
   append(event: NewEvent): Promise<ItemEvent>;
   /** Marks the item changed; its committed state is published to everyone after commit. */
@@ -43,7 +37,7 @@ export class Timeline {
     private readonly db: Db,
     private readonly bus: Bus,
   ) {
-    this.#grouped = new GroupCommit(db, (item, events) => this.#publish(item, events, false));
+    this.#grouped = new GroupCommit(db, (events) => this.#publish(events, null));
   }
 
   /**
@@ -77,17 +71,9 @@ export class Timeline {
   async #commitThenPublish<T>(itemId: string, fn: (write: ItemWrite) => Promise<T>): Promise<T> {
     const appended: ItemEvent[] = [];
     let itemChanged = false;
-    // A holder, not a `let`: TypeScript does not see the assignment inside the callback.
-    const held: { item: Item | null } = { item: null };
     const { result, item } = await this.db.transaction(async (tx) => {
       const result = await fn({
         tx,
-        lock: async () => {
-          const item = await getItem(tx, itemId, { forUpdate: true });
-          if (!item) throw new AppError("not_found", "No such item");
-          held.item = item;
-          return item;
-        },
         append: async (event) => {
           const [stored] = await insertEvents(tx, [{ itemId, event }]);
           if (!stored) throw new Error("insertEvents returned nothing");
@@ -98,22 +84,16 @@ export class Timeline {
           itemChanged = true;
         },
       });
-      const last = appended.at(-1);
-      // Appends change only lastSeq: a locked item needs no second read. Anything else reads it again.
-      const item =
-        held.item && last && !itemChanged
-          ? { ...held.item, lastSeq: last.seq }
-          : appended.length > 0 || itemChanged
-            ? await getItem(tx, itemId)
-            : null;
-      return { result, item };
+      // Only a changed item is published, so only then is it read (inside the transaction: as committed).
+      return { result, item: itemChanged ? await getItem(tx, itemId) : null };
     });
-    if (item) this.#publish(item, appended, itemChanged);
+    this.#publish(appended, item);
     return result;
   }
 
-  #publish(item: Item, events: ItemEvent[], itemChanged: boolean): void {
-    for (const event of events) this.bus.emit("event.appended", { item, event });
-    if (itemChanged) this.bus.emit("item.changed", { item });
+  /** After commit: the events in seq order, then the item if it changed. */
+  #publish(events: ItemEvent[], item: Item | null): void {
+    for (const event of events) this.bus.emit("event.appended", { event });
+    if (item) this.bus.emit("item.changed", { item });
   }
 }
