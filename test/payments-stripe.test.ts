@@ -63,7 +63,7 @@ describe("Stripe checkout", () => {
     // Asking again returns the same payment and opens no second intent.
     const before = stripe.intents.size;
     const again = await checkout(server.url, buyer, item.id);
-    expect(again.status).toBe(200);
+    expect(again.status).toBe(201);
     expect(again.body.payment.clientSecret).toBe(intent.client_secret);
     expect(stripe.intents.size).toBe(before);
   });

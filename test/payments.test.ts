@@ -79,11 +79,11 @@ describe("checkout (simulated processor)", () => {
     );
   });
 
-  it("gives the same buyer the same open payment again with 200; another buyer gets 409 item_reserved", async () => {
+  it("gives the same buyer the same open payment again with 201; another buyer gets 409 item_reserved", async () => {
     const item = await listItem(server.url, seller);
     const first = await checkout(server.url, buyer, item.id);
     const again = await checkout(server.url, buyer, item.id);
-    expect(again.status).toBe(200);
+    expect(again.status).toBe(201);
     expect(again.body.payment.id).toBe(first.body.payment.id);
     const other = await signUp(server.url, "buyer");
     const refused = await checkout(server.url, other, item.id);

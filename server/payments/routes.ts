@@ -15,12 +15,12 @@ export function paymentRoutes(payments: PaymentService, publicConfig: PublicConf
     res.json(publicConfig);
   });
 
-  // 201 with a new payment; 200 with the buyer's own open payment when they check out again.
+  // The contract's 201 either way: a new payment, or the buyer's own open one when they check out again.
   router.post("/items/:id/checkout", async (req, res) => {
     const user = requireUser(req);
     const itemId = parseOrThrow(ZId, req.params.id, "item id");
-    const { payment, created } = await payments.checkout(user, itemId);
-    res.status(created ? 201 : 200).json({ payment });
+    const { payment } = await payments.checkout(user, itemId);
+    res.status(201).json({ payment });
   });
 
   router.get("/payments/:id", async (req, res) => {

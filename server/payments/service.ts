@@ -215,7 +215,7 @@ export function createPaymentService(deps: Deps) {
         if (!paymentPolicy.buy(user, item)) throw new AppError("forbidden", "You cannot buy your own item");
         let released: PaymentRecord | null = null;
         if (item.status === "reserved") {
-          const open = await findOpenPayment(write.tx, itemId);
+          const open = await findOpenPayment(write.tx, itemId, { forUpdate: true });
           if (open && !open.holdExpired && open.buyerId === user.id) {
             return { payment: open, created: false, released };
           }

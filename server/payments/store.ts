@@ -111,10 +111,14 @@ export async function findPaymentByRef(q: Queryable, ref: string): Promise<Payme
   return row ? toRecord(row) : null;
 }
 
-/** The payment holding the item, if any (there is at most one). */
-export async function findOpenPayment(q: Queryable, itemId: string): Promise<PaymentRecord | null> {
+/** The payment holding the item, if any (there is at most one); `forUpdate` locks its row. */
+export async function findOpenPayment(
+  q: Queryable,
+  itemId: string,
+  options: { forUpdate?: boolean } = {},
+): Promise<PaymentRecord | null> {
   const [row] = await q.query<PaymentRow>(
-    `${SELECT_PAYMENTS} where p.item_id = $1 and p.status in (${OPEN_SQL}) for update of p`,
+    `${SELECT_PAYMENTS} where p.item_id = $1 and p.status in (${OPEN_SQL})${options.forUpdate ? " for update of p" : ""}`,
     [itemId],
   );
   return row ? toRecord(row) : null;
