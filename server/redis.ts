@@ -17,13 +17,6 @@ export function createRedis(url: string) {
 
 export type RedisClient = ReturnType<typeof createRedis>;
 
-/** A connected Redis client (see `createRedis`). */
-export async function connectRedis(url: string): Promise<RedisClient> {
-  const client = createRedis(url);
-  await client.connect();
-  return client;
-}
-
 /** Closes the client whatever state it is in: gracefully if connected, at once if still trying. */
 export async function closeRedis(client: RedisClient): Promise<void> {
   if (client.isReady) await client.close();

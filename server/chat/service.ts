@@ -26,7 +26,7 @@ export function createChatService(deps: { db: Db; timeline: Timeline }) {
       itemId: string,
       afterSeq: number,
       subscribe: () => void,
-      beforeSeq: number | null = null,
+      beforeSeq: number | null,
     ): Promise<{ item: Item; events: ItemEvent[] }> {
       // The item before its events: its lastSeq then never runs ahead of the history read.
       const item = await requireItem(db, itemId);

@@ -5,7 +5,6 @@ export interface Queryable {
 
 /** The one store interface; the embedded PGlite and a PostgreSQL server both implement it. */
 export interface Db extends Queryable {
-  readonly kind: "pglite" | "postgres";
   /** Runs `fn` in one transaction; commits if it resolves, rolls back if it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;

@@ -15,7 +15,6 @@ export async function openPglite(dir: string | undefined): Promise<Db> {
   });
   const root = wrap(pg);
   return {
-    kind: "pglite",
     query: root.query,
     transaction: (fn) => pg.transaction((tx) => fn(wrap(tx))),
     close: () => pg.close(),

@@ -33,7 +33,6 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
       return result.rows as T[];
     };
   return {
-    kind: "postgres",
     query: run(pool),
     async transaction(fn) {
       const client = await pool.connect();

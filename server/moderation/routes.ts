@@ -1,6 +1,7 @@
 import { Router } from "express";
 import { z } from "zod";
 import { AppError, parseOrThrow } from "../../shared/errors.js";
+import { ZQueryInt } from "../../shared/items.js";
 import {
   ZAuditQuery,
   ZModerationActionRequest,
@@ -15,16 +16,7 @@ import { presentEvent, presentEvents } from "./redaction.js";
 import type { ModerationService } from "./service.js";
 
 const ZId = z.uuid();
-const ZSeq = z
-  .string()
-  .regex(/^\d{1,10}$/, "Must be a whole number")
-  .transform(Number)
-  .pipe(
-    z
-      .int()
-      .min(1)
-      .max(2 ** 31 - 1),
-  );
+const ZSeq = ZQueryInt(1, 2 ** 31 - 1);
 
 export function moderationRoutes(
   moderation: ModerationService,

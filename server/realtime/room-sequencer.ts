@@ -88,11 +88,6 @@ export class RoomSequencer {
     this.#rooms.delete(itemId);
   }
 
-  close(): void {
-    for (const room of this.#rooms.values()) if (room.gapTimer) clearTimeout(room.gapTimer);
-    this.#rooms.clear();
-  }
-
   #room(itemId: string): Room {
     let room = this.#rooms.get(itemId);
     if (!room) {

@@ -10,7 +10,7 @@ import {
   ZModeratorReport,
   ZReport,
 } from "../../../shared/moderation.js";
-import { type Card, type PublicConfig, ZPayment, ZPublicConfig } from "../../../shared/payments.js";
+import { type Card, type PublicConfig, ZPaymentResponse, ZPublicConfig } from "../../../shared/payments.js";
 import { ZMarkReadResponse, ZRoomList } from "../../../shared/rooms.js";
 import { ZUploadResponse } from "../../../shared/uploads.js";
 import { type LoginRequest, type RegisterRequest, ZAuthResponse, ZUser } from "../../../shared/users.js";
@@ -133,14 +133,13 @@ export class ApiClient {
     });
     return this.#config;
   }
-  checkout = (itemId: string) =>
-    this.#request("POST", `/api/items/${itemId}/checkout`, z.object({ payment: ZPayment }));
+  checkout = (itemId: string) => this.#request("POST", `/api/items/${itemId}/checkout`, ZPaymentResponse);
   confirmPayment = (paymentId: string, card: Card) =>
-    this.#request("POST", `/api/payments/${paymentId}/confirm`, z.object({ payment: ZPayment }), {
+    this.#request("POST", `/api/payments/${paymentId}/confirm`, ZPaymentResponse, {
       body: { card },
     });
   cancelPayment = (paymentId: string) =>
-    this.#request("POST", `/api/payments/${paymentId}/cancel`, z.object({ payment: ZPayment }));
+    this.#request("POST", `/api/payments/${paymentId}/cancel`, ZPaymentResponse);
 
   /** Anyone signed in: a whole item, or one event of it when `seq` is given. */
   report = (input: ReportRequest) =>
