@@ -16,12 +16,18 @@ const ZFigures = z.object({
       kind: z.enum(["pglite", "postgres"]),
       parley: z.object({
         throughput: z.object({ committedPerSecond: z.number().positive() }),
-        paced: z.object({ latency: z.object({ p99: z.number() }), orderViolations: z.number() }),
+        paced: z.object({
+          latency: z.object({ p99: z.number() }),
+          orderViolations: z.number(),
+          missing: z.number(),
+          errors: z.number(),
+        }),
       }),
       raw: z.object({ throughput: z.object({ committedPerSecond: z.number().positive() }) }),
       firstPage: z.object({ p95: z.number().positive() }),
       search: z.object({ p95: z.number().positive() }),
       memory: z.object({ sockets: z.number().positive() }),
+      checkout: z.object({ winners: z.number(), conflicts: z.number(), other: z.number() }),
     }),
   ),
 });
@@ -52,6 +58,11 @@ describe("npm run bench -- --quick", () => {
     for (const run of figures.runs) {
       expect(Number.isFinite(run.parley.paced.latency.p99)).toBe(true);
       expect(run.parley.paced.orderViolations).toBe(0);
+      // Every paced message was acked and delivered to every socket in its room.
+      expect(run.parley.paced.errors).toBe(0);
+      expect(run.parley.paced.missing).toBe(0);
+      // The race ran: exactly one buyer won, every other was told the item is taken.
+      expect(run.checkout).toEqual({ winners: 1, conflicts: 9, other: 0 });
     }
     const report = readFileSync(out, "utf8");
     expect(report).toContain("## Targets");

@@ -124,7 +124,10 @@ describe("item rooms", () => {
       item.id,
     ]);
     expect(rows).toHaveLength(1);
-    await eventually(() => expect(live).toHaveLength(1));
+    // A marker sent after: once it has arrived, any repeat of the first would have too.
+    const marker = await send(socket, item.id, "marker");
+    await eventually(() => expect(live.map((payload) => payload.event.seq)).toContain(marker.event.seq));
+    expect(live.map((payload) => payload.event.seq)).toEqual([acks[0].event.seq, marker.event.seq]);
   });
 
   it("gives 50 concurrent sends from many sockets seqs with no gap and no duplicate", async () => {

@@ -1,4 +1,5 @@
 import { Writable } from "node:stream";
+import { io } from "socket.io-client";
 import { afterEach, describe, expect, it } from "vitest";
 import { createLogger } from "../server/logger.js";
 import { createMemoryStore } from "../server/rate-limit/memory-store.js";
@@ -193,7 +194,42 @@ describe("logs", () => {
     );
     logger.info({ req: { headers: { authorization: "Bearer t2" } } }, "y");
     const text = lines.join("");
+    // Both lines were written, with the fields kept and their values censored.
+    expect(lines).toHaveLength(2);
+    expect(text).toContain('"password":"[redacted]"');
+    expect(text).toContain('"authorization":"[redacted]"');
     for (const secret of ["p1", "p2", "t1", "4242", "t2"]) expect(text).not.toContain(`"${secret}`);
     expect(text).not.toContain("Bearer");
+  });
+});
+
+describe("socket origins", () => {
+  /** A socket as a browser on `origin` would open it (browsers always send Origin). */
+  const connectFrom = (url: string, token: string, origin: string) =>
+    new Promise<void>((resolve, reject) => {
+      const socket = io(url, {
+        auth: { token },
+        transports: ["websocket"],
+        extraHeaders: { origin },
+        reconnection: false,
+        forceNew: true,
+      });
+      socket.once("connect", () => {
+        socket.close();
+        resolve();
+      });
+      socket.once("connect_error", (error) => {
+        socket.close();
+        reject(error);
+      });
+    });
+
+  it("accepts the server's own origin and the configured ones, and refuses any other", async () => {
+    const server = await start({ env: { ALLOWED_ORIGINS: "https://shop.example" } });
+    const { token } = await signUp(server.url, "buyer");
+    await expect(connectFrom(server.url, token, server.url)).resolves.toBeUndefined();
+    await expect(connectFrom(server.url, token, "https://shop.example")).resolves.toBeUndefined();
+    await expect(connectFrom(server.url, token, "https://evil.example")).rejects.toThrow();
+    await expect(connectFrom(server.url, token, "null")).rejects.toThrow();
   });
 });

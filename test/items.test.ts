@@ -224,6 +224,17 @@ describe("browsing items", () => {
     ]);
     expect((await page("status=sold")).items).toEqual([]);
     expect((await page("status=available")).items).toHaveLength(5);
+    // A checkout reserves one: each status filter then sees exactly its own.
+    const reserving = await signUp(server.url, "buyer");
+    const lamp = listed.find((item) => item.title === "Desk lamp")!;
+    const checkout = await call(server.url, "POST", `/api/items/${lamp.id}/checkout`, {
+      token: reserving.token,
+    });
+    expect(checkout.status).toBe(201);
+    expect((await page("status=reserved")).items.map((item) => item.id)).toEqual([lamp.id]);
+    expect((await page("status=available")).items.map((item) => item.title)).not.toContain("Desk lamp");
+    expect((await page("status=available")).items).toHaveLength(4);
+    expect((await page("")).items).toHaveLength(5);
   });
 
   it("rejects bad filters with 400", async () => {

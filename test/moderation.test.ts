@@ -212,8 +212,16 @@ describe("hide and restore", () => {
     const fresh = await open(buyer.token);
     const joined = await request<{ events: ItemEvent[] }>(fresh, "item:join", { itemId: item.id });
     expect(JSON.stringify(joined)).not.toContain("SECRET");
-    const resumed = await request(fresh, "item:join", { itemId: item.id, afterSeq: message.seq - 1 });
+    const resumed = await request<{ events: ItemEvent[] }>(fresh, "item:join", {
+      itemId: item.id,
+      afterSeq: message.seq - 1,
+    });
     expect(JSON.stringify(resumed)).not.toContain("SECRET");
+    // Both joins succeeded and carry the hidden event, redacted (not merely left out).
+    for (const ack of [joined, resumed]) {
+      if (!ack.ok) throw new Error(`join refused: ${ack.error.code}`);
+      expect(ack.data.events.find((event) => event.seq === message.seq)?.body).toEqual({ hidden: true });
+    }
     // A retry of the same clientMessageId acks the first event, redacted too.
     const retry = await request<{ event: ItemEvent }>(buyerSocket, "message:send", {
       itemId: item.id,
@@ -221,7 +229,8 @@ describe("hide and restore", () => {
       clientMessageId,
     });
     expect(retry).toMatchObject({ ok: true, data: { event: { seq: message.seq, body: { hidden: true } } } });
-    // Nothing the seller's socket received since the hide carried the text.
+    // Nothing the seller's socket received since the hide carried the text (and it did receive packets).
+    expect(raw.join("\n")).toContain("custom:moderation");
     expect(raw.join("\n")).not.toContain("SECRET");
 
     // Moderators see the original, with the reason.
@@ -293,7 +302,7 @@ describe("hide and restore", () => {
 });
 
 describe("remove an item", () => {
-  it("takes it off the list, tells everyone, and refuses new messages with 409 item_removed", async () => {
+  it("takes it off the list, tells everyone, and refuses new messages and checkouts with 409 item_removed", async () => {
     const item = await listItem(server.url, seller, { title: "Suspicious watch" });
     const buyerSocket = await open(buyer.token);
     await requestOk(buyerSocket, "item:join", { itemId: item.id });
@@ -326,6 +335,9 @@ describe("remove an item", () => {
       clientMessageId: newClientMessageId(),
     });
     expect(send).toMatchObject({ ok: false, error: { code: "item_removed" } });
+    const checkout = await call(server.url, "POST", `/api/items/${item.id}/checkout`, { token: buyer.token });
+    expect(checkout.status).toBe(409);
+    expect(checkout.body).toMatchObject({ error: { code: "item_removed" } });
     const again = await call(server.url, "POST", `/api/moderation/items/${item.id}/remove`, {
       token: moderator.token,
       body: reason,

@@ -4,6 +4,7 @@ import type { Item } from "../shared/items.js";
 import type { Payment } from "../shared/payments.js";
 import { listItem, type Session, signUp } from "./factories.js";
 import { call } from "./helpers/http.js";
+import { createModerator } from "./helpers/moderators.js";
 import {
   CARDS,
   cancel,
@@ -91,13 +92,15 @@ describe("checkout (simulated processor)", () => {
     expect(refused.body).toMatchObject({ error: { code: "item_reserved" } });
   });
 
-  it("refuses sellers, moderators-to-be and the unauthenticated", async () => {
+  it("refuses sellers, moderators and the unauthenticated", async () => {
     const item = await listItem(server.url, seller);
     const own = await checkout(server.url, seller, item.id);
     expect(own.status).toBe(403);
     expect(own.body).toMatchObject({ error: { code: "forbidden" } });
     const otherSeller = await signUp(server.url, "seller");
     expect((await checkout(server.url, otherSeller, item.id)).status).toBe(403);
+    const moderator = await createModerator(server);
+    expect((await checkout(server.url, moderator, item.id)).status).toBe(403);
     const anonymous = await call(server.url, "POST", `/api/items/${item.id}/checkout`);
     expect(anonymous.status).toBe(401);
     expect((await itemOf(server.url, item.id)).status).toBe("available");

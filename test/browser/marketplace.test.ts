@@ -191,10 +191,11 @@ describe("the web app in Chromium", () => {
     await seller.getByText("Reserved", { exact: true }).first().waitFor();
     await buyer.getByLabel("Card number").fill("4000000000000002");
     await buyer.getByRole("button", { name: "Pay" }).click();
-    await buyer
-      .getByText(/declined/i)
-      .first()
-      .waitFor();
+    // The form's own error and the failed payment in both timelines (the card hint also says "declined").
+    await buyer.getByText("Your card was declined. Try another card.").waitFor();
+    for (const page of [buyer, seller]) {
+      await page.getByText(/did not go through: the card was declined/).waitFor();
+    }
     await screenshot(buyer, "payment", { fullPage: true });
 
     await buyer.getByLabel("Card number").fill("4242424242424242");
