@@ -1,6 +1,6 @@
 import type { ItemEvent } from "../../shared/events.js";
 import type { Item } from "../../shared/items.js";
-import type { MessageSend } from "../../shared/socket.js";
+import type { ItemMessageSend } from "../../shared/socket.js";
 import type { User } from "../../shared/users.js";
 import type { Db } from "../db/db.js";
 import { assertOpen, authorOf, requireItem } from "../items/service.js";
@@ -42,7 +42,7 @@ export function createChatService(deps: { db: Db; timeline: Timeline }) {
      * Appends a chat message. A repeated `clientMessageId` from the same user writes nothing and returns
      * the first event (`duplicate: true`), which is then neither written nor published again.
      */
-    send(user: User, input: MessageSend): Promise<{ event: ItemEvent; duplicate: boolean }> {
+    send(user: User, input: ItemMessageSend): Promise<{ event: ItemEvent; duplicate: boolean }> {
       return timeline.appendKeyed(
         input.itemId,
         {

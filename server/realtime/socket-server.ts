@@ -180,6 +180,7 @@ export function createRealtime(deps: Deps): RealtimeServer {
     socket.on("message:send", (payload, ack) =>
       respond(ack, logger, async () => {
         const input = parseOrThrow(ZMessageSend, payload, "payload");
+        if (!("itemId" in input)) throw new AppError("not_found", "Deal threads are not served yet");
         await deps.limitMessages(user.id);
         const { event } = await chat.send(user, input);
         return { event: presentEvent(event, user) };

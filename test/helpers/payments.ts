@@ -38,10 +38,12 @@ export async function itemOf(url: string, itemId: string): Promise<Item> {
   return body.item;
 }
 
+export type PaymentEvent = Extract<ItemEvent, { type: "custom:payment" }>;
+
 /** The item's `custom:payment` events, from its history. */
-export async function paymentEvents(url: string, session: Session, itemId: string): Promise<ItemEvent[]> {
+export async function paymentEvents(url: string, session: Session, itemId: string): Promise<PaymentEvent[]> {
   const { body } = await call<{ events: ItemEvent[] }>(url, "GET", `/api/items/${itemId}/events`, {
     token: session.token,
   });
-  return body.events.filter((event) => event.type === "custom:payment");
+  return body.events.filter((event): event is PaymentEvent => event.type === "custom:payment");
 }

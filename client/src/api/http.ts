@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { type FieldError, ZApiError, ZFieldError } from "../../../shared/errors.js";
-import { ZEvent } from "../../../shared/events.js";
+import { ZItemEvent } from "../../../shared/events.js";
 import { type CreateItemRequest, type UpdateItemRequest, ZItem, ZItemPage } from "../../../shared/items.js";
 import {
   type REPORT_STATUSES,
@@ -114,7 +114,7 @@ export class ApiClient {
   updateItem = (id: string, patch: UpdateItemRequest) =>
     this.#request("PATCH", `/api/items/${id}`, z.object({ item: ZItem }), { body: patch });
   events = (id: string, after: number, limit = 200) =>
-    this.#request("GET", `/api/items/${id}/events`, z.object({ events: z.array(ZEvent) }), {
+    this.#request("GET", `/api/items/${id}/events`, z.object({ events: z.array(ZItemEvent) }), {
       query: { after, limit },
     });
 
@@ -161,14 +161,19 @@ export class ApiClient {
     );
   /** Answers the new `custom:moderation` event (which the room also receives live). */
   hideEvent = (itemId: string, seq: number, reason: string) =>
-    this.#request("POST", `/api/moderation/items/${itemId}/events/${seq}/hide`, z.object({ event: ZEvent }), {
-      body: { reason },
-    });
+    this.#request(
+      "POST",
+      `/api/moderation/items/${itemId}/events/${seq}/hide`,
+      z.object({ event: ZItemEvent }),
+      {
+        body: { reason },
+      },
+    );
   restoreEvent = (itemId: string, seq: number, reason: string) =>
     this.#request(
       "POST",
       `/api/moderation/items/${itemId}/events/${seq}/restore`,
-      z.object({ event: ZEvent }),
+      z.object({ event: ZItemEvent }),
       {
         body: { reason },
       },
