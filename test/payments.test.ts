@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bodyOf, type ItemEvent } from "../shared/events.js";
+import { bodyOf } from "../shared/events.js";
 import type { Item } from "../shared/items.js";
 import type { Payment } from "../shared/payments.js";
 import { listItem, type Session, signUp } from "./factories.js";
