@@ -104,10 +104,20 @@ export function createDealEngine(deps: Deps) {
         });
       }
     }
+    // Named after the state reached (`deal.paid`, `deal.expired`), as the feed's types are. Params stay
+    // in the private thread: the outbox feeds integrations, and params may carry an address.
     await writeOutbox(write.tx, {
       type: `deal.${transition.to}`,
       resource: { type: "deal", id: deal.id },
-      data: { ...body, itemId: deal.itemId, buyerId: deal.buyer.id, sellerId: deal.seller.id },
+      data: {
+        transition: transition.name,
+        from,
+        to: transition.to,
+        by: caller.actor,
+        itemId: deal.itemId,
+        buyerId: deal.buyer.id,
+        sellerId: deal.seller.id,
+      },
     });
     write.afterCommit(deps.drainOutbox);
     const updated = await getDeal(write.tx, deal.id);
