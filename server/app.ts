@@ -20,6 +20,7 @@ import { authRateLimits } from "./http/rate-limit.js";
 import { requestLog } from "./http/request-log.js";
 import { securityHeaders } from "./http/security-headers.js";
 import { itemRoutes } from "./items/routes.js";
+import { createSearchGate } from "./items/search-gate.js";
 import { createItemService } from "./items/service.js";
 import { moderationRoutes } from "./moderation/routes.js";
 import { createModerationService } from "./moderation/service.js";
@@ -62,7 +63,8 @@ export function createApp(deps: AppDeps) {
   const timeline = new Timeline(db, bus);
   const tokens = createTokenSigner(config.jwtSecret, config.jwtTtlSeconds);
   const auth = createAuthService({ db, tokens, bus });
-  const items = createItemService({ db, timeline });
+  const searchGate = createSearchGate(config.search);
+  const items = createItemService({ db, timeline, searchGate });
   const chat = createChatService({ db, timeline });
   const rooms = createRoomService({ db });
   const uploads = createUploadService({ dataDir: config.dataDir });
@@ -108,7 +110,7 @@ export function createApp(deps: AppDeps) {
   });
   api.use(authRateLimits(limiter, limits));
   api.use(authRoutes(auth));
-  api.use(itemRoutes(items));
+  api.use(itemRoutes(items, limiter, limits));
   api.use(roomRoutes(rooms));
   api.use(
     paymentRoutes(payments, {
