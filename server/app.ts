@@ -155,6 +155,7 @@ export function createApp(deps: AppDeps) {
     logger,
     allowedOrigins: config.allowedOrigins,
     limitMessages: (userId) => limiter.consume(limits.messagesPerUser, userId),
+    itemsChangedToAll: config.itemsChangedToAll,
     ...(deps.redis ? { adapter: deps.redis.adapter } : {}),
   });
   // However the server stops (app.close, or io.close in tests), the Redis connection goes with it.

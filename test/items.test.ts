@@ -4,7 +4,7 @@ import type { Item, ItemPage } from "../shared/items.js";
 import { listItem, type Session, signUp } from "./factories.js";
 import { call } from "./helpers/http.js";
 import { startServer, type TestServer } from "./helpers/server.js";
-import { collect, connect, eventually } from "./helpers/sockets.js";
+import { collect, connect, eventually, subscribeItems } from "./helpers/sockets.js";
 
 let server: TestServer;
 let seller: Session;
@@ -92,6 +92,7 @@ describe("creating and editing items", () => {
   it("lets the seller edit: the item changes, a new details event is appended, and everyone is told", async () => {
     const item = await listItem(server.url, seller);
     const watcher = await connect(server.url, buyer.token);
+    await subscribeItems(watcher);
     const changes = collect(watcher, "items:changed");
     const edited = await call<{ item: Item }>(server.url, "PATCH", `/api/items/${item.id}`, {
       token: seller.token,
