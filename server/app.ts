@@ -13,6 +13,7 @@ import { roomRoutes } from "./chat/routes.js";
 import { createChatService } from "./chat/service.js";
 import type { Config } from "./config.js";
 import type { Db } from "./db/db.js";
+import { favoriteRoutes } from "./favorites/routes.js";
 import { authenticate } from "./http/authenticate.js";
 import { errorHandler, notFound } from "./http/errors.js";
 import { inputGuard } from "./http/input-guard.js";
@@ -29,6 +30,7 @@ import { createGateway, type PaymentGateway } from "./payments/gateway.js";
 import { paymentRoutes } from "./payments/routes.js";
 import { createPaymentService } from "./payments/service.js";
 import { stripeWebhookRoutes } from "./payments/webhook.js";
+import { profileRoutes } from "./profiles/routes.js";
 import { createMemoryStore } from "./rate-limit/memory-store.js";
 import { createRateLimiter } from "./rate-limit/rate-limiter.js";
 import { createRedisStore } from "./rate-limit/redis-store.js";
@@ -36,6 +38,8 @@ import { rateLimitRules } from "./rate-limit/rules.js";
 import type { RedisAdapter } from "./realtime/redis-adapter.js";
 import { createRealtime } from "./realtime/socket-server.js";
 import { createRedis } from "./redis.js";
+import { savedSearchRoutes } from "./saved-searches/routes.js";
+import { createSavedSearchService } from "./saved-searches/service.js";
 import { Timeline } from "./timeline/timeline.js";
 import { uploadFiles, uploadRoutes } from "./uploads/routes.js";
 import { createUploadService } from "./uploads/service.js";
@@ -77,6 +81,7 @@ export function createApp(deps: AppDeps) {
     logger,
   });
   const moderation = createModerationService({ db, timeline, bus });
+  const savedSearches = createSavedSearchService({ db });
 
   // Counters several processes must share live in Redis when there is one. It connects in the background
   // and reconnects by itself; while it is down the limiter allows and logs, so sign-in never hangs on it.
@@ -112,6 +117,9 @@ export function createApp(deps: AppDeps) {
   api.use(authRoutes(auth));
   api.use(itemRoutes(items, limiter, limits));
   api.use(roomRoutes(rooms));
+  api.use(profileRoutes(db));
+  api.use(favoriteRoutes(db));
+  api.use(savedSearchRoutes(savedSearches));
   api.use(
     paymentRoutes(payments, {
       paymentProvider: gateway.provider,
@@ -174,7 +182,7 @@ export function createApp(deps: AppDeps) {
   return {
     httpServer,
     io,
-    services: { auth, items, chat, rooms, uploads, moderation, payments, bus, timeline },
+    services: { auth, items, chat, rooms, uploads, moderation, payments, savedSearches, bus, timeline },
     /** Starts listening; resolves with the bound port (useful with port 0). */
     listen(port = config.port, host = config.host): Promise<number> {
       return new Promise((resolve, reject) => {

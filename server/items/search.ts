@@ -115,3 +115,12 @@ export async function rememberWords(db: Queryable, text: string): Promise<void> 
     [text, LIMITS.searchWordMax],
   );
 }
+
+/** The stems of a search's words (bounded as a search is), as `items.search` holds them. */
+export async function searchStems(db: Queryable, q: string): Promise<string[]> {
+  const rows = await db.query<{ lexeme: string }>(
+    "select distinct lexeme from unnest(to_tsvector('parley', $1)) order by lexeme",
+    [searchWords(q).join(" ")],
+  );
+  return rows.map((row) => row.lexeme);
+}

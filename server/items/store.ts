@@ -101,6 +101,14 @@ export async function getItem(
   return row ? toItem(row) : null;
 }
 
+/** The items that exist among `ids`, in the order of `ids`. */
+export async function listItemsByIds(q: Queryable, ids: string[]): Promise<Item[]> {
+  if (ids.length === 0) return [];
+  const rows = await q.query<ItemRow>(`${SELECT_ITEMS} where i.id = any($1::uuid[])`, [ids]);
+  const byId = new Map(rows.map((row) => [row.id, toItem(row)]));
+  return ids.flatMap((id) => byId.get(id) ?? []);
+}
+
 /** The items that exist among `ids`, their rows locked in id order (so two lockers never deadlock). */
 export async function lockItems(q: Queryable, ids: string[]): Promise<Map<string, Item>> {
   const rows = await q.query<ItemRow>(

@@ -89,5 +89,7 @@ export const catalog: Migration = {
     "create index saved_searches_user on saved_searches (user_id, created_at)",
     "create index saved_searches_key_term on saved_searches (key_term) where key_term is not null",
     "create index saved_searches_categories on saved_searches using gin (categories) where key_term is null",
+    // Searches by price or condition only: matched by scanning these alone.
+    "create index saved_searches_filters_only on saved_searches (min_price) where key_term is null and categories is null",
   ],
 };
