@@ -67,7 +67,11 @@ export function createApp(deps: AppDeps) {
   const timeline = new Timeline(db, bus);
   const tokens = createTokenSigner(config.jwtSecret, config.jwtTtlSeconds);
   const auth = createAuthService({ db, tokens, bus });
-  const searchGate = createSearchGate(config.search);
+  // The embedded database runs one statement at a time: more searches at once would only queue inside it.
+  const searchGate = createSearchGate({
+    ...config.search,
+    concurrency: config.databaseUrl ? config.search.concurrency : 1,
+  });
   const items = createItemService({ db, timeline, searchGate });
   const chat = createChatService({ db, timeline });
   const rooms = createRoomService({ db });

@@ -8,9 +8,13 @@ export type SearchGate = {
 const busy = () =>
   new AppError("rate_limited", "Search is busy right now; try again in a moment", { retryAfterSeconds: 1 });
 
+/** Searches that may wait for a slot, per slot: beyond them a search is refused at once, costing nothing. */
+const WAITING_PER_SLOT = 3;
+
 /**
  * Keyword searches take at most `concurrency` database connections at once, so chat and checkouts always
- * find one free; each search answers within `deadlineMs` (waiting included) or is refused with 429.
+ * find one free; each search answers within `deadlineMs` (waiting included) or is refused with 429, and
+ * when too many already wait, a new one is refused before it does any work.
  */
 export function createSearchGate(options: { concurrency: number; deadlineMs: number }): SearchGate {
   let active = 0;
@@ -23,6 +27,7 @@ export function createSearchGate(options: { concurrency: number; deadlineMs: num
     async run(fn) {
       const started = Date.now();
       if (active >= options.concurrency) {
+        if (waiting.length >= options.concurrency * WAITING_PER_SLOT) throw busy();
         await new Promise<void>((resolve, reject) => {
           const wake = () => {
             clearTimeout(timer);
@@ -37,6 +42,8 @@ export function createSearchGate(options: { concurrency: number; deadlineMs: num
       }
       active++;
       try {
+        // Other requests get in before this search's first statement (see items/service.ts).
+        await new Promise((resolve) => setImmediate(resolve));
         const remainingMs = options.deadlineMs - (Date.now() - started);
         if (remainingMs < 50) throw busy();
         return await fn(remainingMs);

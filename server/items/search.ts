@@ -5,11 +5,12 @@ import type { Queryable } from "../db/db.js";
  * Search that forgives (migration 0020 has the text search configurations):
  * - accents and case: both sides are unaccented and lowercased ("creme" finds "Crème");
  * - plural and singular: both sides are stemmed ("tables" and "table" are both `tabl`);
- * - the word being typed: every word matches as a prefix of a stem ("cop" finds "copper");
+ * - the word being typed: a word of three letters or more matches as a prefix of a stem ("cop" finds "copper");
  * - one typo in a word of five letters or more: a word no item uses is replaced by the words items do use
  *   that are one edit away (an insertion, a deletion, a substitution, or two neighbours swapped),
  *   found in the trigram-indexed vocabulary `search_terms` ("bicyle" finds "bicycle").
- * The cost is bounded: at most `LIMITS.searchTermsMax` words, each cut to `LIMITS.searchWordMax` letters.
+ * The cost is bounded: at most `LIMITS.searchTermsMax` words, each cut to `LIMITS.searchWordMax` letters,
+ * at most two misspelt words corrected, and every search under the search gate's deadline.
  */
 
 /** The words of a search, lowercased, bounded; one-letter words only count when nothing else is typed. */
@@ -45,10 +46,15 @@ const quote = (lexeme: string) => `'${lexeme.replace(/\\/g, "\\\\").replace(/'/g
 
 type WordRow = { ord: number; plain: string; stem: string; known: boolean };
 
+/** Prefix matching starts at three letters ("cop" finds "copper"); shorter words match whole. */
+const PREFIX_MIN_LETTERS = 3;
+/** Misspelt words corrected per search: each costs a vocabulary lookup. */
+const CORRECTED_WORDS_MAX = 2;
+
 /**
  * The `tsquery` text for `q` (use with `to_tsquery('simple', …)`: its lexemes are already stemmed),
- * or null when `q` has no word. Words are ANDed; each is `stem:*`, ORed with its corrections when
- * it is misspelt.
+ * or null when `q` has no word. Words are ANDed; each is its stem (as a prefix from three letters on),
+ * ORed with its corrections when it is misspelt.
  */
 export async function buildSearchQuery(db: Queryable, q: string): Promise<string | null> {
   const words = searchWords(q);
@@ -67,43 +73,58 @@ export async function buildSearchQuery(db: Queryable, q: string): Promise<string
      order by u.ord`,
     [words],
   );
-  const clauses = await Promise.all(
-    rows
-      .filter((row) => row.stem !== "")
-      .map(async (row) => {
-        const alternatives = [`${quote(row.stem)}:*`];
-        if (!row.known && [...row.plain].length >= TYPO_MIN_LETTERS) {
-          alternatives.push(...(await corrections(db, row.plain)).map(quote));
-        }
-        return alternatives.length === 1 ? alternatives[0]! : `(${alternatives.join(" | ")})`;
-      }),
-  );
+  const usable = rows.filter((row) => row.stem !== "");
+  const misspelt = usable
+    .filter((row) => !row.known && [...row.plain].length >= TYPO_MIN_LETTERS)
+    .slice(0, CORRECTED_WORDS_MAX);
+  const fixes = await corrections(db, misspelt);
+  const clauses = usable.map((row) => {
+    const stem = quote(row.stem) + ([...row.plain].length >= PREFIX_MIN_LETTERS ? ":*" : "");
+    const alternatives = [stem, ...(fixes.get(row.ord) ?? []).map(quote)];
+    return alternatives.length === 1 ? stem : `(${alternatives.join(" | ")})`;
+  });
   return clauses.length > 0 ? clauses.join(" & ") : null;
 }
 
 /**
- * The stems of the words items use that are one edit from `word`, or from `word` without a plural
- * ending ("tqbles" → "tqble" → "table").
+ * For each misspelt word, the stems of the words items use that are one edit from it, or from it
+ * without a plural ending ("tqbles" → "tqble" → "table"); one query for all of them.
  */
-async function corrections(db: Queryable, word: string): Promise<string[]> {
-  const forms = [word, word.replace(/e?s$/, "")].filter(
-    (form, i, all) => form.length >= 4 && all.indexOf(form) === i,
+async function corrections(db: Queryable, words: WordRow[]): Promise<Map<number, string[]>> {
+  const fixes = new Map<number, string[]>();
+  if (words.length === 0) return fixes;
+  const forms = words.flatMap((word) =>
+    [word.plain, word.plain.replace(/e?s$/, "")]
+      .filter((form, i, all) => form.length >= 4 && all.indexOf(form) === i)
+      .map((form) => ({ ord: word.ord, form })),
   );
-  const rows = await db.query<{ stem: string }>(
-    `select distinct (select coalesce(min(lexeme), '') from unnest(to_tsvector('parley', c.term))) as stem
+  const swaps = forms.flatMap(({ ord, form }) =>
+    transpositions(form).map((swapped) => ({ ord, form: swapped })),
+  );
+  const rows = await db.query<{ ord: number; stem: string }>(
+    `select distinct c.ord, (select coalesce(min(lexeme), '') from unnest(to_tsvector('parley', c.term))) as stem
      from (
-       (select t.term from unnest($1::text[]) as f(form)
+       (select f.ord, t.term from unnest($1::int[], $2::text[]) as f(ord, form)
         cross join lateral (select term from search_terms
                             where term operator(public.%) f.form
                               and public.levenshtein_less_equal(term, f.form, 1) <= 1
-                            limit $3) t)
+                            limit $5) t)
        union
-       (select term from search_terms where term = any($2::text[]))
-     ) c
-     limit $3`,
-    [forms, forms.flatMap(transpositions), TYPO_CANDIDATES],
+       (select f.ord, t.term from unnest($3::int[], $4::text[]) as f(ord, form)
+        join search_terms t on t.term = f.form)
+     ) c`,
+    [
+      forms.map((f) => f.ord),
+      forms.map((f) => f.form),
+      swaps.map((f) => f.ord),
+      swaps.map((f) => f.form),
+      TYPO_CANDIDATES,
+    ],
   );
-  return rows.map((row) => row.stem).filter(Boolean);
+  for (const row of rows) {
+    if (row.stem) fixes.set(row.ord, [...(fixes.get(row.ord) ?? []), row.stem].slice(0, TYPO_CANDIDATES));
+  }
+  return fixes;
 }
 
 /** Adds the words of an item's text to the vocabulary, in one order so two writers never deadlock. */

@@ -165,31 +165,39 @@ export function createItemService(deps: { db: Db; timeline: Timeline; searchGate
      * the gate's time left as its statement timeout: a search too costly to finish in time is refused.
      */
     async list(query: ListItemsQuery): Promise<ItemPage> {
-      const page = async (q: Queryable) => {
+      const tooSlow = () =>
+        new AppError("rate_limited", "That search took too long; try fewer or longer words", {
+          retryAfterSeconds: 1,
+        });
+      const page = async (q: Queryable, inTime: () => Promise<void>) => {
         const tsquery = query.q ? await buildSearchQuery(q, query.q) : null;
         if (query.q && !tsquery) return { items: [], nextCursor: null };
-        const [result, facets] = await Promise.all([
-          listItems(q, query, tsquery),
-          query.facets ? countFacets(q, query, tsquery) : undefined,
-        ]);
-        return facets ? { ...result, facets } : result;
+        await inTime();
+        const result = await listItems(q, query, tsquery);
+        if (!query.facets) return result;
+        await inTime();
+        return { ...result, facets: await countFacets(q, query, tsquery) };
       };
-      if (!query.q) return page(db);
-      return searchGate.run((remainingMs) =>
-        db
+      if (!query.q) return page(db, async () => {});
+      return searchGate.run((remainingMs) => {
+        // The statement timeout cancels a slow statement on a PostgreSQL server. The embedded database
+        // can neither cancel one nor let other requests in while it runs statements back to back, so
+        // between statements the search checks its deadline and yields, letting waiting requests reach
+        // the gate (which refuses searches beyond its queue) and the database.
+        const deadline = Date.now() + remainingMs;
+        const inTime = async () => {
+          await new Promise((resolve) => setImmediate(resolve));
+          if (Date.now() > deadline) throw tooSlow();
+        };
+        return db
           .transaction(async (tx) => {
             await tx.query(`set local statement_timeout = ${Math.ceil(remainingMs)}`);
-            return page(tx);
+            return page(tx, inTime);
           })
           .catch((error: unknown) => {
-            if ((error as { code?: unknown }).code === "57014") {
-              throw new AppError("rate_limited", "That search took too long; try fewer or longer words", {
-                retryAfterSeconds: 1,
-              });
-            }
-            throw error;
-          }),
-      );
+            throw (error as { code?: unknown }).code === "57014" ? tooSlow() : error;
+          });
+      });
     },
 
     /** The seller's own items, withdrawn ones included, with how many people and messages each room has. */
