@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import path from "node:path";
 import express from "express";
@@ -17,6 +17,7 @@ import { favoriteRoutes } from "./favorites/routes.js";
 import { authenticate } from "./http/authenticate.js";
 import { errorHandler, notFound } from "./http/errors.js";
 import { inputGuard } from "./http/input-guard.js";
+import { itemPageHtml } from "./http/page-meta.js";
 import { authRateLimits } from "./http/rate-limit.js";
 import { requestLog } from "./http/request-log.js";
 import { securityHeaders } from "./http/security-headers.js";
@@ -139,6 +140,13 @@ export function createApp(deps: AppDeps) {
   const clientDir = deps.clientDir;
   if (clientDir && existsSync(path.join(clientDir, "index.html"))) {
     app.use(express.static(clientDir, { index: false, maxAge: "1h" }));
+    // An item's page carries its title and link-preview tags, so shared links show the item.
+    const template = readFileSync(path.join(clientDir, "index.html"), "utf8");
+    app.get(/^\/items\/([0-9a-f-]{36})\/?$/i, async (req, res, next) => {
+      const item = await items.get(req.params[0] ?? "").catch(() => null);
+      if (!item || item.status === "removed") return next();
+      res.type("html").send(itemPageHtml(template, item, `${req.protocol}://${req.get("host")}`));
+    });
     // The web app routes in the browser: every other GET gets its page.
     app.get(/^\/(?!api\/|socket\.io\/).*/, (_req, res) => {
       res.sendFile(path.join(clientDir, "index.html"));
