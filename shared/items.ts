@@ -21,6 +21,15 @@ export const ZCondition = z.enum(CONDITIONS, {
   error: "Choose a condition: new, like new, good, fair or for parts",
 });
 export type Condition = z.infer<typeof ZCondition>;
+/** How people read each condition. */
+export const CONDITION_NAMES: Record<Condition, string> = {
+  new: "New",
+  like_new: "Like new",
+  good: "Good",
+  fair: "Fair",
+  for_parts: "For parts",
+};
+export const isCondition = (value: string): value is Condition => CONDITIONS.some((known) => known === value);
 
 export const ZCategoryId = z
   .string()

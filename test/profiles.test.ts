@@ -31,7 +31,10 @@ describe("profiles", () => {
     expect((await call(server.url, "GET", "/api/users/4f1c2a8e-0000-4000-8000-000000000000")).status).toBe(
       404,
     );
-    expect((await call(server.url, "GET", "/api/users/nope")).status).toBe(400);
+    expect((await call(server.url, "GET", "/api/users/Not%20a%20name")).status).toBe(400);
+    // Seller pages are addressed by username: the same profile.
+    const byName = await call<{ user: Profile }>(server.url, "GET", `/api/users/${seller.user.username}`);
+    expect(byName.body.user).toEqual(body.user);
   });
 
   it("lets the signed-in user edit their profile and email; others see the profile only", async () => {

@@ -17,13 +17,20 @@ type ProfileRow = {
   sales_count: number;
 };
 
-/** The user's profile with their email (the caller decides who may see it), or null. */
-export async function getProfile(q: Queryable, id: string): Promise<OwnProfile | null> {
+/**
+ * The user's profile with their email (the caller decides who may see it), or null; by id, or by
+ * username for the seller pages' addresses (`/u/:username`).
+ */
+export async function getProfile(
+  q: Queryable,
+  id: string,
+  by: "id" | "username" = "id",
+): Promise<OwnProfile | null> {
   const [row] = await q.query<ProfileRow>(
     `select u.id, u.username, u.display_name, u.role, u.created_at, u.bio, u.avatar_url, u.location_city,
             u.location_country, u.email,
             (select count(*)::int from items i where i.seller_id = u.id and i.status = 'sold') as sales_count
-     from users u where u.id = $1`,
+     from users u where ${by === "id" ? "u.id = $1::uuid" : "u.username = $1"}`,
     [id],
   );
   if (!row) return null;
