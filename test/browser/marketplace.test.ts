@@ -223,7 +223,8 @@ describe("the web app in Chromium", () => {
       expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
       await screenshot(page, "phone-item-room");
       await page.getByRole("button", { name: "Sign out" }).click();
-      await page.getByRole("button", { name: "Sign in" }).waitFor();
+      // Signed out, the item's page stays open to read; the header offers to sign in again.
+      await page.getByRole("button", { name: "Sign in", exact: true }).waitFor();
       expect(await page.getByText("Your session ended").count()).toBe(0);
     } finally {
       await phone.close();
