@@ -103,7 +103,7 @@ export async function seed(
   await db.query(
     `insert into search_terms (term)
      select distinct lexeme from items, unnest(to_tsvector('parley_plain', title || ' ' || description))
-     order by 1 on conflict do nothing`,
+     where lexeme !~ '[0-9]' order by 1 on conflict do nothing`,
   );
   await db.query(
     `insert into events (item_id, seq, type, author_id, body, created_at)

@@ -62,9 +62,12 @@ export async function buildSearchQuery(db: Queryable, q: string): Promise<string
   // One round trip for every word: its plain form, its stem, and whether any item uses a word it begins.
   const rows = await db.query<WordRow>(
     `select u.ord::int as ord, p.plain, s.stem,
-       exists (select 1 from search_terms t
-               where (t.term >= p.plain and t.term < p.plain || chr(1114111))
-                  or (s.stem <> '' and t.term >= s.stem and t.term < s.stem || chr(1114111))) as known
+       -- Two ranges of the primary key ("starts with"), each an index probe.
+       (exists (select 1 from search_terms t
+                where t.term >= p.plain collate "C" and t.term < (p.plain || chr(1114111)) collate "C")
+        or exists (select 1 from search_terms t
+                   where s.stem <> '' and t.term >= s.stem collate "C"
+                     and t.term < (s.stem || chr(1114111)) collate "C")) as known
      from unnest($1::text[]) with ordinality as u(word, ord)
      cross join lateral (select coalesce(min(lexeme), '') as plain
                          from unnest(to_tsvector('parley_plain', u.word))) p
@@ -75,7 +78,7 @@ export async function buildSearchQuery(db: Queryable, q: string): Promise<string
   );
   const usable = rows.filter((row) => row.stem !== "");
   const misspelt = usable
-    .filter((row) => !row.known && [...row.plain].length >= TYPO_MIN_LETTERS)
+    .filter((row) => !row.known && [...row.plain].length >= TYPO_MIN_LETTERS && !/\d/.test(row.plain))
     .slice(0, CORRECTED_WORDS_MAX);
   const fixes = await corrections(db, misspelt);
   const clauses = usable.map((row) => {
@@ -104,22 +107,16 @@ async function corrections(db: Queryable, words: WordRow[]): Promise<Map<number,
   const rows = await db.query<{ ord: number; stem: string }>(
     `select distinct c.ord, (select coalesce(min(lexeme), '') from unnest(to_tsvector('parley', c.term))) as stem
      from (
+       -- No limit inside: with one the planner scans the vocabulary hoping to stop early; the trigram
+       -- index finds the few similar words at once.
        (select f.ord, t.term from unnest($1::int[], $2::text[]) as f(ord, form)
-        cross join lateral (select term from search_terms
-                            where term operator(public.%) f.form
-                              and public.levenshtein_less_equal(term, f.form, 1) <= 1
-                            limit $5) t)
+        join search_terms t on t.term operator(public.%) f.form
+        where public.levenshtein_less_equal(t.term, f.form, 1) <= 1)
        union
        (select f.ord, t.term from unnest($3::int[], $4::text[]) as f(ord, form)
         join search_terms t on t.term = f.form)
      ) c`,
-    [
-      forms.map((f) => f.ord),
-      forms.map((f) => f.form),
-      swaps.map((f) => f.ord),
-      swaps.map((f) => f.form),
-      TYPO_CANDIDATES,
-    ],
+    [forms.map((f) => f.ord), forms.map((f) => f.form), swaps.map((f) => f.ord), swaps.map((f) => f.form)],
   );
   for (const row of rows) {
     if (row.stem) fixes.set(row.ord, [...(fixes.get(row.ord) ?? []), row.stem].slice(0, TYPO_CANDIDATES));
@@ -127,11 +124,15 @@ async function corrections(db: Queryable, words: WordRow[]): Promise<Map<number,
   return fixes;
 }
 
-/** Adds the words of an item's text to the vocabulary, in one order so two writers never deadlock. */
+/**
+ * Adds the words of an item's text to the vocabulary, in one order so two writers never deadlock. Words
+ * with digits (sizes, years, lot numbers) are left out: a typo in a number is not a typo to forgive.
+ */
 export async function rememberWords(db: Queryable, text: string): Promise<void> {
   await db.query(
     `insert into search_terms (term)
-     select lexeme from unnest(to_tsvector('parley_plain', $1)) where length(lexeme) <= $2 order by 1
+     select lexeme from unnest(to_tsvector('parley_plain', $1))
+     where length(lexeme) <= $2 and lexeme !~ '[0-9]' order by 1
      on conflict do nothing`,
     [text, LIMITS.searchWordMax],
   );

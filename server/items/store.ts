@@ -43,13 +43,13 @@ type ItemRow = {
   withdrawn_at: Date | null;
 };
 
-const SELECT_ITEMS = `
-  select i.id, i.position, i.title, i.description, i.price_amount, i.price_currency, i.image_url, i.status,
+const ITEM_COLUMNS = `i.id, i.position, i.title, i.description, i.price_amount, i.price_currency, i.image_url, i.status,
          i.last_seq, i.created_at, i.updated_at, i.images, i.category, i.condition, i.tags, i.specs, i.quantity,
          i.quantity_available, i.location_city, i.location_country, i.shipping_options, i.offers_enabled,
          i.offers_min_amount, i.withdrawn_at,
-         u.id as seller_id, u.username as seller_username, u.display_name as seller_display_name
-  from items i join users u on u.id = i.seller_id`;
+         u.id as seller_id, u.username as seller_username, u.display_name as seller_display_name`;
+const ITEMS_FROM = "from items i join users u on u.id = i.seller_id";
+const SELECT_ITEMS = `select ${ITEM_COLUMNS} ${ITEMS_FROM}`;
 
 function toItem(row: ItemRow): Item {
   return {
@@ -182,8 +182,10 @@ const SELLER_ITEMS_MAX = 200;
 /** The seller's items, newest first, removed ones included, with how many people joined and wrote. */
 export async function listSellerItems(q: Queryable, sellerId: string): Promise<SellerListing[]> {
   const rows = await q.query<ItemRow & { people: number; messages: number }>(
-    `${SELECT_ITEMS.replace("select i.id", "select (select count(*)::int from item_members m where m.item_id = i.id) as people,\n (select count(*)::int from events e where e.item_id = i.id and e.type = 'text') as messages, i.id")}
-     where i.seller_id = $1 order by i.position desc limit ${SELLER_ITEMS_MAX}`,
+    `select ${ITEM_COLUMNS},
+       (select count(*)::int from item_members m where m.item_id = i.id) as people,
+       (select count(*)::int from events e where e.item_id = i.id and e.type = 'text') as messages
+     ${ITEMS_FROM} where i.seller_id = $1 order by i.position desc limit ${SELLER_ITEMS_MAX}`,
     [sellerId],
   );
   return rows.map((row) => ({ item: toItem(row), people: row.people, messages: row.messages }));
@@ -232,8 +234,9 @@ export async function listItems(
   query: ListItemsQuery,
   tsquery: string | null,
 ): Promise<{ items: Item[]; nextCursor: string | null }> {
-  const { where, params, param } = filtersOf(query, tsquery);
   const sort = query.sort === "relevance" && !tsquery ? "newest" : query.sort;
+  // Relevance's tiers carry the search's condition themselves (below).
+  const { where, params, param } = filtersOf(query, sort === "relevance" ? null : tsquery);
   let order: string;
   let offset = 0;
   const cursor = query.cursor ?? "";
@@ -245,18 +248,34 @@ export async function listItems(
     order = `i.price_amount ${sort === "price_asc" ? "asc" : "desc"}, i.position ${sort === "price_asc" ? "asc" : "desc"}`;
   } else if (sort === "relevance") {
     offset = Math.min(Number(/^r(\d+)$/.exec(cursor)?.[1] ?? 0), RELEVANCE_DEPTH_MAX);
-    // Title words weigh 1.0, tags 0.4, description 0.2 (weights A, B, C); ties go to the newest.
-    order = `ts_rank(i.search, to_tsquery('simple', ${param(tsquery)})) desc, i.position desc`;
+    order = "tier, position desc";
   } else {
     // newest, and ending_soon: fixed-price items never end, so they come newest first.
     if (/^\d+$/.test(cursor)) where.push(`i.position < ${param(cursor)}`);
     order = "i.position desc";
   }
-  const rows = await q.query<ItemRow>(
-    `${SELECT_ITEMS} where ${where.join(" and ")} order by ${order}
-     limit ${param(query.limit + 1)} offset ${param(offset)}`,
-    params,
-  );
+  let sql: string;
+  if (sort === "relevance") {
+    // Relevance in two tiers: matches in the title or tags, then matches in the description only, each
+    // newest first. Each tier is its own ordered query, so the planner can walk the newest-first index
+    // and stop after a page for a common word, or use the text index for a rare one, instead of
+    // ranking every match.
+    const ts = `to_tsquery('simple', ${param(tsquery)})`;
+    const depth = param(offset + query.limit + 1);
+    const base = where.join(" and ");
+    sql = `select * from (
+      (select ${ITEM_COLUMNS}, 0 as tier ${ITEMS_FROM}
+       where ${base} and i.title_search @@ ${ts} order by i.position desc limit ${depth})
+      union all
+      (select ${ITEM_COLUMNS}, 1 as tier ${ITEMS_FROM}
+       where ${base} and i.search @@ ${ts} and not (i.title_search @@ ${ts})
+       order by i.position desc limit ${depth})
+    ) ranked order by ${order} limit ${param(query.limit + 1)} offset ${param(offset)}`;
+  } else {
+    sql = `${SELECT_ITEMS} where ${where.join(" and ")} order by ${order}
+     limit ${param(query.limit + 1)} offset ${param(offset)}`;
+  }
+  const rows = await q.query<ItemRow>(sql, params);
   const page = rows.slice(0, query.limit);
   const last = page.at(-1);
   let nextCursor: string | null = null;

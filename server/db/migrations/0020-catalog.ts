@@ -5,8 +5,8 @@ import type { Migration } from "./index.js";
  * search that forgives accents, plurals and typos; profiles, favourites and saved searches.
  *
  * Search: the `parley` text search configuration unaccents every word, then stems it (English snowball,
- * without a stop-word list, so "a" is still a word). `items.search` weighs the title (A) above the tags (B)
- * and the description (C). `search_terms` is the vocabulary of words (unaccented, not stemmed) that items have
+ * without a stop-word list, so "a" is still a word). `items.search` holds the title (A), the tags (B) and the
+ * description (C); `items.title_search` the title and tags alone, for relevance. `search_terms` is the vocabulary of words (unaccented, not stemmed) that items have
  * ever used, indexed by trigrams: a misspelt word is looked up there (one edit away) before the items are. The extensions live
  * in `public`, so every schema of one database shares them, and they are always named with `public.`.
  */
@@ -53,12 +53,17 @@ export const catalog: Migration = {
        setweight(to_tsvector('parley', parley_words(tags)), 'B') ||
        setweight(to_tsvector('parley', description), 'C')) stored`,
     "create index items_search on items using gin (search)",
+    // The title and tags alone: relevance ranks their matches above the description's.
+    `alter table items add column title_search tsvector generated always as (
+       setweight(to_tsvector('parley', title), 'A') || setweight(to_tsvector('parley', parley_words(tags)), 'B')) stored`,
+    "create index items_title_search on items using gin (title_search)",
     "create index items_category on items (category, position desc)",
     "create index items_tags on items using gin (tags)",
     `create table search_terms (term text collate "C" primary key)`,
     "create index search_terms_trigrams on search_terms using gin (term public.gin_trgm_ops)",
     `insert into search_terms (term)
-       select distinct lexeme from items, unnest(to_tsvector('parley_plain', title || ' ' || description)) order by 1`,
+       select distinct lexeme from items, unnest(to_tsvector('parley_plain', title || ' ' || description))
+       where lexeme !~ '[0-9]' order by 1`,
     "alter table users add column bio text not null default ''",
     "alter table users add column avatar_url text",
     "alter table users add column location_city text",
