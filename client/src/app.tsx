@@ -1,6 +1,8 @@
 import { ConnectionBanner } from "./components/connection-banner.js";
 import { Header } from "./components/header.js";
 import { ConsolePage, type ConsoleTab, NotAModerator } from "./pages/console-page.js";
+import { DealPage } from "./pages/deal-page.js";
+import { DealsPage } from "./pages/deals-page.js";
 import { ItemPage } from "./pages/item-page.js";
 import { MarketplacePage } from "./pages/marketplace-page.js";
 import { SellPage } from "./pages/sell-page.js";
@@ -12,6 +14,7 @@ import { ToastProvider } from "./state/toasts.js";
 import { UnreadProvider } from "./state/unread.js";
 
 const ITEM_PATH = /^\/items\/([0-9a-f-]{36})\/?$/i;
+const DEAL_PATH = /^\/deals\/([0-9a-f-]{36})\/?$/i;
 const CONSOLE_PATH = /^\/console(?:\/(reports|audit))?\/?$/;
 const CONSOLE_TABS: Record<string, ConsoleTab> = { reports: "reports", audit: "audit" };
 
@@ -20,6 +23,7 @@ function Routes() {
   const path = usePath();
   if (!user) return <SignInPage />;
   const itemId = ITEM_PATH.exec(path)?.[1];
+  const dealId = DEAL_PATH.exec(path)?.[1];
   const consoleMatch = CONSOLE_PATH.exec(path);
   let page: React.ReactNode;
   if (path === "/" || path === "") page = <MarketplacePage user={user} />;
@@ -33,6 +37,9 @@ function Routes() {
       );
   else if (path === "/sell") page = <SellPage user={user} />;
   else if (itemId) page = <ItemPage key={itemId} itemId={itemId} user={user} />;
+  else if (dealId) page = <DealPage key={dealId} dealId={dealId} user={user} />;
+  else if (path === "/purchases") page = <DealsPage key="buyer" side="buyer" user={user} />;
+  else if (path === "/sales") page = <DealsPage key="seller" side="seller" user={user} />;
   else
     page = (
       <main className="page narrow">

@@ -1,4 +1,14 @@
 import { z } from "zod";
+import {
+  type CheckoutResponse,
+  type ProcessList,
+  type TransitionParams,
+  ZCheckoutResponse,
+  ZDealEventsResponse,
+  ZDealPage,
+  ZDealResponse,
+  ZProcessList,
+} from "../../../shared/deals.js";
 import { type FieldError, ZApiError, ZFieldError } from "../../../shared/errors.js";
 import { ZItemEvent } from "../../../shared/events.js";
 import { type CreateItemRequest, type UpdateItemRequest, ZItem, ZItemPage } from "../../../shared/items.js";
@@ -133,13 +143,36 @@ export class ApiClient {
     });
     return this.#config;
   }
-  checkout = (itemId: string) => this.#request("POST", `/api/items/${itemId}/checkout`, ZPaymentResponse);
+  /** Buy now: a `buy-now` deal, `reserved` for the caller, with its payment. */
+  checkout = (itemId: string): Promise<CheckoutResponse> =>
+    this.#request("POST", `/api/items/${itemId}/checkout`, ZCheckoutResponse);
   confirmPayment = (paymentId: string, card: Card) =>
     this.#request("POST", `/api/payments/${paymentId}/confirm`, ZPaymentResponse, {
       body: { card },
     });
   cancelPayment = (paymentId: string) =>
     this.#request("POST", `/api/payments/${paymentId}/cancel`, ZPaymentResponse);
+
+  /** The caller's deals as buyer ("My purchases") or seller ("My sales"), newest activity first. */
+  deals = (role: "buyer" | "seller", cursor?: string, limit?: number) =>
+    this.#request("GET", "/api/deals", ZDealPage, { query: { role, cursor, limit } });
+  deal = (id: string) => this.#request("GET", `/api/deals/${id}`, ZDealResponse);
+  dealEvents = (id: string, after: number, limit = 200) =>
+    this.#request("GET", `/api/deals/${id}/events`, ZDealEventsResponse, { query: { after, limit } });
+  /** One of `deal.transitions`; the server checks the state, the actor and the params. */
+  transition = (id: string, name: string, params: TransitionParams = {}) =>
+    this.#request("POST", `/api/deals/${id}/transitions/${encodeURIComponent(name)}`, ZDealResponse, {
+      body: params,
+    });
+  #processes: Promise<ProcessList> | null = null;
+  /** Every process as data (states in their usual order, transitions); fixed while the server runs. */
+  processes(): Promise<ProcessList> {
+    this.#processes ??= this.#request("GET", "/api/processes", ZProcessList).catch((error: unknown) => {
+      this.#processes = null;
+      throw error;
+    });
+    return this.#processes;
+  }
 
   /** Anyone signed in: a whole item, or one event of it when `seq` is given. */
   report = (input: ReportRequest) =>

@@ -17,6 +17,22 @@ export function Header({ user }: { user: User }) {
         </Link>
         <nav aria-label="Main" className="site-nav">
           <Link href="/">Marketplace</Link>
+          {user.role !== "moderator" && (
+            <Link href="/purchases" className="nav-deals">
+              My purchases
+            </Link>
+          )}
+          {user.role === "seller" && (
+            <Link href="/sales" className="nav-deals">
+              My sales
+            </Link>
+          )}
+          {user.role !== "moderator" && (
+            // Phones have room for one link: the page it opens has both lists.
+            <Link href="/purchases" className="nav-deals-phone" aria-label="My purchases and sales">
+              Deals
+            </Link>
+          )}
           {user.role === "moderator" && (
             <Link href="/console" className="nav-console">
               Console

@@ -2,9 +2,10 @@ import { useId, useMemo, useState } from "react";
 import type { EventAuthor, ItemEvent } from "../../../shared/events.js";
 import type { Item } from "../../../shared/items.js";
 import { Link } from "../state/router.js";
+import { clock } from "../state/time.js";
 import type { FeedState } from "../state/use-moderation-feed.js";
 import { Avatar } from "./avatar.js";
-import { clock, eventSummary } from "./event-summary.js";
+import { eventSummary } from "./event-registry.js";
 import { MessageModerationButtons, type ModerationActions } from "./moderation-actions.js";
 import { StatusBadge } from "./status-badge.js";
 
