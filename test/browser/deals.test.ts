@@ -1,0 +1,197 @@
+import { rmSync } from "node:fs";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Item } from "../../shared/items.js";
+import { listItem, type Session, signUp } from "../factories.js";
+import { startServer, type TestServer } from "../helpers/server.js";
+import { eventually } from "../helpers/sockets.js";
+import { buildClient, launchChromium, openPage, PHONE, screenshot, signInAs } from "./browser.js";
+
+const DEAL_URL = /\/deals\/[0-9a-f-]{36}$/;
+
+/**
+ * Deals in a real browser. A seller buys another seller's item: declined, reload, still on the deal with
+ * its countdown, pays; it is in their purchases, and in the other seller's sales live. A second buyer sees
+ * "Reserved" meanwhile; after paying, the item page still says "It's yours!". A hold that runs out says
+ * so and offers to buy again.
+ */
+describe("deals in Chromium", () => {
+  let server: TestServer;
+  let shortHold: TestServer;
+  let browser: Browser;
+  let clientDir: string;
+  let noor: Page;
+  let sam: Page;
+  let bea: Page;
+  const dialogs: string[] = [];
+  let samSession: Session;
+  let item: Item;
+
+  beforeAll(async () => {
+    [clientDir, browser] = await Promise.all([buildClient(), launchChromium()]);
+    [server, shortHold] = await Promise.all([
+      startServer({ clientDir }),
+      startServer({ clientDir, env: { CHECKOUT_HOLD_SECONDS: "4" } }),
+    ]);
+    const viewport = { width: 1280, height: 860 };
+    ({ page: noor } = await openPage(browser, viewport, dialogs));
+    ({ page: sam } = await openPage(browser, viewport, dialogs));
+    ({ page: bea } = await openPage(browser, viewport, dialogs));
+    samSession = await signUp(server.url, "seller", { displayName: "Sam's Workshop" });
+    item = await listItem(server.url, samSession, {
+      title: "Oak side table",
+      description: "Solid oak, hand-oiled. 45 × 45 cm.",
+      price: { amount: 8500, currency: "usd" },
+    });
+    await signInAs(noor, server.url, await signUp(server.url, "seller", { displayName: "Noor's Attic" }));
+    await signInAs(sam, server.url, samSession);
+    await signInAs(bea, server.url, await signUp(server.url, "buyer", { displayName: "Bea" }));
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await Promise.all([server?.close(), shortHold?.close()]);
+    if (clientDir) rmSync(clientDir, { recursive: true, force: true });
+  });
+
+  it("a seller buys another seller's item: Buy now opens the deal, reserved, with its countdown", async () => {
+    await sam.getByRole("link", { name: "My sales" }).click();
+    await sam.getByRole("heading", { name: "My sales" }).waitFor();
+    await sam.getByText(/No sales yet/).waitFor();
+
+    await noor.goto(`${server.url}/items/${item.id}`);
+    await noor.getByRole("heading", { name: "Oak side table" }).waitFor();
+    await noor.getByRole("button", { name: "Buy now" }).click();
+    await noor.waitForURL(DEAL_URL);
+    await noor.getByRole("heading", { name: "Reserved for you" }).waitFor();
+    await noor.getByRole("timer").waitFor();
+    expect(await noor.getByRole("timer").textContent()).toMatch(/^1[45]:\d\d left$/);
+    expect(await noor.locator('.stepper [aria-current="step"]').textContent()).toContain("Reserved");
+  });
+
+  it("the seller sees by whom and until when, live in My sales; a second buyer sees Reserved, not Buy now", async () => {
+    const row = sam.locator(".deal-row", { hasText: "Oak side table" });
+    await eventually(async () => expect(await row.textContent()).toMatch(/to Noor's Attic · reserved until/));
+
+    await sam.goto(`${server.url}/items/${item.id}`);
+    await sam.getByText(/^Reserved by Noor's Attic until \d/).waitFor();
+
+    await bea.goto(`${server.url}/items/${item.id}`);
+    await bea.getByText(/Reserved, may free up at \d/).waitFor();
+    expect(await bea.getByRole("button", { name: "Buy now" }).isDisabled()).toBe(true);
+    await screenshot(bea, "item-reserved");
+  });
+
+  it("a declined card stays in the deal, a reload lands on the deal with its countdown, then paying works", async () => {
+    await noor.getByLabel("Card number").fill("4000000000000002");
+    await noor.getByRole("button", { name: "Pay" }).click();
+    await noor.getByText("Your card was declined. Try another card.").waitFor();
+    await noor
+      .locator(".timeline")
+      .getByText(/did not go through: the card was declined/)
+      .waitFor();
+    // The room never hears of it.
+    await bea.getByText("Reserved, may free up at", { exact: false }).waitFor();
+    expect(await bea.getByText(/did not go through/).count()).toBe(0);
+
+    const dealUrl = noor.url();
+    await noor.reload();
+    expect(noor.url()).toBe(dealUrl);
+    await noor.getByRole("heading", { name: "Reserved for you" }).waitFor();
+    await noor.getByRole("timer").waitFor();
+    await noor
+      .locator(".timeline")
+      .getByText(/did not go through/)
+      .waitFor();
+    await noor.getByLabel("Message").fill("Hi Sam! Could you post it to Leeds?");
+    await noor.getByRole("button", { name: "Send" }).click();
+    await noor.locator(".timeline").getByText("Hi Sam! Could you post it to Leeds?").waitFor();
+    await screenshot(noor, "deal-payment", { fullPage: true });
+
+    await noor.getByLabel("Card number").fill("4242424242424242");
+    await noor.getByRole("button", { name: "Pay" }).click();
+    await noor.getByText("It's yours!").waitFor();
+    expect(await noor.locator('.stepper [aria-current="step"]').textContent()).toContain("Paid");
+    await screenshot(noor, "deal-paid");
+  });
+
+  it("the purchase is in My purchases, the sale in My sales (live), and both item pages stay true after a reload", async () => {
+    await sam.getByRole("link", { name: "My sales" }).click();
+    const sale = sam.locator(".deal-row", { hasText: "Oak side table" });
+    await eventually(async () => expect(await sale.textContent()).toContain("Paid"));
+    await screenshot(sam, "my-sales");
+
+    await noor.getByRole("link", { name: "My purchases" }).click();
+    const purchase = noor.locator(".deal-row", { hasText: "Oak side table" });
+    await eventually(async () => expect(await purchase.textContent()).toMatch(/from Sam's Workshop.*Paid/));
+    await screenshot(noor, "my-purchases");
+
+    await noor.goto(`${server.url}/items/${item.id}`);
+    await noor.reload();
+    await noor.getByText("It's yours!").waitFor();
+    await noor.getByRole("link", { name: "Open your purchase" }).click();
+    await noor.waitForURL(DEAL_URL);
+
+    await sam.goto(`${server.url}/items/${item.id}`);
+    await sam.getByText(/Sold to Noor's Attic\. Next step/).waitFor();
+    await sam.getByRole("link", { name: "Open the sale" }).click();
+    await sam.getByText(/Next step: send the item/).waitFor();
+    await sam.getByRole("button", { name: "Mark as shipped" }).waitFor();
+    await sam.locator(".timeline").getByText("Hi Sam! Could you post it to Leeds?").waitFor();
+  });
+
+  it("when the hold runs out the deal says the reservation ended and offers to buy again", async () => {
+    const seller = await signUp(shortHold.url, "seller", { displayName: "Rick's Bikes" });
+    const bike = await listItem(shortHold.url, seller, { title: "Vintage road bike" });
+    const page = (await openPage(browser, { width: 1280, height: 860 }, dialogs)).page;
+    await signInAs(page, shortHold.url, await signUp(shortHold.url, "buyer", { displayName: "Omar" }));
+    await page.goto(`${shortHold.url}/items/${bike.id}`);
+    await page.getByRole("button", { name: "Buy now" }).click();
+    await page.waitForURL(DEAL_URL);
+    const first = page.url();
+    await page.getByRole("heading", { name: "Reserved for you" }).waitFor();
+    await page.getByText("Reservation ended", { exact: true }).first().waitFor({ timeout: 20_000 });
+    await page
+      .getByText(/not paid in time/)
+      .first()
+      .waitFor();
+    expect(await page.getByLabel("Card number").count()).toBe(0);
+    await screenshot(page, "deal-expired");
+
+    await page.getByRole("button", { name: "Buy again" }).click();
+    await eventually(async () => expect(page.url()).not.toBe(first));
+    expect(page.url()).toMatch(DEAL_URL);
+    await page.getByRole("heading", { name: "Reserved for you" }).waitFor();
+    await page.context().close();
+  });
+
+  it("fits a phone: the deal page and the lists, with the composer at the bottom of the thread", async () => {
+    const phone = await browser.newContext(PHONE);
+    try {
+      const page = await phone.newPage();
+      page.setDefaultTimeout(10_000);
+      await signInAs(page, server.url, samSession);
+      await page.getByRole("link", { name: "My purchases and sales" }).click();
+      await page.getByRole("link", { name: "Sales" }).click();
+      await page.locator(".deal-row", { hasText: "Oak side table" }).click();
+      await page.waitForURL(DEAL_URL);
+      await page.getByLabel("Message").waitFor();
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      for (const control of [
+        page.getByRole("button", { name: "Mark as shipped" }),
+        page.getByRole("button", { name: "Send" }),
+      ]) {
+        expect((await control.boundingBox())?.height ?? 0).toBeGreaterThanOrEqual(44);
+      }
+      // The composer is the last thing in the thread's card.
+      const [thread, composer] = await Promise.all([
+        page.locator(".chat").boundingBox(),
+        page.locator(".composer").boundingBox(),
+      ]);
+      expect(Math.abs(thread!.y + thread!.height - (composer!.y + composer!.height))).toBeLessThan(2);
+      await screenshot(page, "phone-deal", { fullPage: true });
+    } finally {
+      await phone.close();
+    }
+  });
+});
