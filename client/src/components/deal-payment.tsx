@@ -29,6 +29,18 @@ export function DealPayment(props: { deal: Deal; payment: Payment; onChanged(dea
     api.config().then(setConfig, () => setConfig(null));
   }, []);
 
+  // The server ends the hold within seconds of its time and says so with `deal:changed`; should that be
+  // missed (a reconnect at that moment), ask until the deal has moved.
+  const { onChanged } = props;
+  const timeUp = left === 0;
+  useEffect(() => {
+    if (!timeUp) return;
+    const timer = setInterval(() => {
+      api.deal(deal.id).then(({ deal: now }) => onChanged(now), () => {});
+    }, 3_000);
+    return () => clearInterval(timer);
+  }, [timeUp, deal.id, onChanged]);
+
   const pay = async (card: Card) => {
     setBusy(true);
     setError(null);
