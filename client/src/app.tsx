@@ -15,8 +15,8 @@ import { UnreadProvider } from "./state/unread.js";
 
 const ITEM_PATH = /^\/items\/([0-9a-f-]{36})\/?$/i;
 const DEAL_PATH = /^\/deals\/([0-9a-f-]{36})\/?$/i;
-const CONSOLE_PATH = /^\/console(?:\/(reports|audit))?\/?$/;
-const CONSOLE_TABS: Record<string, ConsoleTab> = { reports: "reports", audit: "audit" };
+const CONSOLE_PATH = /^\/console(?:\/(reports|audit|deals))?\/?$/;
+const CONSOLE_TABS: Record<string, ConsoleTab> = { reports: "reports", audit: "audit", deals: "deals" };
 
 function Routes() {
   const { user } = useSession();

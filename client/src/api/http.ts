@@ -153,8 +153,11 @@ export class ApiClient {
   cancelPayment = (paymentId: string) =>
     this.#request("POST", `/api/payments/${paymentId}/cancel`, ZPaymentResponse);
 
-  /** The caller's deals as buyer ("My purchases") or seller ("My sales"), newest activity first. */
-  deals = (role: "buyer" | "seller", cursor?: string, limit?: number) =>
+  /**
+   * The caller's deals as buyer ("My purchases") or seller ("My sales"), newest activity first; without
+   * a role, a moderator's answer holds every deal.
+   */
+  deals = (role: "buyer" | "seller" | undefined, cursor?: string, limit?: number) =>
     this.#request("GET", "/api/deals", ZDealPage, { query: { role, cursor, limit } });
   deal = (id: string) => this.#request("GET", `/api/deals/${id}`, ZDealResponse);
   dealEvents = (id: string, after: number, limit = 200) =>

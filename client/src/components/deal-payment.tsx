@@ -36,7 +36,10 @@ export function DealPayment(props: { deal: Deal; payment: Payment; onChanged(dea
   useEffect(() => {
     if (!timeUp) return;
     const timer = setInterval(() => {
-      api.deal(deal.id).then(({ deal: now }) => onChanged(now), () => {});
+      api.deal(deal.id).then(
+        ({ deal: now }) => onChanged(now),
+        () => {},
+      );
     }, 3_000);
     return () => clearInterval(timer);
   }, [timeUp, deal.id, onChanged]);

@@ -14,7 +14,8 @@ const EMPTY: Record<DealRole, string> = {
 };
 
 /** What a row says besides the state: who is on the other side, and what comes next. */
-function rowLine(deal: Deal, role: DealRole): string {
+function rowLine(deal: Deal, role: DealRole | undefined): string {
+  if (!role) return `${deal.buyer.displayName} from ${deal.seller.displayName}`;
   const who = role === "buyer" ? `from ${deal.seller.displayName}` : `to ${deal.buyer.displayName}`;
   if (deal.state === "reserved" && deal.nextDeadline) {
     return role === "buyer"
@@ -25,14 +26,15 @@ function rowLine(deal: Deal, role: DealRole): string {
   return who;
 }
 
-function DealRow({ deal, role }: { deal: Deal; role: DealRole }) {
+/** One deal in a list, the whole row a link to its page; `side` is the reader's side, if any. */
+export function DealRow({ deal, side }: { deal: Deal; side: DealRole | undefined }) {
   return (
     <li className="deal-row" data-deal-id={deal.id}>
       <Link href={`/deals/${deal.id}`} className="deal-row-link">
         <ItemImage id={deal.item.id} title={deal.item.title} url={deal.item.imageUrl} />
         <span className="deal-row-main">
           <span className="deal-row-title">{deal.item.title}</span>
-          <span className="deal-row-line">{rowLine(deal, role)}</span>
+          <span className="deal-row-line">{rowLine(deal, side)}</span>
         </span>
         <span className="deal-row-side">
           <span className={`deal-state deal-state-${deal.state}`}>{stateLabel(deal.state)}</span>
@@ -72,7 +74,7 @@ export function DealsPage({ side: role, user }: { side: DealRole; user: User }) 
       {deals.length > 0 ? (
         <ul className="deal-list" aria-label={TITLES[role]}>
           {deals.map((deal) => (
-            <DealRow key={deal.id} deal={deal} role={role} />
+            <DealRow key={deal.id} deal={deal} side={role} />
           ))}
         </ul>
       ) : (

@@ -14,8 +14,9 @@ const byActivity = (a: Deal, b: Deal) => b.updatedAt.localeCompare(a.updatedAt);
 /**
  * The reader's deals as buyer ("My purchases") or seller ("My sales"): pages on demand, kept live by
  * `deal:changed` (which reaches every socket of both parties on every transition), reloaded on reconnect.
+ * Without a role (moderators' console): every deal, reloaded on reconnect.
  */
-export function useDeals(role: DealRole) {
+export function useDeals(role: DealRole | undefined) {
   const { socket, epoch } = useRealtime();
   const { user } = useSession();
   const [deals, setDeals] = useState<Deal[]>([]);
@@ -72,7 +73,7 @@ export function useDeals(role: DealRole) {
       const parsed = ZDeal.safeParse(deal);
       if (!parsed.success) return;
       const changed = parsed.data;
-      if ((role === "buyer" ? changed.buyer.id : changed.seller.id) !== user.id) return;
+      if (!role || (role === "buyer" ? changed.buyer.id : changed.seller.id) !== user.id) return;
       setDeals((current) => [changed, ...current.filter((d) => d.id !== changed.id)].sort(byActivity));
     };
     socket.on("deal:changed", onChanged);
