@@ -19,17 +19,17 @@ type Step = { state: string; status: "done" | "current" | "next" | "ended" };
 
 /**
  * The steps to show: the process's main path in its own order (`GET /api/processes`), done up to
- * where the deal is; a deal that left the path ends with the state it is in.
+ * where the deal is (`current`); a deal that left the path ends with the state it is in.
  */
 export function dealSteps(
-  deal: Deal,
+  current: string,
   process: ProcessDescription | null,
   visited: ReadonlySet<string>,
 ): Step[] {
   const path = (process?.states ?? [...visited]).filter(
     (state) => MAIN_PATH.has(state) && (state !== "countered" || visited.has(state)),
   );
-  const here = path.indexOf(deal.state);
+  const here = path.indexOf(current);
   if (here >= 0) {
     return path.map((state, index) => ({
       state,
@@ -47,7 +47,7 @@ export function dealSteps(
   const passed = path.filter((state) => visited.has(state));
   return [
     ...passed.map((state): Step => ({ state, status: "done" })),
-    { state: deal.state, status: process?.terminal.includes(deal.state) ? "ended" : "current" },
+    { state: current, status: process?.terminal.includes(current) ? "ended" : "current" },
   ];
 }
 
@@ -60,7 +60,7 @@ export function DealStepper({ deal, visited }: { deal: Deal; visited: ReadonlySe
       () => setProcess(null),
     );
   }, [deal.process]);
-  const steps = dealSteps(deal, process, visited);
+  const steps = dealSteps(deal.state, process, visited);
   return (
     <ol className="stepper" aria-label="Progress of this deal">
       {steps.map((step) => (
