@@ -11,11 +11,11 @@ const LOOK_BACK = 100;
 /**
  * The reader's latest deal on this item (as its buyer, or as its seller), so the item page stays true
  * after a reload: "Reserved for you", "It's yours!", "Reserved by Bea until 14:05". Asked again when
- * the item's status changes, and kept live by `deal:changed`.
+ * the item's status changes, and kept live by `deal:changed`. `undefined` until first known.
  */
-export function useItemDeal(item: Item, user: User): Deal | null {
+export function useItemDeal(item: Item, user: User): Deal | null | undefined {
   const { socket } = useRealtime();
-  const [deal, setDeal] = useState<Deal | null>(null);
+  const [deal, setDeal] = useState<Deal | null | undefined>(undefined);
   const role = item.seller.id === user.id ? "seller" : user.role === "moderator" ? null : "buyer";
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: the status is the trigger: a sale or a release means a deal moved
@@ -26,7 +26,9 @@ export function useItemDeal(item: Item, user: User): Deal | null {
       ({ deals }) => {
         if (!cancelled) setDeal(deals.find((d) => d.itemId === item.id) ?? null);
       },
-      () => {},
+      () => {
+        if (!cancelled) setDeal((known) => known ?? null);
+      },
     );
     return () => {
       cancelled = true;
