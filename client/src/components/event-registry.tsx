@@ -6,11 +6,17 @@ import { dealLine } from "../state/deal-words.js";
 import { chatTime } from "../state/time.js";
 import { Avatar } from "./avatar.js";
 
+type Person = { id: string; displayName: string };
+
+/** Who the conversation is between: an item's seller; a deal's seller and buyer. Names and tags come from here. */
+export type Parties = { seller: Person; buyer?: Person };
+
 /** What every event view gets: the event, its body narrowed by type, the reader, per-message controls. */
 export type EventViewProps<T extends EventType> = {
   event: TimelineEvent;
   body: EventBodies[T];
   me: User;
+  parties?: Parties | undefined;
   /** Controls for this message (Report; Hide, Restore for moderators). */
   extra?: ReactNode;
 };
@@ -43,10 +49,25 @@ function SystemCard(props: { event: TimelineEvent; icon: string; className?: str
   );
 }
 
-function TextView({ event, body, me, extra }: EventViewProps<"text">) {
+/** The tag beside an author's name: their part in this conversation, not their account's role. */
+function partyTag(author: NonNullable<TimelineEvent["author"]>, parties: Parties | undefined): string | null {
+  if (author.role === "moderator") return "Moderator";
+  if (author.id === parties?.seller.id) return "Seller";
+  if (author.id === parties?.buyer?.id) return "Buyer";
+  return null;
+}
+
+/** A person named as the reader sees them: "you", or their display name when the conversation knows it. */
+function nameOf(who: { id: string; username: string }, me: User | undefined, parties: Parties | undefined) {
+  if (who.id === me?.id) return "you";
+  return [parties?.buyer, parties?.seller].find((p) => p?.id === who.id)?.displayName ?? who.username;
+}
+
+function TextView({ event, body, me, parties, extra }: EventViewProps<"text">) {
   const author = event.author;
   if (!author) return null;
   const mine = author.id === me.id;
+  const tag = partyTag(author, parties);
   const hidden = isHidden(event);
   return (
     <li
@@ -57,7 +78,7 @@ function TextView({ event, body, me, extra }: EventViewProps<"text">) {
       <div className="bubble-wrap">
         <div className="bubble-meta">
           <span className="bubble-author">{mine ? "You" : author.displayName}</span>
-          {author.role === "seller" && <span className="role-tag">Seller</span>}
+          {tag && <span className={`role-tag role-${tag.toLowerCase()}`}>{tag}</span>}
           <time dateTime={event.createdAt}>{chatTime(event.createdAt)}</time>
         </div>
         <p className={`bubble${hidden ? " hidden-message" : ""}`}>
@@ -88,15 +109,14 @@ const moderationLine = (body: EventBodies["custom:moderation"]) =>
       ? "A moderator restored a message"
       : "A moderator removed this item";
 
-/** Who took a deal's transition, from the reader's point of view. */
-const actorName = (event: TimelineEvent, body: EventBodies["custom:deal"], me?: User) =>
-  event.author
-    ? event.author.id === me?.id
-      ? "You"
-      : event.author.displayName
-    : body.by === "system"
-      ? "Parley"
-      : `The ${body.by}`;
+/** Who took a deal's transition, from the reader's point of view: "You", "Noor", "The buyer". */
+function actorName(event: TimelineEvent, body: EventBodies["custom:deal"], me?: User, parties?: Parties) {
+  const person =
+    event.author ??
+    (body.by === "buyer" ? parties?.buyer : body.by === "seller" ? parties?.seller : undefined);
+  if (person) return person.id === me?.id ? "You" : person.displayName;
+  return body.by === "system" ? "Parley" : `The ${body.by}`;
+}
 
 /** Every event type this app shows. A type missing here is skipped, as the contract asks of clients. */
 const REGISTRY: { [T in EventType]: EventKind<T> } = {
@@ -124,13 +144,13 @@ const REGISTRY: { [T in EventType]: EventKind<T> } = {
     system: true,
   },
   "custom:payment": {
-    view: ({ event, body, me }) => (
+    view: ({ event, body, me, parties }) => (
       <SystemCard
         event={event}
         icon={body.status === "succeeded" ? "✓" : body.status === "refunded" ? "↺" : "!"}
         className={`payment-card payment-${body.status}`}
       >
-        {paymentLine(body, body.buyer.id === me.id ? "you" : body.buyer.username)}
+        {paymentLine(body, nameOf(body.buyer, me, parties))}
       </SystemCard>
     ),
     summary: (body) => paymentLine(body, body.buyer.username),
@@ -148,9 +168,9 @@ const REGISTRY: { [T in EventType]: EventKind<T> } = {
     system: true,
   },
   "custom:deal": {
-    view: ({ event, body, me }) => (
+    view: ({ event, body, me, parties }) => (
       <SystemCard event={event} icon="◆" className={`system-card deal-card deal-${body.to}`}>
-        {dealLine(body, actorName(event, body, me))}
+        {dealLine(body, actorName(event, body, me, parties))}
       </SystemCard>
     ),
     summary: (body, event) => dealLine(body, actorName(event, body)),

@@ -2,13 +2,15 @@ import { type ReactNode, useEffect, useRef } from "react";
 import type { TimelineEvent } from "../../../shared/events.js";
 import type { User } from "../../../shared/users.js";
 import type { PendingMessage } from "../state/use-conversation.js";
-import { EventView } from "./event-registry.js";
+import { EventView, type Parties } from "./event-registry.js";
 
 /** A conversation (an item's room or a deal's thread), oldest first, following the newest message unless the reader scrolled up. */
 export function Timeline<E extends TimelineEvent>(props: {
   events: E[];
   pending: PendingMessage[];
   me: User;
+  /** Who the conversation is between, for names and the Seller / Buyer tags. */
+  parties?: Parties;
   onRetry(clientMessageId: string): void;
   /** Per-message controls (Report; Hide, Restore, Suspend for moderators). */
   actions?: (event: E) => ReactNode;
@@ -35,7 +37,13 @@ export function Timeline<E extends TimelineEvent>(props: {
       }}
     >
       {props.events.map((event) => (
-        <EventView key={event.seq} event={event} me={props.me} extra={props.actions?.(event)} />
+        <EventView
+          key={event.seq}
+          event={event}
+          me={props.me}
+          parties={props.parties}
+          extra={props.actions?.(event)}
+        />
       ))}
       {props.pending.map((message) => (
         <li key={message.clientMessageId} className={`message mine pending ${message.status}`}>

@@ -96,7 +96,7 @@ function DealStatus({ deal, me, onChanged }: { deal: Deal; me: User; onChanged(d
             ? `You paid ${formatMoney(deal.total)}. Arrange delivery with ${deal.seller.displayName} here.`
             : seller
               ? deal.state === "paid"
-                ? `${deal.buyer.displayName} paid ${formatMoney(deal.total)}. Next step: send the item, or agree a pickup in this conversation, then mark it shipped.`
+                ? `${deal.buyer.displayName} paid ${formatMoney(deal.total)}. Next step: send the item, or agree a pickup in this conversation.`
                 : `${deal.buyer.displayName} paid ${formatMoney(deal.total)}.`
               : `${formatMoney(deal.total)} paid.`}
         </span>
@@ -179,7 +179,13 @@ export function DealPage({ dealId, user }: { dealId: string; user: User }) {
                 : "The buyer, the seller and moderators"}
             </span>
           </header>
-          <Timeline events={thread.events} pending={thread.pending} me={user} onRetry={thread.retry} />
+          <Timeline
+            events={thread.events}
+            pending={thread.pending}
+            me={user}
+            parties={deal}
+            onRetry={thread.retry}
+          />
           <Composer onSend={thread.send} onTyping={noTyping} />
         </section>
       </div>

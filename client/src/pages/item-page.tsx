@@ -154,6 +154,7 @@ export function ItemPage({ itemId, user }: { itemId: string; user: User }) {
             events={room.events}
             pending={room.pending}
             me={user}
+            parties={item}
             onRetry={room.retry}
             actions={(event) =>
               isModerator ? (
