@@ -87,8 +87,11 @@ export type ProcessDescription = z.infer<typeof ZProcessDescription>;
 export const ZProcessList = z.object({ processes: z.array(ZProcessDescription) });
 export type ProcessList = z.infer<typeof ZProcessList>;
 
-/** `POST /api/items/:id/checkout`: every field optional; no body at all is the v1 checkout. */
-export const ZCheckoutRequest = z.strictObject({
+/**
+ * `POST /api/items/:id/checkout`: every field optional; no body at all is the v1 checkout. Unknown fields
+ * are ignored, as v1 ignored any body (a price sent by the client never counts).
+ */
+export const ZCheckoutRequest = z.object({
   quantity: z.int().min(1).max(1000).optional(),
   shippingOptionId: z.string().min(1).max(64).optional(),
   shippingAddress: ZAddress.optional(),

@@ -36,8 +36,6 @@ export const ZPaymentEventBody = z.object({
   buyer: z.object({ id: z.uuid(), username: z.string() }),
   provider: z.enum(["simulated", "stripe"]),
   failureCode: z.string().optional(),
-  /** The deal the payment belongs to (v2). */
-  dealId: z.uuid().optional(),
 });
 export type PaymentEventBody = z.infer<typeof ZPaymentEventBody>;
 

@@ -4,7 +4,7 @@ import type { ItemMessageSend } from "../../shared/socket.js";
 import type { User } from "../../shared/users.js";
 import type { Db } from "../db/db.js";
 import { assertOpen, authorOf, requireItem } from "../items/service.js";
-import { listEvents } from "../timeline/store.js";
+import { ITEM_EVENTS, listEvents } from "../timeline/store.js";
 import type { Timeline } from "../timeline/timeline.js";
 import { addMember } from "./store.js";
 
@@ -33,7 +33,7 @@ export function createChatService(deps: { db: Db; timeline: Timeline }) {
       await addMember(db, itemId, user.id);
       // Seqs have no gaps, so "below beforeSeq" is a count.
       const limit = beforeSeq === null ? ALL : Math.max(0, beforeSeq - afterSeq - 1);
-      const events = limit === 0 ? [] : await listEvents(db, itemId, afterSeq, limit);
+      const events = limit === 0 ? [] : await listEvents(db, ITEM_EVENTS, itemId, afterSeq, limit);
       subscribe();
       return { item, events };
     },
