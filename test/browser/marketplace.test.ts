@@ -204,14 +204,13 @@ describe("the web app in Chromium", () => {
     await buyer.getByRole("button", { name: "Pay" }).click();
     await buyer.getByText("It's yours!").waitFor();
     await buyer.getByRole("link", { name: `← ${title}, 54 cm` }).click();
-    for (const page of [buyer, seller]) {
-      await page.locator(".sold-panel").getByText("Sold").first().waitFor();
-      await page
-        .getByText(/Sold to/)
-        .first()
-        .waitFor();
-    }
+    await seller.locator(".sold-panel").getByText("Sold", { exact: true }).waitFor();
     await buyer.locator(".sold-panel").getByText("It's yours!").waitFor();
+    for (const page of [buyer, seller])
+      await page
+        .locator(".timeline")
+        .getByText(/Sold to/)
+        .waitFor();
     await screenshot(buyer, "sold");
     await seller.getByRole("link", { name: "← Marketplace" }).click();
     const card = seller.getByRole("link", { name: new RegExp(`${title}, 54 cm`) });
