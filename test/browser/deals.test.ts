@@ -5,7 +5,15 @@ import type { Item } from "../../shared/items.js";
 import { listItem, type Session, signUp } from "../factories.js";
 import { startServer, type TestServer } from "../helpers/server.js";
 import { eventually } from "../helpers/sockets.js";
-import { buildClient, launchChromium, openPage, PHONE, screenshot, signInAs } from "./browser.js";
+import {
+  buildClient,
+  launchChromium,
+  openPage,
+  PHONE,
+  screenshot,
+  signInAs,
+  waitForCount,
+} from "./browser.js";
 
 const DEAL_URL = /\/deals\/[0-9a-f-]{36}$/;
 
@@ -80,6 +88,9 @@ describe("deals in Chromium", () => {
     await bea.getByText(/Reserved, may free up at \d/).waitFor();
     expect(await bea.getByRole("button", { name: "Buy now" }).isDisabled()).toBe(true);
     await screenshot(bea, "item-reserved");
+    // Back to the list, where the payment must arrive by itself.
+    await sam.getByRole("link", { name: "My sales" }).click();
+    await sam.locator(".deal-row", { hasText: "Oak side table" }).waitFor();
   });
 
   it("a declined card stays in the deal, a reload lands on the deal with its countdown, then paying works", async () => {
@@ -106,6 +117,8 @@ describe("deals in Chromium", () => {
     await noor.getByLabel("Message").fill("Hi Sam! Could you post it to Leeds?");
     await noor.getByRole("button", { name: "Send" }).click();
     await noor.locator(".timeline").getByText("Hi Sam! Could you post it to Leeds?").waitFor();
+    // Once: the pending bubble gave way to the event with its clientMessageId.
+    await waitForCount(noor.locator(".timeline .message"), 1);
     await screenshot(noor, "deal-payment", { fullPage: true });
 
     await noor.getByLabel("Card number").fill("4242424242424242");
@@ -116,7 +129,8 @@ describe("deals in Chromium", () => {
   });
 
   it("the purchase is in My purchases, the sale in My sales (live), and both item pages stay true after a reload", async () => {
-    await sam.getByRole("link", { name: "My sales" }).click();
+    // Sam has not moved since the reservation: the row turned Paid live.
+    expect(sam.url()).toBe(`${server.url}/sales`);
     const sale = sam.locator(".deal-row", { hasText: "Oak side table" });
     await eventually(async () => expect(await sale.textContent()).toContain("Paid"));
     await screenshot(sam, "my-sales");

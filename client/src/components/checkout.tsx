@@ -93,6 +93,11 @@ export function Checkout({ item, user }: { item: Item; user: User }) {
   const reserved = item.status === "reserved";
   return (
     <div className="checkout">
+      {!reserved && deal?.state === "expired" && (
+        <p className="notice" role="status">
+          Your reservation ended: it was not paid in time. Nothing was charged; you can buy it again.
+        </p>
+      )}
       {reserved && (
         <p className="notice" role="status">
           {freesUpAt ? `Reserved, may free up at ${hourMinute(freesUpAt)}` : "Reserved"}: another buyer is
