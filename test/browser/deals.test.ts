@@ -178,6 +178,15 @@ describe("deals in Chromium", () => {
     await page.context().close();
   });
 
+  it("a buyer starts selling in one click and keeps their session", async () => {
+    await bea.getByRole("button", { name: "Start selling" }).click();
+    await bea.getByRole("heading", { name: "List an item" }).waitFor();
+    await bea.reload();
+    await bea.getByRole("heading", { name: "List an item" }).waitFor();
+    await bea.getByRole("link", { name: "My sales" }).waitFor();
+    expect(await bea.getByRole("button", { name: "Start selling" }).count()).toBe(0);
+  });
+
   it("fits a phone: the deal page and the lists, with the composer at the bottom of the thread", async () => {
     const phone = await browser.newContext(PHONE);
     try {

@@ -23,7 +23,13 @@ import {
 import { type Card, type PublicConfig, ZPaymentResponse, ZPublicConfig } from "../../../shared/payments.js";
 import { ZMarkReadResponse, ZRoomList } from "../../../shared/rooms.js";
 import { ZUploadResponse } from "../../../shared/uploads.js";
-import { type LoginRequest, type RegisterRequest, ZAuthResponse, ZUser } from "../../../shared/users.js";
+import {
+  type LoginRequest,
+  type RegisterRequest,
+  ZAuthResponse,
+  ZBecomeSellerResponse,
+  ZUser,
+} from "../../../shared/users.js";
 
 /** An API call that failed: the contract's error code and message, and the fields at fault for `bad_request`. */
 export class ApiRequestError extends Error {
@@ -116,6 +122,8 @@ export class ApiClient {
   login = (input: LoginRequest) => this.#request("POST", "/api/auth/login", ZAuthResponse, { body: input });
   logout = (token: string) => this.#request("POST", "/api/auth/logout", ZEmpty, { token });
   me = () => this.#request("GET", "/api/me", z.object({ user: ZUser }));
+  /** A buyer becomes a seller: the user with role `seller` and a fresh token carrying it. */
+  startSelling = () => this.#request("POST", "/api/me/selling", ZBecomeSellerResponse);
 
   listItems = (filters: ItemFilters) => this.#request("GET", "/api/items", ZItemPage, { query: filters });
   getItem = (id: string) => this.#request("GET", `/api/items/${id}`, z.object({ item: ZItem }));

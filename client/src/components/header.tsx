@@ -1,13 +1,28 @@
 import { useState } from "react";
 import type { User } from "../../../shared/users.js";
-import { Link } from "../state/router.js";
+import { api } from "../api/http.js";
+import { Link, navigate, usePath } from "../state/router.js";
 import { useSession } from "../state/session.js";
 import { Avatar } from "./avatar.js";
 import { Logo } from "./logo.js";
 
 export function Header({ user }: { user: User }) {
-  const { signOut } = useSession();
+  const { signOut, signedIn } = useSession();
   const [busy, setBusy] = useState(false);
+  const path = usePath();
+  const current = (href: string) => (path === href ? "page" : undefined);
+  // v2: a buyer becomes a seller in one step, keeping their purchases.
+  const startSelling = () => {
+    setBusy(true);
+    api.startSelling().then(
+      (session) => {
+        signedIn(session);
+        setBusy(false);
+        navigate("/sell");
+      },
+      () => setBusy(false),
+    );
+  };
   return (
     <header className="site-header">
       <div className="site-header-inner">
@@ -18,12 +33,12 @@ export function Header({ user }: { user: User }) {
         <nav aria-label="Main" className="site-nav">
           <Link href="/">Marketplace</Link>
           {user.role !== "moderator" && (
-            <Link href="/purchases" className="nav-deals">
+            <Link href="/purchases" className="nav-deals" aria-current={current("/purchases")}>
               My purchases
             </Link>
           )}
           {user.role === "seller" && (
-            <Link href="/sales" className="nav-deals">
+            <Link href="/sales" className="nav-deals" aria-current={current("/sales")}>
               My sales
             </Link>
           )}
@@ -42,6 +57,11 @@ export function Header({ user }: { user: User }) {
             <Link href="/sell" className="button primary small">
               Sell an item
             </Link>
+          )}
+          {user.role === "buyer" && (
+            <button type="button" className="button small" disabled={busy} onClick={startSelling}>
+              Start selling
+            </button>
           )}
         </nav>
         <div className="user-menu">
