@@ -175,6 +175,34 @@ describe("deals in Chromium", () => {
     await eventually(async () => expect(page.url()).not.toBe(first));
     expect(page.url()).toMatch(DEAL_URL);
     await page.getByRole("heading", { name: "Reserved for you" }).waitFor();
+
+    // The buyer may also let it go at once.
+    await page.getByRole("button", { name: "Cancel and release the item" }).click();
+    await page.getByText("You canceled this reservation.", { exact: false }).waitFor();
+    await page.getByRole("button", { name: "Buy again" }).waitFor();
+    await page.context().close();
+  });
+
+  it("a moderator finds the deal in the console and reads its private thread, with nothing to buy", async () => {
+    const name = `mod-${Date.now().toString(36)}`;
+    await server.app.services.auth.createUser({
+      username: name,
+      password: "moderator pass phrase",
+      role: "moderator",
+    });
+    const { page } = await openPage(browser, { width: 1280, height: 860 }, dialogs);
+    await page.goto(server.url);
+    await page.getByLabel("Username").fill(name);
+    await page.getByLabel("Password").fill("moderator pass phrase");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("heading", { name: "Marketplace" }).waitFor();
+    await page.goto(`${server.url}/console/deals`);
+    await page.locator(".deal-row", { hasText: "Oak side table" }).click();
+    await page.waitForURL(DEAL_URL);
+    await page.getByText(/Noor's Attic\s*buys from\s*Sam's Workshop/).waitFor();
+    await page.locator(".timeline").getByText("Hi Sam! Could you post it to Leeds?").waitFor();
+    expect(await page.locator(".deal-actions button").count()).toBe(0);
+    expect(await page.getByLabel("Card number").count()).toBe(0);
     await page.context().close();
   });
 
