@@ -227,6 +227,10 @@ describe("the web app in Chromium", () => {
       await page.getByRole("link", { name: new RegExp(title) }).click();
       await page.getByLabel("Message").waitFor();
       expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      // v2: a buyer can start selling from the header, a touch target like every other.
+      expect(
+        (await page.getByRole("button", { name: "Start selling" }).boundingBox())?.height,
+      ).toBeGreaterThanOrEqual(44);
       await screenshot(page, "phone-item-room");
       await page.getByRole("button", { name: "Sign out" }).click();
       await page.getByRole("button", { name: "Sign in" }).waitFor();
