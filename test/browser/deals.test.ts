@@ -34,6 +34,7 @@ describe("deals in Chromium", () => {
   const dialogs: string[] = [];
   let samSession: Session;
   let item: Item;
+  let dealUrl = "";
 
   beforeAll(async () => {
     [clientDir, browser] = await Promise.all([buildClient(), launchChromium()]);
@@ -105,7 +106,7 @@ describe("deals in Chromium", () => {
     await bea.getByText("Reserved, may free up at", { exact: false }).waitFor();
     expect(await bea.getByText(/did not go through/).count()).toBe(0);
 
-    const dealUrl = noor.url();
+    dealUrl = noor.url();
     await noor.reload();
     expect(noor.url()).toBe(dealUrl);
     await noor.getByRole("heading", { name: "Reserved for you" }).waitFor();
@@ -204,6 +205,14 @@ describe("deals in Chromium", () => {
     expect(await page.locator(".deal-actions button").count()).toBe(0);
     expect(await page.getByLabel("Card number").count()).toBe(0);
     await page.context().close();
+  });
+
+  it("someone else opening the deal's address is told it is not theirs, not shown a broken page", async () => {
+    await bea.goto(dealUrl);
+    await bea.getByRole("alert").getByText("This deal does not exist, or it is not yours to see.").waitFor();
+    expect(await bea.locator(".timeline").count()).toBe(0);
+    await bea.getByRole("link", { name: "Your purchases" }).click();
+    await bea.getByRole("heading", { name: "My purchases" }).waitFor();
   });
 
   it("a buyer starts selling in one click and keeps their session", async () => {

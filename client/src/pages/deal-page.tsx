@@ -153,7 +153,14 @@ export function DealPage({ dealId, user }: { dealId: string; user: User }) {
                 <Avatar id={other.id} name={other.displayName} size={24} />
                 {party ? (
                   <span>
-                    {buyer ? "Bought from" : "Sold to"} <strong>{other.displayName}</strong>
+                    {PAID.has(deal.state)
+                      ? buyer
+                        ? "Bought from"
+                        : "Sold to"
+                      : buyer
+                        ? "Sold by"
+                        : "Buyer:"}{" "}
+                    <strong>{other.displayName}</strong>
                   </span>
                 ) : (
                   <span>
