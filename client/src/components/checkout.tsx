@@ -2,12 +2,10 @@ import { useEffect, useState } from "react";
 import type { Item } from "../../../shared/items.js";
 import type { User } from "../../../shared/users.js";
 import { api } from "../api/http.js";
-import { checkoutError } from "../state/deal-words.js";
+import { checkoutError, PAID_STATES } from "../state/deal-words.js";
 import { Link, navigate } from "../state/router.js";
 import { hourMinute } from "../state/time.js";
 import { useItemDeal } from "../state/use-item-deal.js";
-
-const PAID = new Set(["paid", "shipped", "completed"]);
 
 /** When another buyer's hold on the item ends at the latest: it was reserved when it last changed. */
 function useFreesUpAt(item: Item): string | null {
@@ -45,7 +43,7 @@ export function Checkout({ item, user }: { item: Item; user: User }) {
     }
   };
 
-  if (deal && PAID.has(deal.state)) {
+  if (deal && PAID_STATES.has(deal.state)) {
     return (
       <div className="checkout sold-panel" role="status">
         <strong>{isSeller ? "Sold" : "It's yours!"}</strong>

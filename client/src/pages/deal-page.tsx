@@ -13,12 +13,11 @@ import { DealStepper } from "../components/deal-stepper.js";
 import { ItemImage } from "../components/item-image.js";
 import { useReasonDialog } from "../components/reason-dialog.js";
 import { Timeline } from "../components/timeline.js";
-import { checkoutError } from "../state/deal-words.js";
+import { checkoutError, PAID_STATES } from "../state/deal-words.js";
 import { Link, navigate } from "../state/router.js";
 import { hourMinute } from "../state/time.js";
 import { useDeal } from "../state/use-deal.js";
 
-const PAID = new Set(["paid", "shipped", "completed"]);
 const ENDED_BEFORE_PAYING = new Set(["expired", "canceled"]);
 
 /** "Buy again" after a reservation ended: a new checkout, and its deal page. */
@@ -55,7 +54,7 @@ function DealStatus({ deal, me, onChanged }: { deal: Deal; me: User; onChanged(d
   const buyer = deal.buyer.id === me.id;
   const seller = deal.seller.id === me.id;
   const payment = deal.payment;
-  const open = payment !== null && (OPEN_PAYMENT_STATUSES as readonly string[]).includes(payment.status);
+  const open = payment !== null && OPEN_PAYMENT_STATUSES.some((status) => status === payment.status);
 
   if (deal.state === "reserved" && buyer && payment && open) {
     return <DealPayment deal={deal} payment={payment} onChanged={onChanged} />;
@@ -87,7 +86,7 @@ function DealStatus({ deal, me, onChanged }: { deal: Deal; me: User; onChanged(d
       </div>
     );
   }
-  if (PAID.has(deal.state)) {
+  if (PAID_STATES.has(deal.state)) {
     return (
       <div className="sold-panel" role="status">
         <strong>{buyer ? "It's yours!" : seller ? "Sold" : "Paid"}</strong>
@@ -153,7 +152,7 @@ export function DealPage({ dealId, user }: { dealId: string; user: User }) {
                 <Avatar id={other.id} name={other.displayName} size={24} />
                 {party ? (
                   <span>
-                    {PAID.has(deal.state)
+                    {PAID_STATES.has(deal.state)
                       ? buyer
                         ? "Bought from"
                         : "Sold to"

@@ -1,6 +1,9 @@
 import type { DealEventBody } from "../../../shared/events.js";
 import { ApiRequestError } from "../api/http.js";
 
+/** States in which the buyer has paid: the item is theirs. */
+export const PAID_STATES: ReadonlySet<string> = new Set(["paid", "shipped", "completed"]);
+
 /** Each state a deal can be in, as a person says it. A state missing here shows as its name. */
 export const STATE_LABELS: Record<string, string> = {
   reserved: "Reserved",

@@ -108,7 +108,9 @@ export function useConversation<Head, E extends TimelineEvent>(
       }
       if (fresh.size === 0) return;
       // The broadcast of our own message can overtake its ack: retire its pending bubble now, not twice on screen.
-      const delivered = new Set(incoming.map((event) => event.clientMessageId).filter(Boolean));
+      const delivered = new Set(
+        incoming.filter((event) => event.author?.id === user?.id).map((event) => event.clientMessageId),
+      );
       if (pendingRef.current.some((p) => delivered.has(p.clientMessageId))) {
         updatePending((list) => list.filter((p) => !delivered.has(p.clientMessageId)));
       }
@@ -131,7 +133,7 @@ export function useConversation<Head, E extends TimelineEvent>(
           });
       }
     },
-    [channel, user?.role, refetch, show, updatePending],
+    [channel, user?.role, user?.id, refetch, show, updatePending],
   );
 
   const deliver = useCallback(
