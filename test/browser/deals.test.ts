@@ -184,7 +184,7 @@ describe("deals in Chromium", () => {
     await page.context().close();
   });
 
-  it("a moderator finds the deal in the console and reads its private thread, with nothing to buy", async () => {
+  it("a moderator sees deal threads live in the console, finds the deal in its list and reads it, with nothing to buy", async () => {
     const name = `mod-${Date.now().toString(36)}`;
     await server.app.services.auth.createUser({
       username: name,
@@ -197,11 +197,20 @@ describe("deals in Chromium", () => {
     await page.getByLabel("Password").fill("moderator pass phrase");
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.getByRole("heading", { name: "Marketplace" }).waitFor();
-    await page.goto(`${server.url}/console/deals`);
+    // The live stream carries deal threads too.
+    await page.goto(`${server.url}/console`);
+    await page.getByText("Live: every room").waitFor();
+    await noor.getByLabel("Message").fill("Saturday morning suits me.");
+    await noor.getByRole("button", { name: "Send" }).click();
+    const row = page.locator(".stream-row", { hasText: "Saturday morning suits me." });
+    await row.getByRole("link", { name: "Private deal thread" }).waitFor();
+    // And every deal is listed, each opening its page.
+    await page.getByRole("link", { name: "Deals", exact: true }).click();
     await page.locator(".deal-row", { hasText: "Oak side table" }).click();
     await page.waitForURL(DEAL_URL);
     await page.getByText(/Noor's Attic\s*buys from\s*Sam's Workshop/).waitFor();
     await page.locator(".timeline").getByText("Hi Sam! Could you post it to Leeds?").waitFor();
+    await page.locator(".timeline").getByText("Saturday morning suits me.").waitFor();
     expect(await page.locator(".deal-actions button").count()).toBe(0);
     expect(await page.getByLabel("Card number").count()).toBe(0);
     await page.context().close();
