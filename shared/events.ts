@@ -86,6 +86,11 @@ const BODY_SCHEMAS = {
   "custom:deal": ZDealEventBody,
 } as const satisfies Record<EventType, z.ZodType>;
 
+/** Checks a body against its type's schema; the server runs it on every event it writes. */
+export function parseEventBody(type: EventType, body: unknown): Record<string, unknown> {
+  return BODY_SCHEMAS[type].parse(body) as Record<string, unknown>;
+}
+
 const ZEventEnvelope = z.object({
   seq: z.int().min(1),
   author: ZEventAuthor.nullable(),

@@ -1,4 +1,4 @@
-import type { DealEvent, ItemEvent, TimelineEvent } from "../../shared/events.js";
+import { type DealEvent, type ItemEvent, parseEventBody, type TimelineEvent } from "../../shared/events.js";
 import type { Queryable } from "../db/db.js";
 import type { NewEvent } from "./timeline.js";
 
@@ -153,6 +153,8 @@ export async function insertEvents<E extends TimelineEvent>(
   entries: { ownerId: string; event: NewEvent }[],
 ): Promise<E[]> {
   if (entries.length === 0) return [];
+  // A body that does not match its type's schema is a bug: refuse it before it is stored for good.
+  for (const { event } of entries) parseEventBody(event.type, event.body);
   const counts = new Map<string, number>();
   for (const { ownerId } of entries) counts.set(ownerId, (counts.get(ownerId) ?? 0) + 1);
   const bumped = await tx.query<{ id: string; last_seq: number }>(
