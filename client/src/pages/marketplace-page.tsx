@@ -1,8 +1,8 @@
 import { useEffect, useMemo, useRef, useState } from "react";
+import { currencySymbol, parseMoneyInput } from "../../../shared/money.js";
 import type { User } from "../../../shared/users.js";
 import type { ItemFilters } from "../api/http.js";
 import { ItemCard } from "../components/item-card.js";
-import { parseDollars } from "../state/money.js";
 import { Link } from "../state/router.js";
 import { useUnread } from "../state/unread.js";
 import { useItems } from "../state/use-items.js";
@@ -25,8 +25,12 @@ export function MarketplacePage({ user }: { user: User }) {
   const [min, setMin] = useState("");
   const [max, setMax] = useState("");
   const [status, setStatus] = useState<StatusFilter>("");
-  const minCents = min.trim() ? parseDollars(min) : undefined;
-  const maxCents = max.trim() ? parseDollars(max) : undefined;
+  // The price filters are in the marketplace's currency.
+  const minPrice = min.trim() ? parseMoneyInput(min, "usd") : undefined;
+  const maxPrice = max.trim() ? parseMoneyInput(max, "usd") : undefined;
+  const minCents = minPrice?.amount;
+  const maxCents = maxPrice?.amount;
+  const priceError = minPrice?.error ?? maxPrice?.error;
   // One object per change of the inputs: a new one each render would restart the debounce forever.
   const typed = useMemo<ItemFilters>(
     () => ({
@@ -102,24 +106,29 @@ export function MarketplacePage({ user }: { user: User }) {
           />
         </div>
         <div className="filter-price">
-          <label htmlFor="filter-min">Min $</label>
+          <label htmlFor="filter-min">Min {currencySymbol("usd")}</label>
           <input
             id="filter-min"
             inputMode="decimal"
             placeholder="0"
-            aria-invalid={minCents === null}
+            aria-invalid={Boolean(minPrice?.error)}
             value={min}
             onChange={(e) => setMin(e.target.value)}
           />
-          <label htmlFor="filter-max">Max $</label>
+          <label htmlFor="filter-max">Max {currencySymbol("usd")}</label>
           <input
             id="filter-max"
             inputMode="decimal"
             placeholder="Any"
-            aria-invalid={maxCents === null}
+            aria-invalid={Boolean(maxPrice?.error)}
             value={max}
             onChange={(e) => setMax(e.target.value)}
           />
+          {priceError && (
+            <p className="field-error filter-price-error" role="alert">
+              {minPrice?.error ? "Min" : "Max"}: {priceError}
+            </p>
+          )}
         </div>
         <div className="filter-status">
           <label htmlFor="filter-status">Status</label>
