@@ -38,6 +38,7 @@ function EventView({
           <div className="bubble-meta">
             <span className="bubble-author">{mine ? "You" : event.author.displayName}</span>
             {event.author.role === "seller" && <span className="role-tag">Seller</span>}
+            {event.author.role === "moderator" && <span className="role-tag role-moderator">Moderator</span>}
             <time dateTime={event.createdAt}>{time(event.createdAt)}</time>
           </div>
           <p className={`bubble${isHidden(event) ? " hidden-message" : ""}`}>

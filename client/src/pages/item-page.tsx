@@ -1,5 +1,5 @@
 import { useState } from "react";
-import { isHidden } from "../../../shared/events.js";
+import { bodyOf, type ItemEvent, isHidden } from "../../../shared/events.js";
 import { formatMoney } from "../../../shared/money.js";
 import type { User } from "../../../shared/users.js";
 import { Avatar } from "../components/avatar.js";
@@ -25,14 +25,23 @@ function typingLine(names: string[]): string {
   return "Several people are typing…";
 }
 
+/** The moderators' reason of the item's latest removal, from its timeline. */
+function removalReason(events: readonly ItemEvent[]): string | null {
+  for (let i = events.length - 1; i >= 0; i--) {
+    const body = bodyOf(events[i]!, "custom:moderation");
+    if (body?.action === "remove") return body.reason;
+  }
+  return null;
+}
+
 /** An item's room: its details, buying it, and the live conversation about it. */
 export function ItemPage({ itemId, user }: { itemId: string; user: User }) {
   const room = useRoom(itemId);
   const [editing, setEditing] = useState(false);
   const { ask, dialog } = useReasonDialog();
-  const suspended = useSuspended();
   const { item } = room;
   const isModerator = user.role === "moderator";
+  const suspended = useSuspended(isModerator);
   const moderate = moderationActions(ask, {
     onEvent: (event) => room.merge([event]),
     onItem: room.setItem,
@@ -52,6 +61,7 @@ export function ItemPage({ itemId, user }: { itemId: string; user: User }) {
   }
 
   const isSeller = item.seller.id === user.id;
+  const removal = item.status === "removed" ? removalReason(room.events) : null;
 
   return (
     <main className="page item-page">
@@ -90,6 +100,13 @@ export function ItemPage({ itemId, user }: { itemId: string; user: User }) {
                   </span>
                 </p>
                 {item.description && <p className="item-description">{item.description}</p>}
+                {item.status === "removed" && (
+                  <p className="notice removed-notice" role="status">
+                    {isSeller ? "The moderators removed your item" : "The moderators removed this item"}
+                    {removal ? `. Their reason: “${removal}”` : ""}. Nobody can buy it or write here any more.
+                    {isSeller && " If you think this is a mistake, write to the marketplace's operator."}
+                  </p>
+                )}
                 {isSeller && item.status === "available" && (
                   <button type="button" className="button" onClick={() => setEditing(true)}>
                     Edit item
@@ -158,7 +175,10 @@ export function ItemPage({ itemId, user }: { itemId: string; user: User }) {
             actions={(event) =>
               isModerator ? (
                 <MessageModerationButtons event={event} actions={moderate} suspended={suspended} />
-              ) : event.author && event.author.id !== user.id && !isHidden(event) ? (
+              ) : event.author &&
+                event.author.id !== user.id &&
+                event.author.role !== "moderator" &&
+                !isHidden(event) ? (
                 <button type="button" className="chip-button" onClick={() => report.message(event)}>
                   Report
                 </button>
@@ -168,7 +188,15 @@ export function ItemPage({ itemId, user }: { itemId: string; user: User }) {
           <p className="typing" aria-live="polite">
             {room.typing.length > 0 ? typingLine(room.typing.map((p) => p.displayName)) : ""}
           </p>
-          <Composer onSend={room.send} onTyping={room.typingChanged} disabled={item.status === "removed"} />
+          <Composer
+            onSend={room.send}
+            onTyping={room.typingChanged}
+            closedBecause={
+              item.status === "removed"
+                ? `Closed: the moderators removed this item${removal ? ` (“${removal}”)` : ""}.`
+                : null
+            }
+          />
         </section>
       </div>
       {dialog}

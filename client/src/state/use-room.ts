@@ -179,9 +179,10 @@ export function useRoom(itemId: string) {
       },
       (error: unknown) => {
         if (cancelled) return;
+        // A mistyped link (not an id at all: bad_request) is as final as an unknown id: no retry will help.
         setError(
-          error instanceof SocketRequestError && error.code === "not_found"
-            ? "This item does not exist (or was removed)."
+          error instanceof SocketRequestError && (error.code === "not_found" || error.code === "bad_request")
+            ? "No such item. Check the link, or find the item in the marketplace."
             : "Could not open this room. Retrying when the connection returns.",
         );
       },
