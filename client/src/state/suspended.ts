@@ -6,7 +6,8 @@ import { api } from "../api/http.js";
 // (`GET /api/moderation/users?suspended=true`, so a reload remembers), then kept by the answers to this
 // session's own suspensions and reinstatements.
 let suspended: ReadonlySet<string> = new Set();
-let loading: Promise<void> | null = null;
+/** Asked once per page load (again only after a failure). */
+let requested = false;
 const listeners = new Set<() => void>();
 
 function publish(next: ReadonlySet<string>): void {
@@ -26,10 +27,12 @@ export function recordSuspension(user: ModeratedUser): void {
 export function useSuspended(moderator = true): ReadonlySet<string> {
   useEffect(() => {
     if (!moderator) return;
-    loading ??= api.suspendedUsers().then(
+    if (requested) return;
+    requested = true;
+    api.suspendedUsers().then(
       ({ users }) => publish(new Set([...suspended, ...users.map((user) => user.id)])),
       () => {
-        loading = null;
+        requested = false;
       },
     );
   }, [moderator]);
