@@ -14,6 +14,7 @@ import { createChatService } from "./chat/service.js";
 import type { Config } from "./config.js";
 import type { Db } from "./db/db.js";
 import { authenticate } from "./http/authenticate.js";
+import { clientFiles } from "./http/client-files.js";
 import { errorHandler, notFound } from "./http/errors.js";
 import { inputGuard } from "./http/input-guard.js";
 import { authRateLimits } from "./http/rate-limit.js";
@@ -124,11 +125,7 @@ export function createApp(deps: AppDeps) {
 
   const clientDir = deps.clientDir;
   if (clientDir && existsSync(path.join(clientDir, "index.html"))) {
-    app.use(express.static(clientDir, { index: false, maxAge: "1h" }));
-    // The web app routes in the browser: every other GET gets its page.
-    app.get(/^\/(?!api\/|socket\.io\/).*/, (_req, res) => {
-      res.sendFile(path.join(clientDir, "index.html"));
-    });
+    app.use(clientFiles(clientDir));
   } else {
     app.get("/", (_req, res) => {
       res

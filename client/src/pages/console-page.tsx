@@ -17,17 +17,6 @@ const TABS: { tab: ConsoleTab; href: string; label: string }[] = [
   { tab: "audit", href: "/console/audit", label: "Audit log" },
 ];
 
-/** What a non-moderator gets at a console address: no console (the server refuses them anyway). */
-export function NotAModerator() {
-  return (
-    <main className="page narrow">
-      <h1>Page not found</h1>
-      <p className="muted">There is nothing here for your account.</p>
-      <Link href="/">Back to the marketplace</Link>
-    </main>
-  );
-}
-
 /** The moderators' console: every room live, the reports queue, and the audit log. */
 export function ConsolePage({ user, tab }: { user: User; tab: ConsoleTab }) {
   const feed = useModerationFeed();
