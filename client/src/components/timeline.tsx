@@ -4,9 +4,22 @@ import { formatMoney } from "../../../shared/money.js";
 import type { User } from "../../../shared/users.js";
 import type { PendingMessage } from "../state/use-room.js";
 import { Avatar } from "./avatar.js";
+import { LinkifiedText } from "./linkified-text.js";
 
-const time = (iso: string) =>
-  new Date(iso).toLocaleTimeString(undefined, { hour: "numeric", minute: "2-digit" });
+/** The time alone for today's events; the date too for older ones (and the year when it is not this one). */
+export function time(iso: string, now = new Date()): string {
+  const at = new Date(iso);
+  if (at.toDateString() === now.toDateString()) {
+    return at.toLocaleTimeString(undefined, { hour: "numeric", minute: "2-digit" });
+  }
+  return at.toLocaleString(undefined, {
+    month: "short",
+    day: "numeric",
+    ...(at.getFullYear() !== now.getFullYear() ? { year: "numeric" } : {}),
+    hour: "numeric",
+    minute: "2-digit",
+  });
+}
 
 const FAILURES: Record<string, string> = {
   card_declined: "the card was declined",
@@ -42,7 +55,7 @@ function EventView({
             <time dateTime={event.createdAt}>{time(event.createdAt)}</time>
           </div>
           <p className={`bubble${isHidden(event) ? " hidden-message" : ""}`}>
-            {isHidden(event) ? "This message was hidden by a moderator." : text.text}
+            {isHidden(event) ? "This message was hidden by a moderator." : <LinkifiedText text={text.text} />}
           </p>
           {event.moderation && (
             <p className="hidden-mark">
@@ -132,12 +145,27 @@ export function Timeline(props: {
 }) {
   const list = useRef<HTMLOListElement>(null);
   const stick = useRef(true);
+  // On a phone the page is the one scrolling area (the list does not scroll by itself): follow new messages
+  // only once the reader has come down to the end of the page, never pulling them away from the item.
+  const pageStick = useRef(false);
   const count = props.events.length + props.pending.length;
+
+  useEffect(() => {
+    const onScroll = () => {
+      const page = document.documentElement;
+      pageStick.current = page.scrollHeight - window.scrollY - window.innerHeight < 120;
+    };
+    window.addEventListener("scroll", onScroll, { passive: true });
+    return () => window.removeEventListener("scroll", onScroll);
+  }, []);
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: follow new content, whatever it is
   useEffect(() => {
     const element = list.current;
-    if (element && stick.current) element.scrollTop = element.scrollHeight;
+    if (!element) return;
+    if (getComputedStyle(element).overflowY === "visible") {
+      if (pageStick.current) window.scrollTo({ top: document.documentElement.scrollHeight });
+    } else if (stick.current) element.scrollTop = element.scrollHeight;
   }, [count]);
 
   return (
