@@ -49,7 +49,7 @@ export type SuspensionDetails = z.infer<typeof ZSuspensionDetails>;
 /** What a suspended person reads: the moderators' reason and what to do. */
 export function suspensionMessage(reason: string): string {
   return (
-    `This account is suspended by the moderators. Their reason: “${reason}” ` +
+    `This account is suspended by the moderators. Their reason: “${reason}”. ` +
     "If you think this is a mistake, write to the marketplace's operator: a moderator can reinstate the account."
   );
 }

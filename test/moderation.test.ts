@@ -396,7 +396,7 @@ describe("suspend and reinstate", () => {
     );
     expect(login.status).toBe(403);
     expect(login.body.error).toMatchObject({ code: "forbidden", details: suspension });
-    expect(login.body.error.message).toMatch(/Their reason: “Spam” If you think this is a mistake/);
+    expect(login.body.error.message).toMatch(/Their reason: “Spam”. If you think this is a mistake/);
     // A wrong password learns nothing about the suspension.
     const wrong = await call(server.url, "POST", "/api/auth/login", {
       body: { username: target.user.username, password: "not the password" },

@@ -11,6 +11,7 @@ import { Link, usePath } from "./state/router.js";
 import { SessionProvider, useSession } from "./state/session.js";
 import { ToastProvider } from "./state/toasts.js";
 import { UnreadProvider } from "./state/unread.js";
+import { useUnreadTitle } from "./state/use-unread-title.js";
 
 // Moderators only: buyers and sellers never download the console.
 const ConsolePage = lazy(() => import("./pages/console-page.js").then((m) => ({ default: m.ConsolePage })));
@@ -33,6 +34,7 @@ const CONSOLE_TABS: Record<string, ConsoleTab> = { reports: "reports", audit: "a
 function Routes() {
   const { user } = useSession();
   const path = usePath();
+  useUnreadTitle();
   if (!user) return <SignInPage />;
   const itemId = ITEM_PATH.exec(path)?.[1];
   const consoleMatch = CONSOLE_PATH.exec(path);
