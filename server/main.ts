@@ -1,14 +1,12 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { startAdminSocket } from "./admin/admin-socket.js";
+import { localTasks, startAdminSocket } from "./admin/admin-socket.js";
 import { createApp } from "./app.js";
-import { toUser } from "./auth/store.js";
 import { loadConfig } from "./config.js";
 import { DataDirBusyError } from "./db/data-dir-lock.js";
 import { openDatabase } from "./db/open.js";
 import { createLogger } from "./logger.js";
 import { createRedisAdapter } from "./realtime/redis-adapter.js";
-import { seedDemo } from "./seed/demo.js";
 
 const config = loadConfig();
 const logger = createLogger(config.logLevel);
@@ -29,17 +27,17 @@ const redis = config.redisUrl
 const app = createApp({ config, db, logger, clientDir, ...(redis ? { redis } : {}) });
 const port = await app.listen();
 // The operator scripts cannot open the embedded database while this process holds it: they ask here.
-const { auth, items, chat } = app.services;
 const adminSocket = config.databaseUrl
   ? undefined
   : await startAdminSocket({
       dataDir: config.dataDir,
       secret: config.jwtSecret,
       logger,
-      tasks: {
-        createUser: async (input) => toUser(await auth.createUser(input)),
-        seed: () => seedDemo({ db, auth, items, chat }),
-      },
+      tasks: localTasks({ db, ...app.services }),
+    }).catch((error: unknown) => {
+      // A DATA_DIR path too long for a unix socket: the scripts then refuse plainly instead.
+      logger.warn({ err: error }, "no admin socket: operator scripts will refuse while this server runs");
+      return undefined;
     });
 
 const database = config.databaseUrl

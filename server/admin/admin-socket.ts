@@ -8,7 +8,13 @@ import { z } from "zod";
 import { AppError, parseOrThrow } from "../../shared/errors.js";
 import { LIMITS } from "../../shared/limits.js";
 import { type User, ZPassword, ZRole, ZUsername } from "../../shared/users.js";
+import type { AuthService } from "../auth/service.js";
+import { toUser } from "../auth/store.js";
+import type { ChatService } from "../chat/service.js";
+import type { Db } from "../db/db.js";
 import { errorHandler, notFound } from "../http/errors.js";
+import type { ItemService } from "../items/service.js";
+import { seedDemo } from "../seed/demo.js";
 
 /**
  * The operator's door into a running server on the embedded database: `npm run seed` and
@@ -31,6 +37,19 @@ export type AdminTasks = {
   /** Fills the demo marketplace; answers a one-line summary. */
   seed(): Promise<string>;
 };
+
+/** The tasks done by the services of the process that holds the database (the server, or a script alone). */
+export function localTasks(services: {
+  db: Db;
+  auth: AuthService;
+  items: ItemService;
+  chat: ChatService;
+}): AdminTasks {
+  return {
+    createUser: async (input) => toUser(await services.auth.createUser(input)),
+    seed: () => seedDemo(services),
+  };
+}
 
 /** The bearer key both ends derive from the signing secret (`JWT_SECRET` or `DATA_DIR/jwt-secret`). */
 export function adminKey(secret: string): string {

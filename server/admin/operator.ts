@@ -1,7 +1,6 @@
 import { request } from "node:http";
 import type { User } from "../../shared/users.js";
 import { createAuthService } from "../auth/service.js";
-import { toUser } from "../auth/store.js";
 import { createTokenSigner } from "../auth/tokens.js";
 import { Bus } from "../bus.js";
 import { createChatService } from "../chat/service.js";
@@ -9,9 +8,8 @@ import type { Config } from "../config.js";
 import { DataDirBusyError } from "../db/data-dir-lock.js";
 import { openDatabase } from "../db/open.js";
 import { createItemService } from "../items/service.js";
-import { seedDemo } from "../seed/demo.js";
 import { Timeline } from "../timeline/timeline.js";
-import { type AdminTasks, adminKey, adminSocketPath } from "./admin-socket.js";
+import { type AdminTasks, adminKey, adminSocketPath, localTasks } from "./admin-socket.js";
 
 /** A task an operator script refused, with the sentence to print. */
 export class OperatorError extends Error {}
@@ -43,10 +41,7 @@ export async function withOperatorTasks<T>(
     });
     const items = createItemService({ db, timeline });
     const chat = createChatService({ db, timeline });
-    return await run({
-      createUser: async (input) => toUser(await auth.createUser(input)),
-      seed: () => seedDemo({ db, auth, items, chat }),
-    });
+    return await run(localTasks({ db, auth, items, chat }));
   } finally {
     await db.close();
   }
