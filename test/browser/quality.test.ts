@@ -149,7 +149,7 @@ describe("details people notice, in Chromium", () => {
       expect(box).not.toBeNull();
       expect(box!.y + box!.height).toBeGreaterThan(844 - 90);
       expect(box!.y + box!.height).toBeLessThanOrEqual(844);
-      await screenshot(page, "phone-chat");
+      await screenshot(page, "phone-chat", { keepScroll: true });
 
       // Every visible control is at least 44 px tall and wide.
       await page.evaluate(() => window.scrollTo(0, 0));
