@@ -54,9 +54,9 @@ export function lockDataDir(dataDir: string): DataDirLock {
         if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
         const holder = readHolder(file);
         if (holder && isAlive(holder)) throw new DataDirBusyError(dataDir, holder.pid);
-        if (attempt >= 2) throw new DataDirBusyError(dataDir, holder?.pid ?? 0);
+        if (attempt >= 50) throw new DataDirBusyError(dataDir, holder?.pid ?? 0);
         // Stale: its process is gone. Remove it and try again.
-        removeIfPresent(file);
+        removeStale(file, holder);
       }
     }
   } finally {
@@ -91,6 +91,34 @@ export function tightenPermissions(dir: string): void {
     }
   }
   chmodSync(dir, 0o700);
+}
+
+/**
+ * Removes the stale lock `stale`, one process at a time: two processes that both found it stale must not
+ * both remove "it", or the second would remove the lock the first has just taken. Whoever holds
+ * `parley.lock.takeover` looks again and removes the lock only if it is still the stale one; the others
+ * wait a moment and start over. A takeover file left by a process killed in that instant expires.
+ */
+function removeStale(file: string, stale: Holder | null): void {
+  const guard = `${file}.takeover`;
+  try {
+    writeFileSync(guard, String(process.pid), { flag: "wx", mode: 0o600 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    try {
+      if (Date.now() - statSync(guard).mtimeMs > 10_000) removeIfPresent(guard);
+    } catch {
+      // Gone meanwhile.
+    }
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+    return;
+  }
+  try {
+    const now = readHolder(file);
+    if (now?.pid === stale?.pid && now?.started === stale?.started) removeIfPresent(file);
+  } finally {
+    removeIfPresent(guard);
+  }
 }
 
 function readHolder(file: string): Holder | null {
