@@ -90,7 +90,7 @@ describe("operator scripts and the embedded database", () => {
     // DATA_DIR is the owner's alone: PGlite's files are created 0666, and none may stay so.
     expect(statSync(dataDir).mode & 0o777).toBe(0o700);
     expect(loosePermissions(dataDir)).toEqual([]);
-  }, 240_000);
+  }, 420_000);
 
   it("refuses plainly when another process that is not a server holds the directory", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "parley-operator-"));

@@ -82,7 +82,7 @@ export type ScriptResult = { code: number | null; output: string };
 
 /**
  * Runs an operator script (`server/scripts/user-create.ts`, `seed.ts`) as `npm run` would, with `env` on a
- * clean environment and `stdin` written to its standard input; resolves when it exits (or after 60 s).
+ * clean environment and `stdin` written to its standard input; resolves when it exits (killed after 120 s).
  */
 export async function runScript(
   script: string,
@@ -104,7 +104,7 @@ export async function runScript(
   });
   child.stdin.end(stdin);
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+    const timer = setTimeout(() => child.kill("SIGKILL"), 120_000);
     child.once("error", reject);
     child.once("exit", (code) => {
       clearTimeout(timer);
