@@ -40,6 +40,10 @@ export type LoginRequest = z.infer<typeof ZLoginRequest>;
 export const ZAuthResponse = z.object({ token: z.string(), user: ZUser });
 export type AuthResponse = z.infer<typeof ZAuthResponse>;
 
+/** `POST /api/me/selling` → 200: the user, now a seller, and a fresh token carrying the new role. */
+export const ZBecomeSellerResponse = ZAuthResponse;
+export type BecomeSellerResponse = AuthResponse;
+
 /** `details` of the refusal a suspended account gets (403 at sign-in, 401 and the socket's `connect_error` data after). */
 export const ZSuspensionDetails = z.object({
   suspension: z.object({ reason: z.string(), since: z.string().nullable() }),

@@ -7,6 +7,7 @@ import { createChatService } from "../chat/service.js";
 import type { Config } from "../config.js";
 import { DataDirBusyError } from "../db/data-dir-lock.js";
 import { openDatabase } from "../db/open.js";
+import { createSearchGate } from "../items/search-gate.js";
 import { createItemService } from "../items/service.js";
 import { Timeline } from "../timeline/timeline.js";
 import { type AdminTasks, adminKey, adminSocketPath, localTasks } from "./admin-socket.js";
@@ -39,7 +40,11 @@ export async function withOperatorTasks<T>(
       tokens: createTokenSigner(config.jwtSecret, config.jwtTtlSeconds),
       bus,
     });
-    const items = createItemService({ db, timeline });
+    const items = createItemService({
+      db,
+      timeline,
+      searchGate: createSearchGate({ concurrency: 1, deadlineMs: 10_000 }),
+    });
     const chat = createChatService({ db, timeline });
     return await run(localTasks({ db, auth, items, chat }));
   } finally {
