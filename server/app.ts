@@ -19,6 +19,7 @@ import { createDealService } from "./deals/service.js";
 import { claimDueTimers, startWorker, timerIntervalMs } from "./deals/timers.js";
 import { favoriteRoutes } from "./favorites/routes.js";
 import { authenticate } from "./http/authenticate.js";
+import { clientFiles } from "./http/client-files.js";
 import { errorHandler, notFound } from "./http/errors.js";
 import { inputGuard } from "./http/input-guard.js";
 import { itemPageHtml } from "./http/page-meta.js";
@@ -148,18 +149,15 @@ export function createApp(deps: AppDeps) {
 
   const clientDir = deps.clientDir;
   if (clientDir && existsSync(path.join(clientDir, "index.html"))) {
-    app.use(express.static(clientDir, { index: false, maxAge: "1h" }));
     // An item's page carries its title and link-preview tags, so shared links show the item.
     const template = readFileSync(path.join(clientDir, "index.html"), "utf8");
     app.get(/^\/items\/([0-9a-f-]{36})\/?$/i, async (req, res, next) => {
       const item = await items.get(req.params[0] ?? "").catch(() => null);
       if (!item || item.status === "removed") return next();
+      res.set("Cache-Control", "no-cache");
       res.type("html").send(itemPageHtml(template, item, `${req.protocol}://${req.get("host")}`));
     });
-    // The web app routes in the browser: every other GET gets its page.
-    app.get(/^\/(?!api\/|socket\.io\/).*/, (_req, res) => {
-      res.sendFile(path.join(clientDir, "index.html"));
-    });
+    app.use(clientFiles(clientDir));
   } else {
     app.get("/", (_req, res) => {
       res

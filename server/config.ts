@@ -151,7 +151,7 @@ function persistentSecret(dataDir: string, name: string): string {
   try {
     return readFileSync(file, "utf8").trim();
   } catch {
-    mkdirSync(dataDir, { recursive: true });
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     const secret = randomBytes(48).toString("base64url");
     // "wx" fails if another process wrote it first; then read theirs.
     try {

@@ -13,7 +13,7 @@ export const ZImageUrl = z
   .trim()
   .max(LIMITS.imageUrlMax)
   .refine((value) => /^https?:\/\/[^\s]+$/i.test(value) || /^\/uploads\/[A-Za-z0-9._-]+$/.test(value), {
-    message: "Must be an http(s) URL or an uploaded image",
+    message: "Paste a link that starts with http:// or https://, or upload a photo",
   });
 
 export const CONDITIONS = ["new", "like_new", "good", "fair", "for_parts"] as const;

@@ -43,3 +43,17 @@ export type AuthResponse = z.infer<typeof ZAuthResponse>;
 /** `POST /api/me/selling` → 200: the user, now a seller, and a fresh token carrying the new role. */
 export const ZBecomeSellerResponse = ZAuthResponse;
 export type BecomeSellerResponse = AuthResponse;
+
+/** `details` of the refusal a suspended account gets (403 at sign-in, 401 and the socket's `connect_error` data after). */
+export const ZSuspensionDetails = z.object({
+  suspension: z.object({ reason: z.string(), since: z.string().nullable() }),
+});
+export type SuspensionDetails = z.infer<typeof ZSuspensionDetails>;
+
+/** What a suspended person reads: the moderators' reason and what to do. */
+export function suspensionMessage(reason: string): string {
+  return (
+    `This account is suspended by the moderators. Their reason: “${reason}”. ` +
+    "If you think this is a mistake, write to the marketplace's operator: a moderator can reinstate the account."
+  );
+}

@@ -1,6 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { AppError } from "../../shared/errors.js";
-import type { LoginRequest, RegisterRequest, Role, User } from "../../shared/users.js";
+import {
+  type LoginRequest,
+  type RegisterRequest,
+  type Role,
+  type SuspensionDetails,
+  suspensionMessage,
+  type User,
+} from "../../shared/users.js";
 import type { Bus } from "../bus.js";
 import type { Db } from "../db/db.js";
 import { isUniqueViolation } from "../db/db.js";
@@ -10,6 +17,13 @@ import { bumpTokenVersion, findUserById, findUserByUsername, insertUser, setRole
 import type { TokenSigner } from "./tokens.js";
 
 export type AuthService = ReturnType<typeof createAuthService>;
+
+/** Refuses a suspended account with the moderators' reason and what to do (message and `details.suspension`). */
+function suspendedError(code: "forbidden" | "unauthorized", record: UserRecord): AppError {
+  const reason = record.suspendedReason ?? "No reason was given.";
+  const details: SuspensionDetails = { suspension: { reason, since: record.suspendedAt } };
+  return new AppError(code, suspensionMessage(reason), details);
+}
 
 export function createAuthService(deps: { db: Db; tokens: TokenSigner; bus: Bus }) {
   const { db, tokens, bus } = deps;
@@ -52,7 +66,7 @@ export function createAuthService(deps: { db: Db; tokens: TokenSigner; bus: Bus 
       if (!(await verifyPassword(record.passwordHash, input.password))) {
         throw new AppError("unauthorized", "Wrong username or password");
       }
-      if (record.suspendedAt) throw new AppError("forbidden", "This account is suspended");
+      if (record.suspendedAt) throw suspendedError("forbidden", record);
       return session(record);
     },
 
@@ -61,7 +75,9 @@ export function createAuthService(deps: { db: Db; tokens: TokenSigner; bus: Bus 
       const claims = token ? tokens.verify(token) : null;
       if (!claims) throw new AppError("unauthorized", "Sign in first");
       const record = await findUserById(db, claims.sub);
-      if (!record || record.tokenVersion !== claims.tv || record.suspendedAt) {
+      // A suspended user's own token learns why (a forged one never gets here).
+      if (record?.suspendedAt) throw suspendedError("unauthorized", record);
+      if (!record || record.tokenVersion !== claims.tv) {
         throw new AppError("unauthorized", "This session has ended; sign in again");
       }
       return toUser(record);

@@ -165,8 +165,10 @@ export function createRealtime(deps: Deps): RealtimeServer {
           ? null
           : await auth.authenticate(typeof token === "string" ? token : undefined);
       next();
-    } catch {
-      next(new Error("unauthorized"));
+    } catch (error) {
+      // The message stays the contract's `unauthorized`; a suspended user's own token also learns why.
+      const details = error instanceof AppError ? error.details : undefined;
+      next(Object.assign(new Error("unauthorized"), details ? { data: details } : {}));
     }
   });
 

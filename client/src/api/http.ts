@@ -39,6 +39,7 @@ import {
   type RegisterRequest,
   ZAuthResponse,
   ZBecomeSellerResponse,
+  ZSuspensionDetails,
   ZUser,
 } from "../../../shared/users.js";
 
@@ -87,8 +88,8 @@ const ZEmpty = z.object({});
 /** The one typed HTTP client of the web app. Every response is parsed with the shared schemas. */
 export class ApiClient {
   token: string | null = null;
-  /** Called when the server says the session is over (revoked, expired). */
-  onUnauthorized: (() => void) | null = null;
+  /** Called when the server says the session is over (revoked, expired, suspended: then with its reason). */
+  onUnauthorized: ((notice: string | null) => void) | null = null;
 
   async #request<S extends z.ZodType>(
     method: string,
@@ -126,7 +127,9 @@ export class ApiClient {
         ? parsed.data.error
         : { code: "internal", message: "Something went wrong", details: undefined };
       const fields = z.array(ZFieldError).safeParse(error.details);
-      if (response.status === 401 && this.token) this.onUnauthorized?.();
+      if (response.status === 401 && this.token) {
+        this.onUnauthorized?.(ZSuspensionDetails.safeParse(error.details).success ? error.message : null);
+      }
       throw new ApiRequestError(
         response.status,
         error.code,
@@ -278,6 +281,10 @@ export class ApiClient {
   removeItem = (itemId: string, reason: string) =>
     this.#request("POST", `/api/moderation/items/${itemId}/remove`, z.object({ item: ZItem }), {
       body: { reason },
+    });
+  suspendedUsers = () =>
+    this.#request("GET", "/api/moderation/users", z.object({ users: z.array(ZModeratedUser) }), {
+      query: { suspended: "true" },
     });
   suspendUser = (userId: string, reason: string) =>
     this.#request("POST", `/api/moderation/users/${userId}/suspend`, z.object({ user: ZModeratedUser }), {

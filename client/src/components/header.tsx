@@ -76,13 +76,14 @@ export function Header({ user }: { user: User | null }) {
             <button
               type="button"
               className="button ghost small"
+              title="Ends your session on every device and browser where you are signed in"
               disabled={busy}
               onClick={() => {
                 setBusy(true);
                 void signOut();
               }}
             >
-              Sign out
+              Sign out everywhere
             </button>
           </div>
         ) : (

@@ -1,15 +1,17 @@
 import { type FormEvent, useId, useState } from "react";
+import { fieldErrors } from "../../../shared/errors.js";
 import {
   CONDITION_NAMES,
   CONDITIONS,
   type CreateItemRequest,
   type Item,
   isCondition,
+  ZCreateItemRequest,
 } from "../../../shared/items.js";
 import { LIMITS } from "../../../shared/limits.js";
+import { currencySymbol, formatMoney, formatMoneyInput, parseMoneyInput } from "../../../shared/money.js";
 import { UPLOAD_MAX_BYTES, UPLOAD_TYPES } from "../../../shared/uploads.js";
 import { ApiRequestError, api } from "../api/http.js";
-import { centsToDollars, parseDollars } from "../state/money.js";
 import { useCategories } from "../state/use-categories.js";
 import { errorsByField, Field } from "./field.js";
 import { ItemImage } from "./item-image.js";
@@ -23,14 +25,17 @@ type Props = {
 };
 
 /**
- * Title, description, price in dollars (sent as cents), photos (upload several or add by URL, reorder,
- * the first is the cover), category, condition, tags and place; the server's errors show inline.
+ * Title, description, price (typed with a decimal point or comma, sent in minor units), photos (upload
+ * several or add by URL, reorder, the first is the cover), category, condition, tags and place. Every
+ * field's error shows inline at once, the browser's and then the server's.
  */
 export function ItemForm({ item, submitLabel, onSaved, onCancel }: Props) {
   const categories = useCategories();
+  const currency = item?.price.currency ?? "usd";
   const [title, setTitle] = useState(item?.title ?? "");
   const [description, setDescription] = useState(item?.description ?? "");
-  const [price, setPrice] = useState(item ? centsToDollars(item.price.amount) : "");
+  const [price, setPrice] = useState(item ? formatMoneyInput(item.price.amount, currency) : "");
+  const typedPrice = parseMoneyInput(price, currency);
   const [images, setImages] = useState<string[]>(item?.images ?? []);
   const [imageUrl, setImageUrl] = useState("");
   const [category, setCategory] = useState(item?.category ?? "");
@@ -92,12 +97,6 @@ export function ItemForm({ item, submitLabel, onSaved, onCancel }: Props) {
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     setMessage(null);
-    const cents = parseDollars(price);
-    if (cents === null) {
-      setErrors({ price: "Enter a price like 25.00" });
-      return;
-    }
-    setErrors({});
     const place = {
       ...(city.trim() ? { city: city.trim() } : {}),
       ...(country.trim() ? { country: country.trim() } : {}),
@@ -105,7 +104,7 @@ export function ItemForm({ item, submitLabel, onSaved, onCancel }: Props) {
     const input: CreateItemRequest = {
       title,
       description,
-      price: { amount: cents, currency: item?.price.currency ?? "usd" },
+      price: { amount: typedPrice.amount ?? 0, currency },
       // The first photo is the cover (imageUrl); no photo at all clears it.
       ...(images.length > 0 ? { images } : item ? { imageUrl: null } : {}),
       category: category || null,
@@ -116,6 +115,16 @@ export function ItemForm({ item, submitLabel, onSaved, onCancel }: Props) {
         .filter(Boolean),
       location: place,
     };
+    const checked = ZCreateItemRequest.safeParse(input);
+    const found = {
+      ...(checked.success ? {} : errorsByField(fieldErrors(checked.error))),
+      ...(typedPrice.error ? { price: typedPrice.error } : {}),
+    };
+    setErrors(found);
+    if (Object.keys(found).length > 0) {
+      setMessage("Please fix the highlighted fields.");
+      return;
+    }
     setBusy(true);
     try {
       const saved = item ? await api.updateItem(item.id, input) : await api.createItem(input);
@@ -166,10 +175,10 @@ export function ItemForm({ item, submitLabel, onSaved, onCancel }: Props) {
             />
           )}
         </Field>
-        <Field label="Price" error={errors.price} hint="In US dollars, e.g. 25.00">
+        <Field label="Price" error={errors.price} hint={`In ${currency.toUpperCase()}, e.g. 25.00 or 25,00`}>
           {({ id, describedBy, invalid }) => (
             <div className="input-prefix">
-              <span aria-hidden="true">$</span>
+              <span aria-hidden="true">{currencySymbol(currency)}</span>
               <input
                 id={id}
                 aria-describedby={describedBy}
@@ -362,7 +371,7 @@ export function ItemForm({ item, submitLabel, onSaved, onCancel }: Props) {
           <div className="item-card-body">
             <p className="item-card-title">{title || "Your item's title"}</p>
             <p className="item-card-price">
-              {parseDollars(price) !== null ? `$${centsToDollars(parseDollars(price) ?? 0)}` : "$0.00"}
+              {typedPrice.amount !== undefined ? formatMoney({ amount: typedPrice.amount, currency }) : "—"}
             </p>
           </div>
         </div>

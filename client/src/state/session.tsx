@@ -12,8 +12,8 @@ type SessionState = {
   notice: string | null;
   signedIn(session: AuthResponse): void;
   signOut(): Promise<void>;
-  /** The server ended the session (revoked, expired): forget it and say so. */
-  expire(): void;
+  /** The server ended the session (revoked, expired, suspended): forget it and say so, or say `notice`. */
+  expire(notice?: string | null): void;
 };
 
 const SessionContext = createContext<SessionState | null>(null);
@@ -42,10 +42,13 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     setSession(null);
   }, []);
 
-  const expire = useCallback(() => {
-    forget();
-    setNotice("Your session ended. Please sign in again.");
-  }, [forget]);
+  const expire = useCallback(
+    (why?: string | null) => {
+      forget();
+      setNotice(why ?? "Your session ended. Please sign in again.");
+    },
+    [forget],
+  );
 
   useEffect(() => {
     api.onUnauthorized = expire;

@@ -27,7 +27,7 @@ export type Channel<Head, E extends TimelineEvent> = {
   live(socket: ParleySocket, onEvent: (event: E) => void): () => void;
   /** Whether an event belongs here (a socket carries every conversation it joined). */
   owns(event: E): boolean;
-  /** What to say when the join is refused with `not_found` or `forbidden`. */
+  /** What to say when the join is refused with `not_found`, `forbidden` or `bad_request` (a mistyped link). */
   missing: string;
 };
 
@@ -182,9 +182,10 @@ export function useConversation<Head, E extends TimelineEvent>(
       },
       (failure: unknown) => {
         if (cancelled) return;
+        // A mistyped link (not an id at all: bad_request) is as final as an unknown id: no retry will help.
         setError(
           failure instanceof SocketRequestError &&
-            (failure.code === "not_found" || failure.code === "forbidden")
+            (failure.code === "not_found" || failure.code === "forbidden" || failure.code === "bad_request")
             ? channel.missing
             : "Could not open this conversation. Retrying when the connection returns.",
         );
