@@ -17,6 +17,7 @@ import { authenticate } from "./http/authenticate.js";
 import { errorHandler, notFound } from "./http/errors.js";
 import { inputGuard } from "./http/input-guard.js";
 import { authRateLimits } from "./http/rate-limit.js";
+import { readinessRoutes } from "./http/readiness.js";
 import { requestLog } from "./http/request-log.js";
 import { securityHeaders } from "./http/security-headers.js";
 import { itemRoutes } from "./items/routes.js";
@@ -28,6 +29,7 @@ import { createGateway, type PaymentGateway } from "./payments/gateway.js";
 import { paymentRoutes } from "./payments/routes.js";
 import { createPaymentService } from "./payments/service.js";
 import { stripeWebhookRoutes } from "./payments/webhook.js";
+import { createFallbackStore } from "./rate-limit/fallback-store.js";
 import { createMemoryStore } from "./rate-limit/memory-store.js";
 import { createRateLimiter } from "./rate-limit/rate-limiter.js";
 import { createRedisStore } from "./rate-limit/redis-store.js";
@@ -77,11 +79,18 @@ export function createApp(deps: AppDeps) {
   const moderation = createModerationService({ db, timeline, bus });
 
   // Counters several processes must share live in Redis when there is one. It connects in the background
-  // and reconnects by itself; while it is down the limiter allows and logs, so sign-in never hangs on it.
+  // and reconnects by itself; while it is down or hangs the counters live in memory (see fallback-store.ts),
+  // so sign-in and chat never wait on it.
   const redis = config.redisUrl ? createRedis(config.redisUrl) : null;
   redis?.connect().catch((error: unknown) => logger.error({ err: error }, "Redis connection failed"));
   const limiter = createRateLimiter(
-    redis ? createRedisStore(redis, config.redisPrefix) : createMemoryStore(),
+    redis
+      ? createFallbackStore(createRedisStore(redis, config.redisPrefix), createMemoryStore(), {
+          timeoutMs: config.redisCommandTimeoutMs,
+          onError: (error) =>
+            logger.warn({ err: error }, "Redis rate limit store failed; counting in memory"),
+        })
+      : createMemoryStore(),
     (error) => logger.warn({ err: error }, "rate limit store failed; request allowed"),
   );
   const limits = rateLimitRules(config.rateLimits);
@@ -106,6 +115,12 @@ export function createApp(deps: AppDeps) {
   api.get("/health", (_req, res) => {
     res.json({ status: "ok" });
   });
+  api.use(
+    readinessRoutes({
+      database: () => db.query("select 1"),
+      redis: redis ? () => redis.ping() : null,
+    }),
+  );
   api.use(authRateLimits(limiter, limits));
   api.use(authRoutes(auth));
   api.use(itemRoutes(items));

@@ -32,11 +32,20 @@ const ZEnv = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** Express's `trust proxy`: set it behind a reverse proxy so per-address limits see the client's address. */
   TRUST_PROXY: z.string().optional(),
+  DB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
+  DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  DB_QUERY_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
+  /** Every Redis command gives up after this long and the server carries on without Redis. */
+  REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(50).default(1_000),
+  SOCKETS_PER_USER: z.coerce.number().int().min(1).default(200),
+  SOCKETS_PER_ADDRESS: z.coerce.number().int().min(1).default(1_000),
   RATE_LIMIT_SIGNIN_PER_ACCOUNT: z.coerce.number().int().min(1).default(10),
   RATE_LIMIT_SIGNIN_PER_ADDRESS: z.coerce.number().int().min(1).default(50),
   RATE_LIMIT_REGISTER_PER_ADDRESS: z.coerce.number().int().min(1).default(10),
   RATE_LIMIT_MESSAGES_PER_MINUTE: z.coerce.number().int().min(1).default(30),
   RATE_LIMIT_REPORTS_PER_HOUR: z.coerce.number().int().min(1).default(30),
+  RATE_LIMIT_ITEM_WRITES_PER_HOUR: z.coerce.number().int().min(1).default(60),
+  RATE_LIMIT_UPLOADS_PER_HOUR: z.coerce.number().int().min(1).default(30),
 });
 
 export type Config = {
@@ -56,6 +65,12 @@ export type Config = {
     apiBase: string | undefined;
   } | null;
   checkoutHoldSeconds: number;
+  /** See `DatabaseTimeouts`; PGlite is in-process and needs none. */
+  databaseTimeouts: { connectMs: number; statementMs: number; queryMs: number };
+  redisCommandTimeoutMs: number;
+  /** Open sockets one user, and one client address, may hold on one server process. */
+  socketsPerUser: number;
+  socketsPerAddress: number;
   allowedOrigins: string[];
   logLevel: z.infer<typeof ZEnv>["LOG_LEVEL"];
   trustProxy: boolean | number | string;
@@ -71,6 +86,10 @@ export type Config = {
     messagesPerMinute: number;
     /** Reports per user per hour. */
     reportsPerHour: number;
+    /** Item listings and edits per seller per hour. */
+    itemWritesPerHour: number;
+    /** Image uploads per seller per hour. */
+    uploadsPerHour: number;
   };
 };
 
@@ -109,6 +128,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           }
         : null,
     checkoutHoldSeconds: e.CHECKOUT_HOLD_SECONDS,
+    databaseTimeouts: {
+      connectMs: e.DB_CONNECT_TIMEOUT_MS,
+      statementMs: e.DB_STATEMENT_TIMEOUT_MS,
+      queryMs: e.DB_QUERY_TIMEOUT_MS,
+    },
+    redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
+    socketsPerUser: e.SOCKETS_PER_USER,
+    socketsPerAddress: e.SOCKETS_PER_ADDRESS,
     allowedOrigins: e.ALLOWED_ORIGINS.split(",")
       .map((origin) => origin.trim())
       .filter(Boolean),
@@ -120,6 +147,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       registerPerAddress: e.RATE_LIMIT_REGISTER_PER_ADDRESS,
       messagesPerMinute: e.RATE_LIMIT_MESSAGES_PER_MINUTE,
       reportsPerHour: e.RATE_LIMIT_REPORTS_PER_HOUR,
+      itemWritesPerHour: e.RATE_LIMIT_ITEM_WRITES_PER_HOUR,
+      uploadsPerHour: e.RATE_LIMIT_UPLOADS_PER_HOUR,
     },
   };
 }

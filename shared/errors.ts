@@ -16,6 +16,8 @@ export const ERROR_STATUS = {
   rate_limited: 429,
   internal: 500,
   payment_provider_error: 502,
+  /** The database or another service the request needs is not answering; retry shortly. */
+  unavailable: 503,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
