@@ -4,6 +4,7 @@ import path from "node:path";
 import express from "express";
 import type { Logger } from "pino";
 import { LIMITS } from "../shared/limits.js";
+import { UPLOAD_MAX_BYTES } from "../shared/uploads.js";
 import { authRoutes } from "./auth/routes.js";
 import { createAuthService } from "./auth/service.js";
 import { createTokenSigner } from "./auth/tokens.js";
@@ -14,9 +15,10 @@ import { createChatService } from "./chat/service.js";
 import type { Config } from "./config.js";
 import type { Db } from "./db/db.js";
 import { authenticate } from "./http/authenticate.js";
+import { bodyLimit } from "./http/body-limit.js";
 import { errorHandler, notFound } from "./http/errors.js";
 import { inputGuard } from "./http/input-guard.js";
-import { authRateLimits } from "./http/rate-limit.js";
+import { authRateLimits, writeRateLimits } from "./http/rate-limit.js";
 import { readinessRoutes } from "./http/readiness.js";
 import { requestLog } from "./http/request-log.js";
 import { securityHeaders } from "./http/security-headers.js";
@@ -40,6 +42,9 @@ import { createRedis } from "./redis.js";
 import { Timeline } from "./timeline/timeline.js";
 import { uploadFiles, uploadRoutes } from "./uploads/routes.js";
 import { createUploadService } from "./uploads/service.js";
+
+/** How often uploads nobody uses are looked for. */
+const ORPHAN_SWEEP_MS = 3600 * 1000;
 
 export type AppDeps = {
   config: Config;
@@ -67,7 +72,7 @@ export function createApp(deps: AppDeps) {
   const items = createItemService({ db, timeline });
   const chat = createChatService({ db, timeline });
   const rooms = createRoomService({ db });
-  const uploads = createUploadService({ dataDir: config.dataDir });
+  const uploads = createUploadService({ dataDir: config.dataDir, db });
   const gateway = deps.paymentGateway ?? createGateway(config.stripe);
   const payments = createPaymentService({
     db,
@@ -100,6 +105,7 @@ export function createApp(deps: AppDeps) {
   app.set("query parser", "simple");
   app.set("trust proxy", config.trustProxy);
   app.use(securityHeaders({ stripe: config.stripe !== null }));
+  app.use(bodyLimit((req) => (req.path === "/api/uploads" ? UPLOAD_MAX_BYTES : LIMITS.bodyBytes)));
 
   // Every API request is logged, Stripe's webhooks included.
   app.use("/api", requestLog(logger));
@@ -110,6 +116,7 @@ export function createApp(deps: AppDeps) {
   api.use(express.json({ limit: LIMITS.bodyBytes }));
   api.use(inputGuard);
   api.use(authenticate(auth));
+  api.use(writeRateLimits(limiter, limits));
   // Before any other body parser: an upload's body is the raw image.
   api.use(uploadRoutes(uploads));
   api.get("/health", (_req, res) => {
@@ -168,6 +175,8 @@ export function createApp(deps: AppDeps) {
     logger,
     allowedOrigins: config.allowedOrigins,
     limitMessages: (userId) => limiter.consume(limits.messagesPerUser, userId),
+    socketsPerUser: config.socketsPerUser,
+    socketsPerAddress: config.socketsPerAddress,
     ...(deps.redis ? { adapter: deps.redis.adapter } : {}),
   });
   // However the server stops (app.close, or io.close in tests), the Redis connection goes with it.
@@ -182,6 +191,14 @@ export function createApp(deps: AppDeps) {
     intervalMs: sweepIntervalMs(config.checkoutHoldSeconds),
     logger,
   });
+
+  const orphanSweep = setInterval(() => {
+    uploads.sweepOrphans().then(
+      (deleted) => deleted > 0 && logger.info({ deleted }, "deleted orphan uploads"),
+      (error: unknown) => logger.warn({ err: error }, "orphan upload sweep failed"),
+    );
+  }, ORPHAN_SWEEP_MS);
+  orphanSweep.unref();
 
   return {
     httpServer,
@@ -199,10 +216,12 @@ export function createApp(deps: AppDeps) {
     },
     /** Stops timers and background work (the expiry sweeper); the database stays open. */
     async stopBackground(): Promise<void> {
+      clearInterval(orphanSweep);
       await sweeper.stop();
     },
     /** Stops accepting, closes sockets, then the database. */
     async close(): Promise<void> {
+      clearInterval(orphanSweep);
       await sweeper.stop();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       await closeLimiter();

@@ -56,6 +56,12 @@ export function createAuthService(deps: { db: Db; tokens: TokenSigner; bus: Bus 
       return session(record);
     },
 
+    /** When a valid token expires (milliseconds since the epoch), or null for an invalid one. */
+    expiresAt(token: string): number | null {
+      const claims = tokens.verify(token);
+      return claims ? claims.exp * 1000 : null;
+    },
+
     /** The user a bearer token speaks for, or `unauthorized`: checks signature, expiry, revocation and suspension. */
     async authenticate(token: string | undefined): Promise<User> {
       const claims = token ? tokens.verify(token) : null;

@@ -52,3 +52,15 @@ export function authRateLimits(limiter: RateLimiter, rules: RateLimitRules): Rou
   router.post("/auth/register", limit(limiter, rules.registerPerAddress, addressOf));
   return router;
 }
+
+/** The signed-in user's id (anonymous requests are not counted here: they are refused with 401 later). */
+const userOf = (req: Request) => req.user?.id ?? null;
+
+/** Listing and editing items and uploading images, per seller: in front of those routes, before any body is read. */
+export function writeRateLimits(limiter: RateLimiter, rules: RateLimitRules): Router {
+  const router = Router();
+  router.post("/items", limit(limiter, rules.itemWritesPerUser, userOf));
+  router.patch("/items/:id", limit(limiter, rules.itemWritesPerUser, userOf));
+  router.post("/uploads", limit(limiter, rules.uploadsPerUser, userOf));
+  return router;
+}

@@ -25,6 +25,12 @@ import type { ItemService } from "../items/service.js";
 import { presentEvent, presentEvents } from "../moderation/redaction.js";
 import type { ModerationService } from "../moderation/service.js";
 import { RoomSequencer } from "./room-sequencer.js";
+import { ConnectionCounter, RoomCoalescer, TokenBucket } from "./socket-limits.js";
+
+/** How often a room hears typing and presence changes at most. */
+const ROOM_STATE_INTERVAL_MS = 250;
+/** Events refused in a row (over the event budget) after which a socket is disconnected. */
+const FLOOD_CUTOFF = 200;
 
 export type SocketData = { user: User };
 /** Between server processes, through the Redis adapter: our own processes on a private Redis, so trusted. */
@@ -68,6 +74,9 @@ type Deps = {
   allowedOrigins: string[];
   /** Counts one chat message of the user; throws `rate_limited` over the limit. */
   limitMessages: (userId: string) => Promise<void>;
+  /** Open sockets one user, and one client address, may hold on this process. */
+  socketsPerUser: number;
+  socketsPerAddress: number;
   /** A cross-process adapter (Redis); without one, broadcasts reach this process's sockets only. */
   adapter?: ServerOptions["adapter"];
 };
@@ -117,31 +126,72 @@ export function createRealtime(deps: Deps): RealtimeServer {
       .emit("room:activity", { itemId: event.itemId, seq: event.seq, authorId });
   };
 
+  // Typing and presence reach each room a few times a second at most, however often they change.
+  const roomState = new RoomCoalescer({
+    intervalMs: ROOM_STATE_INTERVAL_MS,
+    emitTyping: (typing) => io.to(itemRoom(typing.itemId)).emit("room:typing", typing),
+    emitPresence: (itemId) => void broadcastPresence(io, itemId),
+  });
+  deps.httpServer.on("close", () => roomState.close());
+  const connections = new ConnectionCounter({
+    perUser: deps.socketsPerUser,
+    perAddress: deps.socketsPerAddress,
+  });
+
   io.use(async (socket, next) => {
+    let token: string | undefined;
     try {
-      const token: unknown = socket.handshake.auth?.token;
-      socket.data.user = await auth.authenticate(typeof token === "string" ? token : undefined);
-      next();
+      const raw: unknown = socket.handshake.auth?.token;
+      token = typeof raw === "string" ? raw : undefined;
+      socket.data.user = await auth.authenticate(token);
     } catch {
-      next(new Error("unauthorized"));
+      return next(new Error("unauthorized"));
     }
+    const release = connections.admit(socket.data.user.id, socket.handshake.address);
+    if (!release) return next(new Error("too_many_connections"));
+    socket.once("disconnect", release);
+    // The socket ends when its token does; the client signs in again or refreshes and reconnects.
+    const expiresAt = token ? auth.expiresAt(token) : null;
+    if (expiresAt !== null) {
+      let timer: NodeJS.Timeout;
+      const arm = () => {
+        const left = expiresAt - Date.now();
+        // setTimeout holds at most 2^31 - 1 ms (24.8 days); a longer-lived token is re-armed.
+        if (left <= 0) socket.disconnect(true);
+        else timer = setTimeout(arm, Math.min(left, 2 ** 31 - 1));
+      };
+      arm();
+      socket.once("disconnect", () => clearTimeout(timer));
+    }
+    next();
   });
 
   io.on("connection", (socket) => {
     const user = socket.data.user;
+    const budget = new TokenBucket(LIMITS.socketEventsPerSecond, LIMITS.socketEventsBurst);
+    const joins = new TokenBucket(LIMITS.joinsPerSocketPerMinute / 60, LIMITS.joinsPerSocketPerMinute);
     socket.join(userRoom(user.id));
     deps.rooms.joinedItemIds(user).then(
       (itemIds) => socket.join(itemIds.map(memberRoom)),
       (error: unknown) => logger.warn({ err: error }, "joined rooms not subscribed"),
     );
 
-    // Before any handler: unknown events and input no handler could store get a clear ack, not silence.
+    // Before any handler: a socket over its event budget, unknown events and input no handler could store
+    // get a clear ack, not silence (and the flood costs no parsing).
+    let refusedInARow = 0;
     socket.use(([event, ...args], next) => {
-      const problem = CLIENT_EVENTS.has(event)
-        ? unsafeInput(args)
-        : `No such event: ${String(event).slice(0, 64)}`;
-      if (problem === null) return next();
-      const refusal = new AppError(CLIENT_EVENTS.has(event) ? "bad_request" : "not_found", problem);
+      if (!budget.take()) {
+        // A client that keeps sending after this many refusals is not a browser: cut it off, so the rest
+        // of its flood is never even parsed.
+        if (++refusedInARow > FLOOD_CUTOFF) return void socket.disconnect(true);
+      } else refusedInARow = 0;
+      const refusal =
+        refusedInARow > 0
+          ? new AppError("rate_limited", "Too many events; slow down", { retryAfterSeconds: 1 })
+          : !CLIENT_EVENTS.has(event)
+            ? new AppError("not_found", `No such event: ${String(event).slice(0, 64)}`)
+            : badInput(unsafeInput(args));
+      if (refusal === null) return next();
       const ack = args.at(-1);
       if (typeof ack === "function") ack({ ok: false, error: refusal.toJSON() } satisfies Ack<never>);
     });
@@ -149,6 +199,13 @@ export function createRealtime(deps: Deps): RealtimeServer {
     socket.on("item:join", (payload, ack) =>
       respond(ack, logger, async () => {
         const { itemId, afterSeq } = parseOrThrow(ZItemJoin, payload, "payload");
+        const rooms = [...socket.rooms].filter((room) => room.startsWith("item:")).length;
+        if (!socket.rooms.has(itemRoom(itemId)) && rooms >= LIMITS.roomsPerSocket) {
+          throw new AppError("rate_limited", `A connection can be in ${LIMITS.roomsPerSocket} rooms at most`);
+        }
+        if (!joins.take()) {
+          throw new AppError("rate_limited", "Too many joins; slow down", { retryAfterSeconds: 1 });
+        }
         const result = await sequencer.join(itemId, async (before) => {
           const joined = await chat.join(
             user,
@@ -162,7 +219,7 @@ export function createRealtime(deps: Deps): RealtimeServer {
         });
         // The user is a member now: all their sockets, on every process, hear the item's activity.
         io.in(userRoom(user.id)).socketsJoin(memberRoom(itemId));
-        void broadcastPresence(io, itemId);
+        roomState.presence(itemId);
         return { item: result.item, events: presentEvents(result.events, user) };
       }),
     );
@@ -170,9 +227,11 @@ export function createRealtime(deps: Deps): RealtimeServer {
     socket.on("item:leave", (payload, ack) =>
       respond(ack, logger, async () => {
         const { itemId } = parseOrThrow(ZItemLeave, payload, "payload");
+        // Leaving a room the socket is not in changes nothing, so nobody hears of it.
+        if (!socket.rooms.has(itemRoom(itemId))) return {};
         await socket.leave(itemRoom(itemId));
         sequencer.release(itemId);
-        void broadcastPresence(io, itemId);
+        roomState.presence(itemId);
         return {};
       }),
     );
@@ -180,7 +239,14 @@ export function createRealtime(deps: Deps): RealtimeServer {
     socket.on("message:send", (payload, ack) =>
       respond(ack, logger, async () => {
         const input = parseOrThrow(ZMessageSend, payload, "payload");
-        await deps.limitMessages(user.id);
+        try {
+          await deps.limitMessages(user.id);
+        } catch (error) {
+          // A retry of a message already written is answered with it, as documented, limit or not.
+          const sent = error instanceof AppError ? await chat.findSent(user, input) : null;
+          if (!sent) throw error;
+          return { event: presentEvent(sent, user) };
+        }
         const { event } = await chat.send(user, input);
         return { event: presentEvent(event, user) };
       }),
@@ -190,11 +256,7 @@ export function createRealtime(deps: Deps): RealtimeServer {
       respond(ack, logger, async () => {
         const { itemId, typing } = parseOrThrow(ZTypingSet, payload, "payload");
         if (!socket.rooms.has(itemRoom(itemId))) throw new AppError("forbidden", "Join the item first");
-        socket.to(itemRoom(itemId)).emit("room:typing", {
-          itemId,
-          user: { id: user.id, displayName: user.displayName },
-          typing,
-        });
+        roomState.typing({ itemId, user: { id: user.id, displayName: user.displayName }, typing });
         return {};
       }),
     );
@@ -216,7 +278,7 @@ export function createRealtime(deps: Deps): RealtimeServer {
       setImmediate(() => {
         for (const itemId of itemIds) {
           sequencer.release(itemId);
-          void broadcastPresence(io, itemId);
+          roomState.presence(itemId);
         }
       });
     });
@@ -238,6 +300,9 @@ export function createRealtime(deps: Deps): RealtimeServer {
 
   return io;
 }
+
+/** A `bad_request` for a problem `unsafeInput` found, or null. */
+const badInput = (problem: string | null) => (problem === null ? null : new AppError("bad_request", problem));
 
 /**
  * Runs a socket handler and answers its ack with the contract's shape. Nothing a client sends can
