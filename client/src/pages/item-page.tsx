@@ -155,6 +155,7 @@ export function ItemPage({ itemId, user }: { itemId: string; user: User }) {
             pending={room.pending}
             me={user}
             onRetry={room.retry}
+            onReachTop={room.hasOlder ? room.loadOlder : undefined}
             actions={(event) =>
               isModerator ? (
                 <MessageModerationButtons event={event} actions={moderate} suspended={suspended} />

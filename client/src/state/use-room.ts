@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { bodyOf, type ItemEvent } from "../../../shared/events.js";
 import type { Item } from "../../../shared/items.js";
+import { LIMITS } from "../../../shared/limits.js";
 import { api } from "../api/http.js";
 import { joinItem, leaveItem, SocketRequestError, sendMessage, setTyping } from "../api/socket.js";
 import { newId } from "./ids.js";
@@ -19,6 +20,8 @@ export type PendingMessage = {
 type TypingPerson = { id: string; displayName: string };
 
 const TYPING_SHOWN_MS = 6_000;
+/** Events per older page, the most the API answers at once. */
+const OLDER_PAGE = LIMITS.eventsPageMax;
 
 /**
  * One item room: its item, its timeline and its ephemeral state. The timeline is keyed by seq, so an
@@ -42,6 +45,10 @@ export function useRoom(itemId: string) {
   const filling = useRef(false);
   const pendingRef = useRef<PendingMessage[]>([]);
   const readMark = useRef(0);
+  /** Older events exist up to this seq but are not loaded: a join answers with the latest ones only. */
+  const floor = useRef(0);
+  const [hasOlder, setHasOlder] = useState(false);
+  const loadingOlder = useRef(false);
   /** The seq of the latest hide or restore seen for each target. */
   const lastModeration = useRef(new Map<number, number>());
 
@@ -165,6 +172,13 @@ export function useRoom(itemId: string) {
         setError(null);
         setItem(joined.item);
         detailsSeq.current = Math.max(detailsSeq.current, joined.item.lastSeq);
+        const first = joined.events[0]?.seq ?? 0;
+        if (afterSeq === 0 && first > 1) {
+          // The latest page only: older pages load on demand (`loadOlder`), not as a gap to fill now.
+          contiguous.current = first - 1;
+          floor.current = first - 1;
+          setHasOlder(true);
+        }
         merge(joined.events);
         for (const message of pendingRef.current) {
           if (message.status === "failed" && message.error?.startsWith("Not sent yet")) {
@@ -288,6 +302,25 @@ export function useRoom(itemId: string) {
     [deliver, updatePending],
   );
 
+  /** Loads the page of events before the oldest one shown (the reader scrolled to the top). */
+  const loadOlder = useCallback(() => {
+    const before = floor.current;
+    if (before <= 0 || loadingOlder.current) return;
+    loadingOlder.current = true;
+    const after = Math.max(0, before - OLDER_PAGE);
+    api
+      .events(itemId, after, before - after)
+      .then(({ events: older }) => {
+        floor.current = after;
+        setHasOlder(after > 0);
+        merge(older);
+      })
+      .catch(() => {})
+      .finally(() => {
+        loadingOlder.current = false;
+      });
+  }, [itemId, merge]);
+
   const typingChanged = useCallback(
     (on: boolean) => {
       if (socket) setTyping(socket, itemId, on);
@@ -295,5 +328,19 @@ export function useRoom(itemId: string) {
     [socket, itemId],
   );
 
-  return { item, setItem, events, error, presence, typing, pending, send, retry, typingChanged, merge };
+  return {
+    item,
+    setItem,
+    events,
+    error,
+    presence,
+    typing,
+    pending,
+    send,
+    retry,
+    typingChanged,
+    merge,
+    hasOlder,
+    loadOlder,
+  };
 }
