@@ -30,6 +30,7 @@ import { startExpirySweeper, sweepIntervalMs } from "./payments/expiry.js";
 import { createGateway, type PaymentGateway } from "./payments/gateway.js";
 import { paymentRoutes } from "./payments/routes.js";
 import { createPaymentService } from "./payments/service.js";
+import { findPaymentByRef, getPayment } from "./payments/store.js";
 import { stripeWebhookRoutes } from "./payments/webhook.js";
 import { createFallbackStore } from "./rate-limit/fallback-store.js";
 import { createMemoryStore } from "./rate-limit/memory-store.js";
@@ -110,7 +111,16 @@ export function createApp(deps: AppDeps) {
   // Every API request is logged, Stripe's webhooks included.
   app.use("/api", requestLog(logger));
   // Before the JSON parser: Stripe signs the raw bytes.
-  app.use("/api/webhooks/stripe", stripeWebhookRoutes(payments, config.stripe?.webhookSecret ?? null));
+  app.use(
+    "/api/webhooks/stripe",
+    stripeWebhookRoutes(
+      payments,
+      config.stripe?.webhookSecret ?? null,
+      async (ref, paymentId) =>
+        (await findPaymentByRef(db, ref)) ?? (paymentId ? await getPayment(db, paymentId) : null),
+      logger,
+    ),
+  );
 
   const api = express.Router();
   api.use(express.json({ limit: LIMITS.bodyBytes }));

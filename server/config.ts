@@ -76,7 +76,7 @@ export type Config = {
   trustProxy: boolean | number | string;
   /** How many attempts each window allows; see docs/MODERATION.md. */
   rateLimits: {
-    /** Sign-in attempts per account per 15 minutes (a success clears the account's count). */
+    /** Sign-in attempts per account from one address per 15 minutes (a success clears that count). */
     signInPerAccount: number;
     /** Sign-in attempts per client address per 15 minutes. */
     signInPerAddress: number;

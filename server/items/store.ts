@@ -103,7 +103,10 @@ export function toPrefixQuery(q: string): string | null {
   return words.length > 0 ? words.map((word) => `${word}:*`).join(" & ") : null;
 }
 
-/** Newest first; the cursor is the position of the last item of the page. Removed items never appear. */
+/**
+ * Newest first; the cursor is the position of the last item of the page. Removed items and the items of
+ * suspended sellers never appear.
+ */
 export async function listItems(
   q: Queryable,
   query: ListItemsQuery,
@@ -115,6 +118,8 @@ export async function listItems(
     return `$${params.length}`;
   };
   where.push(query.status ? `i.status = ${param(query.status)}` : "i.status <> 'removed'");
+  // A suspended seller's listings leave the marketplace until they are reinstated.
+  where.push("u.suspended_at is null");
   if (query.minPrice !== undefined) where.push(`i.price_amount >= ${param(query.minPrice)}`);
   if (query.maxPrice !== undefined) where.push(`i.price_amount <= ${param(query.maxPrice)}`);
   if (query.sellerId) where.push(`i.seller_id = ${param(query.sellerId)}`);

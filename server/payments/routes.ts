@@ -1,7 +1,7 @@
 import { Router } from "express";
 import { z } from "zod";
 import { parseOrThrow } from "../../shared/errors.js";
-import { type PublicConfig, ZConfirmPaymentRequest } from "../../shared/payments.js";
+import { type PublicConfig, ZCheckoutRequest, ZConfirmPaymentRequest } from "../../shared/payments.js";
 import { requireUser } from "../http/authenticate.js";
 import type { PaymentService } from "./service.js";
 
@@ -19,7 +19,8 @@ export function paymentRoutes(payments: PaymentService, publicConfig: PublicConf
   router.post("/items/:id/checkout", async (req, res) => {
     const user = requireUser(req);
     const itemId = parseOrThrow(ZId, req.params.id, "item id");
-    const { payment } = await payments.checkout(user, itemId);
+    const { expectedPrice } = parseOrThrow(ZCheckoutRequest, req.body ?? {});
+    const { payment } = await payments.checkout(user, itemId, expectedPrice);
     res.status(201).json({ payment });
   });
 

@@ -3,8 +3,10 @@ import type { Logger } from "pino";
 import { AppError } from "../../shared/errors.js";
 import type { PaymentEventBody } from "../../shared/events.js";
 import type { Item } from "../../shared/items.js";
+import type { Money } from "../../shared/money.js";
 import type { Card, Payment } from "../../shared/payments.js";
 import type { User } from "../../shared/users.js";
+import { findUserById } from "../auth/store.js";
 import { type Db, isUniqueViolation } from "../db/db.js";
 import { assertOpen, requireItem } from "../items/service.js";
 import { setItemStatus } from "../items/store.js";
@@ -207,7 +209,11 @@ export function createPaymentService(deps: Deps) {
      * Reserves the item for the buyer and opens a payment for the item's price. The same buyer asking
      * again while their hold lasts gets the same payment (`created: false`).
      */
-    async checkout(user: User, itemId: string): Promise<{ payment: Payment; created: boolean }> {
+    async checkout(
+      user: User,
+      itemId: string,
+      expectedPrice?: Money,
+    ): Promise<{ payment: Payment; created: boolean }> {
       if (!paymentPolicy.checkout(user)) throw new AppError("forbidden", "Only buyer accounts can buy items");
       await refuseEarly(user, itemId);
       const outcome = await timeline.write(itemId, async (write) => {
@@ -227,6 +233,20 @@ export function createPaymentService(deps: Deps) {
           }
         }
         assertOpen(item);
+        if ((await findUserById(write.tx, item.seller.id))?.suspendedAt) {
+          throw new AppError(
+            "seller_suspended",
+            "This seller's account is suspended; the item cannot be bought",
+          );
+        }
+        if (
+          expectedPrice &&
+          (expectedPrice.amount !== item.price.amount || expectedPrice.currency !== item.price.currency)
+        ) {
+          throw new AppError("price_changed", "The price changed; check it before buying", {
+            price: item.price,
+          });
+        }
         const id = randomUUID();
         try {
           await insertPayment(write.tx, {

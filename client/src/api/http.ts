@@ -10,6 +10,7 @@ import {
   ZModeratorReport,
   ZReport,
 } from "../../../shared/moderation.js";
+import type { Money } from "../../../shared/money.js";
 import { type Card, type PublicConfig, ZPaymentResponse, ZPublicConfig } from "../../../shared/payments.js";
 import { ZMarkReadResponse, ZRoomList } from "../../../shared/rooms.js";
 import { ZUploadResponse } from "../../../shared/uploads.js";
@@ -133,7 +134,11 @@ export class ApiClient {
     });
     return this.#config;
   }
-  checkout = (itemId: string) => this.#request("POST", `/api/items/${itemId}/checkout`, ZPaymentResponse);
+  /** `expectedPrice`: the price on screen; the server refuses with `price_changed` if it is not the price now. */
+  checkout = (itemId: string, expectedPrice?: Money) =>
+    this.#request("POST", `/api/items/${itemId}/checkout`, ZPaymentResponse, {
+      body: expectedPrice ? { expectedPrice } : {},
+    });
   confirmPayment = (paymentId: string, card: Card) =>
     this.#request("POST", `/api/payments/${paymentId}/confirm`, ZPaymentResponse, {
       body: { card },

@@ -20,6 +20,8 @@ const ERRORS: Record<string, string> = {
   item_sold: "Sorry, this item has just been sold.",
   item_removed: "This item was removed.",
   payment_not_open: "This reservation has ended. Press Buy now to start again.",
+  price_changed: "The seller has just changed the price. Check it, then press Buy now again.",
+  seller_suspended: "This seller's account is suspended; the item cannot be bought for now.",
   forbidden: "Only buyers can buy items, and never their own.",
 };
 
@@ -66,7 +68,7 @@ export function Checkout({ item, user }: { item: Item; user: User }) {
     setBusy(true);
     setError(null);
     try {
-      setPayment((await api.checkout(item.id)).payment);
+      setPayment((await api.checkout(item.id, item.price)).payment);
     } catch (e) {
       setError(errorText(e));
     } finally {
@@ -82,7 +84,7 @@ export function Checkout({ item, user }: { item: Item; user: User }) {
       let current = payment;
       // A declined payment stays open for another card; a closed one needs a new checkout.
       if (current.status === "canceled" || current.status === "succeeded" || current.status === "refunded") {
-        current = (await api.checkout(item.id)).payment;
+        current = (await api.checkout(item.id, item.price)).payment;
       }
       const { payment: result } = await api.confirmPayment(current.id, card);
       setPayment(result);
