@@ -60,6 +60,15 @@ const ZQueryInt = (min: number, max: number) =>
     .transform(Number)
     .pipe(z.int().min(min).max(max));
 
+/** A page cursor this API hands out: a PostgreSQL bigint, so at most 2^63 - 1. */
+export const ZCursor = z
+  .string()
+  .regex(/^\d{1,19}$/, "Not a cursor from this API")
+  .refine(
+    (value) => /^\d{1,19}$/.test(value) && BigInt(value) <= 9_223_372_036_854_775_807n,
+    "Not a cursor from this API",
+  );
+
 export const ZListItemsQuery = z.object({
   q: z.string().trim().max(LIMITS.searchQueryMax).optional(),
   status: z.enum(["available", "reserved", "sold"]).optional(),
@@ -67,7 +76,7 @@ export const ZListItemsQuery = z.object({
   maxPrice: ZQueryInt(0, LIMITS.priceMax).optional(),
   sellerId: z.uuid().optional(),
   limit: ZQueryInt(1, LIMITS.itemsPageMax).default(LIMITS.itemsPageDefault),
-  cursor: z.string().max(64).regex(/^\d+$/, "Not a cursor from this API").optional(),
+  cursor: ZCursor.optional(),
 });
 export type ListItemsQuery = z.infer<typeof ZListItemsQuery>;
 

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ZEvent } from "./events.js";
-import { ZItemStatus, ZQueryInt, ZSellerRef } from "./items.js";
+import { ZCursor, ZItemStatus, ZQueryInt, ZSellerRef } from "./items.js";
 import { LIMITS } from "./limits.js";
 import { ZUser } from "./users.js";
 
@@ -33,7 +33,7 @@ export type ReportsQuery = z.infer<typeof ZReportsQuery>;
 
 export const ZAuditQuery = z.object({
   limit: ZQueryInt(1, LIMITS.auditPageMax).default(LIMITS.auditPageDefault),
-  cursor: z.string().max(20).regex(/^\d+$/, "Not a cursor from this API").optional(),
+  cursor: ZCursor.optional(),
 });
 export type AuditQuery = z.infer<typeof ZAuditQuery>;
 

@@ -4,6 +4,7 @@ import type { LoginRequest, RegisterRequest, Role, User } from "../../shared/use
 import type { Bus } from "../bus.js";
 import type { Db } from "../db/db.js";
 import { isUniqueViolation } from "../db/db.js";
+import { assertStrongPassword } from "./password-policy.js";
 import { burnVerification, hashPassword, verifyPassword } from "./passwords.js";
 import type { UserRecord } from "./store.js";
 import { bumpTokenVersion, findUserById, findUserByUsername, insertUser, toUser } from "./store.js";
@@ -21,6 +22,7 @@ export function createAuthService(deps: { db: Db; tokens: TokenSigner; bus: Bus 
 
   /** Creates an account of any role; self-registration goes through `register`, which allows only seller and buyer. */
   async function createUser(input: { username: string; password: string; role: Role; displayName?: string }) {
+    assertStrongPassword(input.password, input.username);
     const passwordHash = await hashPassword(input.password);
     try {
       return await insertUser(db, {

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { parseOrThrow } from "../../shared/errors.js";
 import { ZCreateItemRequest, ZEventsQuery, ZListItemsQuery, ZUpdateItemRequest } from "../../shared/items.js";
 import { requireUser } from "../http/authenticate.js";
-import { presentEvents } from "../moderation/redaction.js";
+import { presentEvents, presentItem } from "../moderation/redaction.js";
 import type { ItemService } from "./service.js";
 
 const ZItemId = z.uuid();
@@ -23,7 +23,7 @@ export function itemRoutes(items: ItemService): Router {
   });
 
   router.get("/items/:id", async (req, res) => {
-    res.json({ item: await items.get(itemId(req.params.id)) });
+    res.json({ item: presentItem(await items.get(itemId(req.params.id)), req.user ?? null) });
   });
 
   router.patch("/items/:id", async (req, res) => {

@@ -43,6 +43,15 @@ export function sniffImageType(bytes: Buffer): UploadType | null {
   return null;
 }
 
+/**
+ * Markup no image needs and a browser would run if it ever sniffed the file as HTML or SVG. Long enough
+ * that compressed pixel data never contains one by chance.
+ */
+const MARKUP = /<(?:!doctype|html|head|body|script|iframe|svg|object|embed|meta|style|\?xml)[\s>/]/i;
+
+/** Whether the bytes carry HTML, SVG or XML markup anywhere (an image header followed by a page). */
+export const carriesMarkup = (bytes: Buffer) => MARKUP.test(bytes.toString("latin1"));
+
 export type UploadService = ReturnType<typeof createUploadService>;
 
 export function createUploadService(deps: { dataDir: string; db: Db }) {
@@ -72,6 +81,11 @@ export function createUploadService(deps: { dataDir: string; db: Db }) {
       if (actual !== declared) {
         throw new AppError("bad_request", "The file is not the image it claims to be", [
           { path: "file", message: "The file is not a valid PNG, JPEG, WebP or GIF image" },
+        ]);
+      }
+      if (carriesMarkup(bytes)) {
+        throw new AppError("bad_request", "The file is not a plain image", [
+          { path: "file", message: "The image carries web page markup; export it again as a plain image" },
         ]);
       }
       const name = `${randomBytes(16).toString("hex")}.${EXTENSIONS[actual]}`;
