@@ -117,12 +117,17 @@ describe("PostgreSQL connections that die", () => {
     expect(write.value.status).toBe(503);
     expect(write.ms).toBeLessThan(5_000);
     await readyBecomes(server.url, 503, 10_000 - (performance.now() - outage));
+    const downAt = performance.now() - outage;
     // Liveness stays cheap and true: the process is fine, its database is not.
     expect((await call(server.url, "GET", "/api/health")).status).toBe(200);
 
     await proxy.up();
     const back = await readyBecomes(server.url, 200, 15_000);
     expect(back).toBeLessThan(15_000);
+    console.log(
+      `database black-holed: GET /api/items 503 in ${list.ms.toFixed(0)} ms, POST /api/items 503 in ${write.ms.toFixed(0)} ms; ` +
+        `/api/ready 503 by ${(downAt / 1000).toFixed(1)} s into the outage, 200 ${(back / 1000).toFixed(1)} s after the return`,
+    );
     expect((await call(server.url, "GET", "/api/items")).status).toBe(200);
     expect((await listItem(server.url, seller)).title).toBeTruthy();
   }, 40_000);
@@ -154,7 +159,10 @@ describe("Redis outages", () => {
     expect((await call(child.url, "GET", "/api/health")).status).toBe(200);
 
     await proxy.up();
-    await readyBecomes(child.url, 200, 15_000);
+    const back = await readyBecomes(child.url, 200, 15_000);
+    console.log(
+      `Redis down at start: sign-in ${signIn.ms.toFixed(0)} ms, message ${message.ms.toFixed(0)} ms; /api/ready 200 ${(back / 1000).toFixed(1)} s after Redis came`,
+    );
     expect((await sendMessage(socket, item.id, "and now with Redis")).event.seq).toBeGreaterThan(1);
   }, 60_000);
 
@@ -173,12 +181,14 @@ describe("Redis outages", () => {
 
     proxy.blackhole();
     const outage = performance.now();
+    const figures: string[] = [];
     for (let attempt = 0; attempt < 2; attempt++) {
       const signIn = await timed(() => login(server.url, seller.user.username));
       expect(signIn.value.status).toBe(200);
       expect(signIn.ms).toBeLessThan(3_000);
       const message = await timed(() => sendMessage(socket, item.id, `message ${attempt}`));
       expect(message.ms).toBeLessThan(3_000);
+      figures.push(`sign-in ${signIn.ms.toFixed(0)} ms, message ${message.ms.toFixed(0)} ms`);
     }
     // Limits still hold, counted in memory meanwhile.
     for (let attempt = 0; attempt < 3; attempt++) {
@@ -188,8 +198,12 @@ describe("Redis outages", () => {
     }
     expect((await login(server.url, seller.user.username)).status).toBe(429);
     await readyBecomes(server.url, 503, 10_000 - (performance.now() - outage));
+    const downAfter = performance.now() - outage;
 
     await proxy.up();
-    await readyBecomes(server.url, 200, 15_000);
+    const back = await readyBecomes(server.url, 200, 15_000);
+    console.log(
+      `Redis hung: ${figures.join("; then ")}; /api/ready 503 by ${(downAfter / 1000).toFixed(1)} s, 200 ${(back / 1000).toFixed(1)} s after the return`,
+    );
   }, 40_000);
 });
