@@ -32,6 +32,13 @@ const ZEnv = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** Express's `trust proxy`: set it behind a reverse proxy so per-address limits see the client's address. */
   TRUST_PROXY: z.string().optional(),
+  DB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
+  DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  DB_QUERY_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
+  /** Every Redis command gives up after this long and the server carries on without Redis. */
+  REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(50).default(1_000),
+  SOCKETS_PER_USER: z.coerce.number().int().min(1).default(200),
+  SOCKETS_PER_ADDRESS: z.coerce.number().int().min(1).default(1_000),
   RATE_LIMIT_SIGNIN_PER_ACCOUNT: z.coerce.number().int().min(1).default(10),
   RATE_LIMIT_SIGNIN_PER_ADDRESS: z.coerce.number().int().min(1).default(50),
   RATE_LIMIT_REGISTER_PER_ADDRESS: z.coerce.number().int().min(1).default(10),
@@ -44,6 +51,8 @@ const ZEnv = z.object({
   SEARCH_DEADLINE_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
   /** v1's `items:changed` to every socket; by default only subscribed sockets and the item's room get it. */
   ITEMS_CHANGED_TO_ALL: z.enum(["true", "false"]).default("false"),
+  RATE_LIMIT_ITEM_WRITES_PER_HOUR: z.coerce.number().int().min(1).default(60),
+  RATE_LIMIT_UPLOADS_PER_HOUR: z.coerce.number().int().min(1).default(30),
 });
 
 export type Config = {
@@ -63,12 +72,18 @@ export type Config = {
     apiBase: string | undefined;
   } | null;
   checkoutHoldSeconds: number;
+  /** See `DatabaseTimeouts`; PGlite is in-process and needs none. */
+  databaseTimeouts: { connectMs: number; statementMs: number; queryMs: number };
+  redisCommandTimeoutMs: number;
+  /** Open sockets one user, and one client address, may hold on one server process. */
+  socketsPerUser: number;
+  socketsPerAddress: number;
   allowedOrigins: string[];
   logLevel: z.infer<typeof ZEnv>["LOG_LEVEL"];
   trustProxy: boolean | number | string;
   /** How many attempts each window allows; see docs/MODERATION.md. */
   rateLimits: {
-    /** Sign-in attempts per account per 15 minutes (a success clears the account's count). */
+    /** Sign-in attempts per account from one address per 15 minutes (a success clears that count). */
     signInPerAccount: number;
     /** Sign-in attempts per client address per 15 minutes. */
     signInPerAddress: number;
@@ -80,6 +95,10 @@ export type Config = {
     reportsPerHour: number;
     /** Keyword searches per client address per minute. */
     searchesPerMinute: number;
+    /** Item listings and edits per seller per hour. */
+    itemWritesPerHour: number;
+    /** Image uploads per seller per hour. */
+    uploadsPerHour: number;
   };
   search: { concurrency: number; deadlineMs: number };
   itemsChangedToAll: boolean;
@@ -120,6 +139,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           }
         : null,
     checkoutHoldSeconds: e.CHECKOUT_HOLD_SECONDS,
+    databaseTimeouts: {
+      connectMs: e.DB_CONNECT_TIMEOUT_MS,
+      statementMs: e.DB_STATEMENT_TIMEOUT_MS,
+      queryMs: e.DB_QUERY_TIMEOUT_MS,
+    },
+    redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
+    socketsPerUser: e.SOCKETS_PER_USER,
+    socketsPerAddress: e.SOCKETS_PER_ADDRESS,
     allowedOrigins: e.ALLOWED_ORIGINS.split(",")
       .map((origin) => origin.trim())
       .filter(Boolean),
@@ -132,6 +159,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       messagesPerMinute: e.RATE_LIMIT_MESSAGES_PER_MINUTE,
       reportsPerHour: e.RATE_LIMIT_REPORTS_PER_HOUR,
       searchesPerMinute: e.RATE_LIMIT_SEARCHES_PER_MINUTE,
+      itemWritesPerHour: e.RATE_LIMIT_ITEM_WRITES_PER_HOUR,
+      uploadsPerHour: e.RATE_LIMIT_UPLOADS_PER_HOUR,
     },
     search: { concurrency: e.SEARCH_CONCURRENCY, deadlineMs: e.SEARCH_DEADLINE_MS },
     itemsChangedToAll: e.ITEMS_CHANGED_TO_ALL === "true",

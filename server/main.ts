@@ -22,7 +22,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const clientDir =
   path.basename(root) === "dist" ? path.join(root, "client") : path.join(root, "dist", "client");
 const redis = config.redisUrl
-  ? await createRedisAdapter(config.redisUrl, config.redisPrefix, logger)
+  ? await createRedisAdapter(config.redisUrl, config.redisPrefix, logger, config.redisCommandTimeoutMs)
   : undefined;
 const app = createApp({ config, db, logger, clientDir, ...(redis ? { redis } : {}) });
 const port = await app.listen();

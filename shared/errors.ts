@@ -16,10 +16,16 @@ export const ERROR_STATUS = {
   invalid_transition: 409,
   /** No unit of the item is free. */
   not_available: 409,
+  /** A checkout's `expectedPrice` is not the item's price any more (the seller changed it). */
+  price_changed: 409,
+  /** The seller is suspended: their items cannot be bought meanwhile. */
+  seller_suspended: 409,
   payload_too_large: 413,
   rate_limited: 429,
   internal: 500,
   payment_provider_error: 502,
+  /** The database or another service the request needs is not answering; retry shortly. */
+  unavailable: 503,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

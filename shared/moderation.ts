@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ZItemEvent } from "./events.js";
-import { ZItemStatus, ZQueryInt, ZSellerRef } from "./items.js";
+import { ZCursor, ZItemStatus, ZQueryInt, ZSellerRef } from "./items.js";
 import { LIMITS } from "./limits.js";
 import { ZUser } from "./users.js";
 
@@ -40,7 +40,7 @@ export type ModeratedUsersQuery = z.infer<typeof ZModeratedUsersQuery>;
 
 export const ZAuditQuery = z.object({
   limit: ZQueryInt(1, LIMITS.auditPageMax).default(LIMITS.auditPageDefault),
-  cursor: z.string().max(20).regex(/^\d+$/, "Not a cursor from this API").optional(),
+  cursor: ZCursor.optional(),
 });
 export type AuditQuery = z.infer<typeof ZAuditQuery>;
 

@@ -11,6 +11,7 @@ import {
 import type { Bus } from "../bus.js";
 import type { Db } from "../db/db.js";
 import { isUniqueViolation } from "../db/db.js";
+import { assertStrongPassword } from "./password-policy.js";
 import { burnVerification, hashPassword, verifyPassword } from "./passwords.js";
 import type { UserRecord } from "./store.js";
 import { bumpTokenVersion, findUserById, findUserByUsername, insertUser, setRole, toUser } from "./store.js";
@@ -35,6 +36,7 @@ export function createAuthService(deps: { db: Db; tokens: TokenSigner; bus: Bus 
 
   /** Creates an account of any role; self-registration goes through `register`, which allows only seller and buyer. */
   async function createUser(input: { username: string; password: string; role: Role; displayName?: string }) {
+    assertStrongPassword(input.password, input.username);
     const passwordHash = await hashPassword(input.password);
     try {
       return await insertUser(db, {
@@ -68,6 +70,12 @@ export function createAuthService(deps: { db: Db; tokens: TokenSigner; bus: Bus 
       }
       if (record.suspendedAt) throw suspendedError("forbidden", record);
       return session(record);
+    },
+
+    /** When a valid token expires (milliseconds since the epoch), or null for an invalid one. */
+    expiresAt(token: string): number | null {
+      const claims = tokens.verify(token);
+      return claims ? claims.exp * 1000 : null;
     },
 
     /** The user a bearer token speaks for, or `unauthorized`: checks signature, expiry, revocation and suspension. */

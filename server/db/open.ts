@@ -11,9 +11,11 @@ import { openPostgres } from "./postgres.js";
  * `DATA_DIR`, which this process then holds locked until `close()` (or its death): a second process on the
  * same directory gets `DataDirBusyError` instead of a database.
  */
-export async function openDatabase(config: Pick<Config, "databaseUrl" | "dataDir">): Promise<Db> {
+export async function openDatabase(
+  config: Pick<Config, "databaseUrl" | "dataDir" | "databaseTimeouts">,
+): Promise<Db> {
   if (config.databaseUrl) {
-    const db = await openPostgres(config.databaseUrl);
+    const db = await openPostgres(config.databaseUrl, { timeouts: config.databaseTimeouts });
     await migrate(db);
     return db;
   }

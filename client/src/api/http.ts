@@ -29,6 +29,7 @@ import {
   ZModeratorReport,
   ZReport,
 } from "../../../shared/moderation.js";
+import type { Money } from "../../../shared/money.js";
 import { type Card, type PublicConfig, ZPaymentResponse, ZPublicConfig } from "../../../shared/payments.js";
 import { type UpdateMeRequest, ZOwnProfile, ZProfile } from "../../../shared/profiles.js";
 import { ZMarkReadResponse, ZRoomList } from "../../../shared/rooms.js";
@@ -207,9 +208,12 @@ export class ApiClient {
     });
     return this.#config;
   }
-  /** Buy now: a `buy-now` deal, `reserved` for the caller, with its payment. */
-  checkout = (itemId: string): Promise<CheckoutResponse> =>
-    this.#request("POST", `/api/items/${itemId}/checkout`, ZCheckoutResponse);
+  /** Buy now: a `buy-now` deal, `reserved` for the caller, with its payment. `expectedPrice`: the price on
+   * screen; the server refuses with `price_changed` if it is not the price now. */
+  checkout = (itemId: string, expectedPrice?: Money): Promise<CheckoutResponse> =>
+    this.#request("POST", `/api/items/${itemId}/checkout`, ZCheckoutResponse, {
+      body: expectedPrice ? { expectedPrice } : {},
+    });
   confirmPayment = (paymentId: string, card: Card) =>
     this.#request("POST", `/api/payments/${paymentId}/confirm`, ZPaymentResponse, {
       body: { card },

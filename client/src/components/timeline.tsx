@@ -15,6 +15,8 @@ export function Timeline<E extends TimelineEvent>(props: {
   onRetry(clientMessageId: string): void;
   /** Per-message controls (Report; Hide, Restore, Suspend for moderators). */
   actions?: (event: E) => ReactNode;
+  /** Called when the reader reaches the top and older events exist. */
+  onReachTop?: () => void;
 }) {
   const list = useRef<HTMLOListElement>(null);
   const stick = useRef(true);
@@ -50,6 +52,7 @@ export function Timeline<E extends TimelineEvent>(props: {
       onScroll={(e) => {
         const el = e.currentTarget;
         stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
+        if (el.scrollTop < 40) props.onReachTop?.();
       }}
     >
       {props.events.map((event) => (

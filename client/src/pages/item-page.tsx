@@ -265,6 +265,7 @@ export function ItemPage({ itemId, user }: { itemId: string; user: User | null }
             me={user}
             parties={item}
             onRetry={room.retry}
+            onReachTop={room.hasOlder ? room.loadOlder : undefined}
             actions={(event) =>
               !user ? null : isModerator ? (
                 <MessageModerationButtons event={event} actions={moderate} suspended={suspended} />

@@ -1,10 +1,14 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { TimelineEvent } from "../../../shared/events.js";
+import { LIMITS } from "../../../shared/limits.js";
 import { type ParleySocket, SocketRequestError } from "../api/socket.js";
 import { newId } from "./ids.js";
 import { applyModeration, moderationTarget } from "./moderation.js";
 import { useRealtime } from "./realtime.js";
 import { useSession } from "./session.js";
+
+/** Events per older page, the most the API answers at once. */
+const OLDER_PAGE = LIMITS.eventsPageMax;
 
 export type PendingMessage = {
   clientMessageId: string;
@@ -36,6 +40,8 @@ export type Channel<Head, E extends TimelineEvent> = {
  * event that arrives twice (live and in a rejoin) is kept once; a gap in the seqs is filled over HTTP;
  * every (re)connect rejoins with `afterSeq` = the last contiguous seq seen. A message sent here shows
  * as a pending bubble until its event comes back, matched by `clientMessageId`, never by text.
+ * A join may answer with the latest events only (an item room: `LIMITS.joinHistoryMax`): older pages
+ * load over HTTP when the reader scrolls to the top (`hasOlder`, `loadOlder`), not as a gap to fill.
  */
 export function useConversation<Head, E extends TimelineEvent>(
   channel: Channel<Head, E>,
@@ -55,6 +61,10 @@ export function useConversation<Head, E extends TimelineEvent>(
   const byseq = useRef(new Map<number, E>());
   const contiguous = useRef(0);
   const filling = useRef(false);
+  /** Older events exist up to this seq but are not loaded: the join answered with the latest ones only. */
+  const floor = useRef(0);
+  const [hasOlder, setHasOlder] = useState(false);
+  const loadingOlder = useRef(false);
   const pendingRef = useRef<PendingMessage[]>([]);
   /** The seq of the latest hide or restore seen for each target. */
   const lastModeration = useRef(new Map<number, number>());
@@ -168,6 +178,13 @@ export function useConversation<Head, E extends TimelineEvent>(
         if (cancelled) return;
         setError(null);
         optionsRef.current.onJoined(joined.head);
+        const first = joined.events[0]?.seq ?? 0;
+        if (afterSeq === 0 && first > 1) {
+          // The latest page only: older pages load on demand (`loadOlder`), not as a gap to fill now.
+          contiguous.current = first - 1;
+          floor.current = first - 1;
+          setHasOlder(true);
+        }
         merge(joined.events);
         for (const message of pendingRef.current) {
           if (message.status === "failed" && message.error?.startsWith("Not sent yet")) {
@@ -232,5 +249,24 @@ export function useConversation<Head, E extends TimelineEvent>(
     [deliver, updatePending],
   );
 
-  return { events, error, pending, send, retry, merge };
+  /** Loads the page of events before the oldest one shown (the reader scrolled to the top). */
+  const loadOlder = useCallback(() => {
+    const before = floor.current;
+    if (before <= 0 || loadingOlder.current) return;
+    loadingOlder.current = true;
+    const after = Math.max(0, before - OLDER_PAGE);
+    channel
+      .history(after, before - after)
+      .then((older) => {
+        floor.current = after;
+        setHasOlder(after > 0);
+        merge(older);
+      })
+      .catch(() => {})
+      .finally(() => {
+        loadingOlder.current = false;
+      });
+  }, [channel, merge]);
+
+  return { events, error, pending, send, retry, merge, hasOlder, loadOlder };
 }
