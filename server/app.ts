@@ -187,6 +187,7 @@ export function createApp(deps: AppDeps) {
     limitMessages: (userId) => limiter.consume(limits.messagesPerUser, userId),
     socketsPerUser: config.socketsPerUser,
     socketsPerAddress: config.socketsPerAddress,
+    socketEventsPerSecond: config.socketEventsPerSecond,
     ...(deps.redis ? { adapter: deps.redis.adapter } : {}),
   });
   // However the server stops (app.close, or io.close in tests), the Redis connection goes with it.

@@ -38,6 +38,8 @@ const ZEnv = z.object({
   /** Every Redis command gives up after this long and the server carries on without Redis. */
   REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(50).default(1_000),
   SOCKETS_PER_USER: z.coerce.number().int().min(1).default(200),
+  /** Events one socket may send per second on average (bursts of four times as many). */
+  SOCKET_EVENTS_PER_SECOND: z.coerce.number().int().min(1).default(10),
   SOCKETS_PER_ADDRESS: z.coerce.number().int().min(1).default(1_000),
   RATE_LIMIT_SIGNIN_PER_ACCOUNT: z.coerce.number().int().min(1).default(10),
   RATE_LIMIT_SIGNIN_PER_ADDRESS: z.coerce.number().int().min(1).default(50),
@@ -71,6 +73,8 @@ export type Config = {
   /** Open sockets one user, and one client address, may hold on one server process. */
   socketsPerUser: number;
   socketsPerAddress: number;
+  /** Events one socket may send per second on average; bursts of four times as many. */
+  socketEventsPerSecond: number;
   allowedOrigins: string[];
   logLevel: z.infer<typeof ZEnv>["LOG_LEVEL"];
   trustProxy: boolean | number | string;
@@ -136,6 +140,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
     socketsPerUser: e.SOCKETS_PER_USER,
     socketsPerAddress: e.SOCKETS_PER_ADDRESS,
+    socketEventsPerSecond: e.SOCKET_EVENTS_PER_SECOND,
     allowedOrigins: e.ALLOWED_ORIGINS.split(",")
       .map((origin) => origin.trim())
       .filter(Boolean),

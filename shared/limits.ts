@@ -29,9 +29,6 @@ export const LIMITS = {
   roomsPerSocket: 20,
   /** `item:join`s one socket may make per minute. */
   joinsPerSocketPerMinute: 60,
-  /** Events one socket may send per second on average, and in one burst; the rest are refused. */
-  socketEventsPerSecond: 10,
-  socketEventsBurst: 40,
   /** Items a moderator's watch starts with, most recently active first. */
   watchItems: 50,
   /** Events shown on each side of a reported message. */

@@ -77,6 +77,8 @@ type Deps = {
   /** Open sockets one user, and one client address, may hold on this process. */
   socketsPerUser: number;
   socketsPerAddress: number;
+  /** Events one socket may send per second on average; bursts of four times as many. */
+  socketEventsPerSecond: number;
   /** A cross-process adapter (Redis); without one, broadcasts reach this process's sockets only. */
   adapter?: ServerOptions["adapter"];
 };
@@ -168,7 +170,7 @@ export function createRealtime(deps: Deps): RealtimeServer {
 
   io.on("connection", (socket) => {
     const user = socket.data.user;
-    const budget = new TokenBucket(LIMITS.socketEventsPerSecond, LIMITS.socketEventsBurst);
+    const budget = new TokenBucket(deps.socketEventsPerSecond, deps.socketEventsPerSecond * 4);
     const joins = new TokenBucket(LIMITS.joinsPerSocketPerMinute / 60, LIMITS.joinsPerSocketPerMinute);
     socket.join(userRoom(user.id));
     deps.rooms.joinedItemIds(user).then(
@@ -181,9 +183,13 @@ export function createRealtime(deps: Deps): RealtimeServer {
     let refusedInARow = 0;
     socket.use(([event, ...args], next) => {
       if (!budget.take()) {
-        // A client that keeps sending after this many refusals is not a browser: cut it off, so the rest
-        // of its flood is never even parsed.
-        if (++refusedInARow > FLOOD_CUTOFF) return void socket.disconnect(true);
+        // A client that keeps sending after this many refusals is not a browser: cut it off, and drop its
+        // TCP connection at once (a WebSocket close would keep reading, and parsing, the rest of the flood).
+        if (++refusedInARow > FLOOD_CUTOFF) {
+          socket.disconnect(true);
+          socket.request.socket.destroy();
+          return;
+        }
       } else refusedInARow = 0;
       const refusal =
         refusedInARow > 0
