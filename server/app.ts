@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import path from "node:path";
 import express from "express";
@@ -14,24 +14,32 @@ import { roomRoutes } from "./chat/routes.js";
 import { createChatService } from "./chat/service.js";
 import type { Config } from "./config.js";
 import type { Db } from "./db/db.js";
+import { createDealEngine } from "./deals/engine.js";
+import { dealRoutes } from "./deals/routes.js";
+import { createDealService } from "./deals/service.js";
+import { claimDueTimers, startWorker, timerIntervalMs } from "./deals/timers.js";
+import { favoriteRoutes } from "./favorites/routes.js";
 import { authenticate } from "./http/authenticate.js";
 import { bodyLimit } from "./http/body-limit.js";
 import { errorHandler, notFound } from "./http/errors.js";
 import { inputGuard } from "./http/input-guard.js";
+import { itemPageHtml } from "./http/page-meta.js";
 import { authRateLimits, writeRateLimits } from "./http/rate-limit.js";
 import { readinessRoutes } from "./http/readiness.js";
 import { requestLog } from "./http/request-log.js";
 import { securityHeaders } from "./http/security-headers.js";
 import { itemRoutes } from "./items/routes.js";
+import { createSearchGate } from "./items/search-gate.js";
 import { createItemService } from "./items/service.js";
 import { moderationRoutes } from "./moderation/routes.js";
 import { createModerationService } from "./moderation/service.js";
-import { startExpirySweeper, sweepIntervalMs } from "./payments/expiry.js";
+import { createOutbox } from "./outbox/outbox.js";
 import { createGateway, type PaymentGateway } from "./payments/gateway.js";
 import { paymentRoutes } from "./payments/routes.js";
 import { createPaymentService } from "./payments/service.js";
 import { findPaymentByRef, getPayment } from "./payments/store.js";
 import { stripeWebhookRoutes } from "./payments/webhook.js";
+import { profileRoutes } from "./profiles/routes.js";
 import { createFallbackStore } from "./rate-limit/fallback-store.js";
 import { createMemoryStore } from "./rate-limit/memory-store.js";
 import { createRateLimiter } from "./rate-limit/rate-limiter.js";
@@ -40,6 +48,8 @@ import { rateLimitRules } from "./rate-limit/rules.js";
 import type { RedisAdapter } from "./realtime/redis-adapter.js";
 import { createRealtime } from "./realtime/socket-server.js";
 import { createRedis } from "./redis.js";
+import { savedSearchRoutes } from "./saved-searches/routes.js";
+import { createSavedSearchService } from "./saved-searches/service.js";
 import { Timeline } from "./timeline/timeline.js";
 import { uploadFiles, uploadRoutes } from "./uploads/routes.js";
 import { createUploadService } from "./uploads/service.js";
@@ -70,19 +80,29 @@ export function createApp(deps: AppDeps) {
   const timeline = new Timeline(db, bus);
   const tokens = createTokenSigner(config.jwtSecret, config.jwtTtlSeconds);
   const auth = createAuthService({ db, tokens, bus });
-  const items = createItemService({ db, timeline });
+  // The embedded database runs one statement at a time: more searches at once would only queue inside it.
+  const searchGate = createSearchGate({
+    ...config.search,
+    concurrency: config.databaseUrl ? config.search.concurrency : 1,
+  });
+  const items = createItemService({ db, timeline, searchGate });
   const chat = createChatService({ db, timeline });
   const rooms = createRoomService({ db });
   const uploads = createUploadService({ dataDir: config.dataDir, db });
   const gateway = deps.paymentGateway ?? createGateway(config.stripe);
-  const payments = createPaymentService({
+  const outbox = createOutbox({ db, bus, logger });
+  const engine = createDealEngine({
     db,
     timeline,
-    gateway,
-    holdSeconds: config.checkoutHoldSeconds,
+    durations: { checkoutHoldSeconds: config.checkoutHoldSeconds },
+    provider: gateway.provider,
     logger,
+    drainOutbox: outbox.drain,
   });
+  const deals = createDealService({ db, timeline, engine });
+  const payments = createPaymentService({ db, timeline, engine, gateway, logger });
   const moderation = createModerationService({ db, timeline, bus });
+  const savedSearches = createSavedSearchService({ db });
 
   // Counters several processes must share live in Redis when there is one. It connects in the background
   // and reconnects by itself; while it is down or hangs the counters live in memory (see fallback-store.ts),
@@ -140,15 +160,19 @@ export function createApp(deps: AppDeps) {
   );
   api.use(authRateLimits(limiter, limits));
   api.use(authRoutes(auth));
-  api.use(itemRoutes(items));
+  api.use(itemRoutes(items, limiter, limits));
   api.use(roomRoutes(rooms));
+  api.use(profileRoutes(db));
+  api.use(favoriteRoutes(db));
+  api.use(savedSearchRoutes(savedSearches));
   api.use(
-    paymentRoutes(payments, {
+    paymentRoutes(payments, deals, {
       paymentProvider: gateway.provider,
       stripePublishableKey: config.stripe?.publishableKey ?? null,
       checkoutHoldSeconds: config.checkoutHoldSeconds,
     }),
   );
+  api.use(dealRoutes(deals, engine));
   api.use(moderationRoutes(moderation, limiter, limits));
   api.use(notFound);
   app.use("/api", api);
@@ -157,6 +181,13 @@ export function createApp(deps: AppDeps) {
   const clientDir = deps.clientDir;
   if (clientDir && existsSync(path.join(clientDir, "index.html"))) {
     app.use(express.static(clientDir, { index: false, maxAge: "1h" }));
+    // An item's page carries its title and link-preview tags, so shared links show the item.
+    const template = readFileSync(path.join(clientDir, "index.html"), "utf8");
+    app.get(/^\/items\/([0-9a-f-]{36})\/?$/i, async (req, res, next) => {
+      const item = await items.get(req.params[0] ?? "").catch(() => null);
+      if (!item || item.status === "removed") return next();
+      res.type("html").send(itemPageHtml(template, item, `${req.protocol}://${req.get("host")}`));
+    });
     // The web app routes in the browser: every other GET gets its page.
     app.get(/^\/(?!api\/|socket\.io\/).*/, (_req, res) => {
       res.sendFile(path.join(clientDir, "index.html"));
@@ -180,6 +211,7 @@ export function createApp(deps: AppDeps) {
     chat,
     items,
     rooms,
+    deals,
     moderation,
     bus,
     logger,
@@ -188,6 +220,7 @@ export function createApp(deps: AppDeps) {
     socketsPerUser: config.socketsPerUser,
     socketsPerAddress: config.socketsPerAddress,
     socketEventsPerSecond: config.socketEventsPerSecond,
+    itemsChangedToAll: config.itemsChangedToAll,
     ...(deps.redis ? { adapter: deps.redis.adapter } : {}),
   });
   // However the server stops (app.close, or io.close in tests), the Redis connection goes with it.
@@ -197,11 +230,19 @@ export function createApp(deps: AppDeps) {
     return limiterClosed;
   };
   httpServer.on("close", () => void closeLimiter());
-  // Releases expired checkout holds, including those that ran out while the server was down.
-  const sweeper = startExpirySweeper(payments, {
-    intervalMs: sweepIntervalMs(config.checkoutHoldSeconds),
-    logger,
-  });
+  // Fires due timers (expired checkout holds…), including those that fell due while the server was
+  // down; retries owed refunds; drains what a crashed process left in the outbox.
+  const worker = startWorker(
+    async () => {
+      const fired = (
+        await Promise.all((await claimDueTimers(db, 100)).map((timer) => engine.fire(timer)))
+      ).filter(Boolean).length;
+      if (fired > 0) logger.info({ fired }, "fired due timers");
+      await payments.retryRefunds();
+      await outbox.drain();
+    },
+    { intervalMs: timerIntervalMs(config.checkoutHoldSeconds), logger },
+  );
 
   const orphanSweep = setInterval(() => {
     uploads.sweepOrphans().then(
@@ -214,7 +255,20 @@ export function createApp(deps: AppDeps) {
   return {
     httpServer,
     io,
-    services: { auth, items, chat, rooms, uploads, moderation, payments, bus, timeline },
+    services: {
+      auth,
+      items,
+      chat,
+      rooms,
+      uploads,
+      moderation,
+      payments,
+      deals,
+      engine,
+      savedSearches,
+      bus,
+      timeline,
+    },
     /** Starts listening; resolves with the bound port (useful with port 0). */
     listen(port = config.port, host = config.host): Promise<number> {
       return new Promise((resolve, reject) => {
@@ -225,15 +279,15 @@ export function createApp(deps: AppDeps) {
         });
       });
     },
-    /** Stops timers and background work (the expiry sweeper); the database stays open. */
+    /** Stops background work (the timer worker); the database stays open. */
     async stopBackground(): Promise<void> {
       clearInterval(orphanSweep);
-      await sweeper.stop();
+      await worker.stop();
     },
     /** Stops accepting, closes sockets, then the database. */
     async close(): Promise<void> {
       clearInterval(orphanSweep);
-      await sweeper.stop();
+      await worker.stop();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       await closeLimiter();
       await deps.redis?.close();

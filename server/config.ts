@@ -48,6 +48,13 @@ const ZEnv = z.object({
   RATE_LIMIT_REPORTS_PER_HOUR: z.coerce.number().int().min(1).default(30),
   RATE_LIMIT_ITEM_WRITES_PER_HOUR: z.coerce.number().int().min(1).default(60),
   RATE_LIMIT_UPLOADS_PER_HOUR: z.coerce.number().int().min(1).default(30),
+  RATE_LIMIT_SEARCHES_PER_MINUTE: z.coerce.number().int().min(1).default(120),
+  /** Keyword searches running at once in this process; the rest wait, within the deadline. */
+  SEARCH_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(3),
+  /** A keyword search answers within this many milliseconds (waiting included) or gets 429. */
+  SEARCH_DEADLINE_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
+  /** v1's `items:changed` to every socket; by default only subscribed sockets and the item's room get it. */
+  ITEMS_CHANGED_TO_ALL: z.enum(["true", "false"]).default("false"),
 });
 
 export type Config = {
@@ -94,7 +101,11 @@ export type Config = {
     itemWritesPerHour: number;
     /** Image uploads per seller per hour. */
     uploadsPerHour: number;
+    /** Keyword searches per client address per minute. */
+    searchesPerMinute: number;
   };
+  search: { concurrency: number; deadlineMs: number };
+  itemsChangedToAll: boolean;
 };
 
 /** Parses the environment once; fails with every bad variable listed. Nothing else reads `process.env`. */
@@ -154,7 +165,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       reportsPerHour: e.RATE_LIMIT_REPORTS_PER_HOUR,
       itemWritesPerHour: e.RATE_LIMIT_ITEM_WRITES_PER_HOUR,
       uploadsPerHour: e.RATE_LIMIT_UPLOADS_PER_HOUR,
+      searchesPerMinute: e.RATE_LIMIT_SEARCHES_PER_MINUTE,
     },
+    search: { concurrency: e.SEARCH_CONCURRENCY, deadlineMs: e.SEARCH_DEADLINE_MS },
+    itemsChangedToAll: e.ITEMS_CHANGED_TO_ALL === "true",
   };
 }
 

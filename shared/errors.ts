@@ -16,6 +16,10 @@ export const ERROR_STATUS = {
   price_changed: 409,
   /** The seller is suspended: their items cannot be bought meanwhile. */
   seller_suspended: 409,
+  /** The deal's state does not allow that transition. */
+  invalid_transition: 409,
+  /** No unit of the item is free. */
+  not_available: 409,
   payload_too_large: 413,
   rate_limited: 429,
   internal: 500,

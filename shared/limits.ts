@@ -18,6 +18,22 @@ export const LIMITS = {
   eventsPageMax: 200,
   eventsPageDefault: 100,
   searchQueryMax: 200,
+  /** Words of a search that count; more are ignored, so a query's cost stays bounded. */
+  searchTermsMax: 6,
+  /** Longest word a search looks at; longer words are cut (no real word is longer). */
+  searchWordMax: 40,
+  imagesMax: 10,
+  tagsMax: 10,
+  tagMax: 32,
+  specsMax: 20,
+  specNameMax: 40,
+  specValueMax: 200,
+  quantityMax: 10_000,
+  placeMax: 80,
+  bioMax: 1000,
+  emailMax: 254,
+  savedSearchesMax: 50,
+  savedSearchNameMax: 80,
   reasonMax: 1000,
   reportsPageMax: 100,
   reportsPageDefault: 50,
@@ -29,6 +45,9 @@ export const LIMITS = {
   roomsPerSocket: 20,
   /** `item:join`s one socket may make per minute. */
   joinsPerSocketPerMinute: 60,
+  dealsPageMax: 100,
+  dealsPageDefault: 20,
+  addressFieldMax: 200,
   /** Items a moderator's watch starts with, most recently active first. */
   watchItems: 50,
   /** Events shown on each side of a reported message. */

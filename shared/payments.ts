@@ -72,13 +72,6 @@ export const ZCard = z.strictObject({
 });
 export type Card = z.infer<typeof ZCard>;
 
-/**
- * `POST /api/items/:id/checkout`, body optional. `expectedPrice`: the price the buyer saw; if the item's
- * price is different now the checkout is refused with 409 `price_changed` and nothing is reserved.
- */
-export const ZCheckoutRequest = z.object({ expectedPrice: ZMoney.optional() });
-export type CheckoutRequest = z.infer<typeof ZCheckoutRequest>;
-
 /** `POST /api/payments/:id/confirm`, simulated processor only (Stripe cards never reach our server). */
 export const ZConfirmPaymentRequest = z.strictObject({ card: ZCard });
 export type ConfirmPaymentRequest = z.infer<typeof ZConfirmPaymentRequest>;

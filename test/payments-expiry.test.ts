@@ -6,7 +6,7 @@ import { openPostgres } from "../server/db/postgres.js";
 import { listItem, type Session, signUp } from "./factories.js";
 import { CARDS, checkout, confirm, itemOf, paymentEvents, paymentOf } from "./helpers/payments.js";
 import { startServer, type TestServer } from "./helpers/server.js";
-import { type ClientSocket, collect, connect, eventually } from "./helpers/sockets.js";
+import { type ClientSocket, collect, connect, eventually, subscribeItems } from "./helpers/sockets.js";
 import { LocalStripe } from "./helpers/stripe-server.js";
 
 const running: TestServer[] = [];
@@ -49,6 +49,7 @@ describe("hold expiry", () => {
     const item = await listItem(server.url, seller);
     const watcher = await connect(server.url, seller.token);
     sockets.push(watcher);
+    await subscribeItems(watcher);
     const changes = collect(watcher, "items:changed");
 
     const { body } = await checkout(server.url, buyer, item.id);
@@ -85,8 +86,12 @@ describe("hold expiry", () => {
     await db.query("update payments set expires_at = now() - interval '1 second' where id = $1", [
       body.payment.id,
     ]);
+    // The hold's end is the deal's `expire` timer (v2: timers replace the sweeper).
+    await db.query("update timers set fire_at = now() - interval '1 second' where deal_id = $1", [
+      body.deal.id,
+    ]);
     expect(await holdStatus(db, body.payment.id)).toBe("requires_payment");
-    // A default-length hold sweeps every 5 s: seeing the release well before proves the start-up sweep.
+    // The worker ticks every second: seeing the release within a few proves the start-up tick fired it.
     const second = await start({ db });
     await eventually(async () => expect((await itemOf(second.url, item.id)).status).toBe("available"), 3_000);
     expect(await holdStatus(db, body.payment.id)).toBe("canceled");
@@ -101,6 +106,7 @@ describe("hold expiry", () => {
     // Without Redis each server tells only its own sockets: together they must hear each release once.
     const watchers = await Promise.all(servers.map((server) => connect(server.url, seller.token)));
     sockets.push(...watchers);
+    await Promise.all(watchers.map(subscribeItems));
     const changes = watchers.map((socket) => collect(socket, "items:changed"));
     const buyers: Session[] = await Promise.all([1, 2, 3, 4].map(() => signUp(url, "buyer")));
     const items = await Promise.all(buyers.map(() => listItem(url, seller)));

@@ -1,11 +1,11 @@
 import type { ItemEvent } from "../../shared/events.js";
 import type { Item } from "../../shared/items.js";
 import { LIMITS } from "../../shared/limits.js";
-import type { MessageSend } from "../../shared/socket.js";
+import type { ItemMessageSend } from "../../shared/socket.js";
 import type { User } from "../../shared/users.js";
 import type { Db } from "../db/db.js";
 import { assertOpen, authorOf, requireItem } from "../items/service.js";
-import { findEventsByClientIds, listEvents } from "../timeline/store.js";
+import { findEventsByClientIds, ITEM_EVENTS, listEvents } from "../timeline/store.js";
 import type { Timeline } from "../timeline/timeline.js";
 import { addMember } from "./store.js";
 
@@ -21,8 +21,9 @@ export function createChatService(deps: { db: Db; timeline: Timeline }) {
      * The user becomes a member of the conversation. `subscribe` is called once the history is read.
      * Exactly-once delivery around a join is the room sequencer's (realtime/).
      */
+    /** Joins a room; a signed-in user becomes a member (unread counts), an anonymous reader only reads. */
     async join(
-      user: User,
+      user: User | null,
       itemId: string,
       afterSeq: number,
       subscribe: () => void,
@@ -30,19 +31,19 @@ export function createChatService(deps: { db: Db; timeline: Timeline }) {
     ): Promise<{ item: Item; events: ItemEvent[] }> {
       // The item before its events: its lastSeq then never runs ahead of the history read.
       const item = await requireItem(db, itemId);
-      await addMember(db, itemId, user.id);
+      if (user) await addMember(db, itemId, user.id);
       // Seqs have no gaps, so "below beforeSeq" is a count, and the latest N start at a known seq.
       const end = beforeSeq === null ? item.lastSeq + 1 : beforeSeq;
       const from = Math.max(afterSeq, end - 1 - LIMITS.joinHistoryMax);
       const limit = Math.max(0, end - from - 1);
-      const events = limit === 0 ? [] : await listEvents(db, itemId, from, limit);
+      const events = limit === 0 ? [] : await listEvents(db, ITEM_EVENTS, itemId, from, limit);
       subscribe();
       return { item, events };
     },
 
     /** The event a `message:send` of this user with this `clientMessageId` already wrote, if any. */
-    async findSent(user: User, input: MessageSend): Promise<ItemEvent | null> {
-      const found = await findEventsByClientIds(db, [
+    async findSent(user: User, input: ItemMessageSend): Promise<ItemEvent | null> {
+      const found = await findEventsByClientIds(db, ITEM_EVENTS, [
         { authorId: user.id, clientMessageId: input.clientMessageId },
       ]);
       const event = found.get(`${user.id}/${input.clientMessageId}`);
@@ -53,7 +54,7 @@ export function createChatService(deps: { db: Db; timeline: Timeline }) {
      * Appends a chat message. A repeated `clientMessageId` from the same user writes nothing and returns
      * the first event (`duplicate: true`), which is then neither written nor published again.
      */
-    send(user: User, input: MessageSend): Promise<{ event: ItemEvent; duplicate: boolean }> {
+    send(user: User, input: ItemMessageSend): Promise<{ event: ItemEvent; duplicate: boolean }> {
       return timeline.appendKeyed(
         input.itemId,
         {

@@ -34,17 +34,17 @@ export class ConnectionCounter {
 
   constructor(private readonly caps: { perUser: number; perAddress: number }) {}
 
-  /** Counts the connection and returns its release, or null when a cap is reached. */
-  admit(userId: string, address: string): (() => void) | null {
-    if ((this.#byUser.get(userId) ?? 0) >= this.caps.perUser) return null;
+  /** Counts the connection and returns its release, or null when a cap is reached. Anonymous: `userId` null. */
+  admit(userId: string | null, address: string): (() => void) | null {
+    if (userId !== null && (this.#byUser.get(userId) ?? 0) >= this.caps.perUser) return null;
     if ((this.#byAddress.get(address) ?? 0) >= this.caps.perAddress) return null;
-    bump(this.#byUser, userId, 1);
+    if (userId !== null) bump(this.#byUser, userId, 1);
     bump(this.#byAddress, address, 1);
     let released = false;
     return () => {
       if (released) return;
       released = true;
-      bump(this.#byUser, userId, -1);
+      if (userId !== null) bump(this.#byUser, userId, -1);
       bump(this.#byAddress, address, -1);
     };
   }

@@ -2,14 +2,17 @@ import type { Server as HttpServer, IncomingMessage } from "node:http";
 import type { Logger } from "pino";
 import { Server, type ServerOptions } from "socket.io";
 import { AppError, parseOrThrow } from "../../shared/errors.js";
-import type { ItemEvent } from "../../shared/events.js";
+import type { DealEvent, ItemEvent } from "../../shared/events.js";
 import { LIMITS } from "../../shared/limits.js";
 import {
   type Ack,
   type ClientToServerEvents,
   type ServerToClientEvents,
+  ZDealJoin,
+  ZDealLeave,
   ZItemJoin,
   ZItemLeave,
+  ZItemsFeed,
   ZMessageSend,
   ZModerationWatch,
   ZTypingSet,
@@ -19,6 +22,7 @@ import type { AuthService } from "../auth/service.js";
 import type { Bus } from "../bus.js";
 import type { RoomService } from "../chat/rooms.js";
 import type { ChatService } from "../chat/service.js";
+import type { DealService } from "../deals/service.js";
 import { toAppError } from "../http/errors.js";
 import { unsafeInput } from "../http/input-guard.js";
 import type { ItemService } from "../items/service.js";
@@ -32,11 +36,14 @@ const ROOM_STATE_INTERVAL_MS = 250;
 /** Events refused in a row (over the event budget) after which a socket is disconnected. */
 const FLOOD_CUTOFF = 200;
 
-export type SocketData = { user: User };
+/** The signed-in user, or null on an anonymous socket (reads public rooms and the feed, writes nothing). */
+export type SocketData = { user: User | null };
 /** Between server processes, through the Redis adapter: our own processes on a private Redis, so trusted. */
 export type InterServerEvents = {
   /** An event committed by another process, for this process's sockets in the item's room. */
   "item:appended": (event: ItemEvent) => void;
+  /** The same for an event of a deal's private thread. */
+  "deal:appended": (event: DealEvent) => void;
 };
 export type RealtimeServer = Server<
   ClientToServerEvents,
@@ -47,19 +54,30 @@ export type RealtimeServer = Server<
 
 export const itemRoom = (itemId: string) => `item:${itemId}`;
 export const userRoom = (userId: string) => `user:${userId}`;
+/** Sockets that joined a deal's private thread (parties and moderators only: `deal:join` checks). */
+export const dealRoom = (dealId: string) => `deal:${dealId}`;
 /** Sockets of the users who joined an item's conversation, wherever they are in the app. */
 export const memberRoom = (itemId: string) => `member:${itemId}`;
 /** Every moderator watching the whole marketplace. */
 export const MODERATORS_ROOM = "moderators";
+/** Sockets that asked for the marketplace feed (`items:subscribe`): they hear every `items:changed`. */
+export const FEED_ROOM = "items:feed";
 
 /** The events a client may send; anything else is answered `not_found` instead of silence. */
 const CLIENT_EVENTS = new Set<string>([
   "item:join",
   "item:leave",
+  "deal:join",
+  "deal:leave",
   "message:send",
   "typing:set",
   "moderation:watch",
+  "items:subscribe",
+  "items:unsubscribe",
 ]);
+
+/** What an anonymous socket may do: read public rooms and the marketplace feed. */
+const ANONYMOUS_EVENTS = new Set<string>(["item:join", "item:leave", "items:subscribe", "items:unsubscribe"]);
 
 type Deps = {
   httpServer: HttpServer;
@@ -68,6 +86,7 @@ type Deps = {
   items: ItemService;
   /** Members of an item hear `room:activity` on their own sockets (unread counts). */
   rooms: RoomService;
+  deals: DealService;
   moderation: ModerationService;
   bus: Bus;
   logger: Logger;
@@ -81,6 +100,8 @@ type Deps = {
   socketEventsPerSecond: number;
   /** A cross-process adapter (Redis); without one, broadcasts reach this process's sockets only. */
   adapter?: ServerOptions["adapter"];
+  /** v1's behaviour: `items:changed` to every socket, subscribed or not (`ITEMS_CHANGED_TO_ALL`). */
+  itemsChangedToAll?: boolean;
 };
 
 /** The Socket.IO server: authenticates the handshake, serves the client events, and turns domain events into emits. */
@@ -97,7 +118,8 @@ export function createRealtime(deps: Deps): RealtimeServer {
   });
 
   const clustered = deps.adapter !== undefined;
-  const sequencer = new RoomSequencer({
+  const sequencer = new RoomSequencer<ItemEvent>({
+    keyOf: (event) => event.itemId,
     // A gap may be filled from the database with an event hidden since: present it as to anyone.
     emit: (event) =>
       io.local
@@ -107,6 +129,22 @@ export function createRealtime(deps: Deps): RealtimeServer {
     hasLocalMembers: (itemId) => (io.of("/").adapter.rooms.get(itemRoom(itemId))?.size ?? 0) > 0,
     onError: (error) => logger.error({ err: error }, "reading missed events failed"),
   });
+  // Deal threads: the same exactly-once, in-order delivery, to the sockets that joined the thread.
+  const threads = new RoomSequencer<DealEvent>({
+    keyOf: (event) => event.dealId,
+    emit: (event) => io.local.to(dealRoom(event.dealId)).emit("deal:event", { dealId: event.dealId, event }),
+    load: (dealId, after, before) => deps.deals.eventsAfter(dealId, after, before - after - 1),
+    hasLocalMembers: (dealId) => (io.of("/").adapter.rooms.get(dealRoom(dealId))?.size ?? 0) > 0,
+    onError: (error) => logger.error({ err: error }, "reading missed deal events failed"),
+  });
+  /** A deal's committed event: to the thread's sockets in order, and to watching moderators who did not join it. */
+  const deliverThread = (event: DealEvent) => {
+    threads.offer(event);
+    io.local
+      .to(MODERATORS_ROOM)
+      .except(dealRoom(event.dealId))
+      .emit("deal:event", { dealId: event.dealId, event });
+  };
 
   /**
    * A committed event reaches this process's sockets (every process runs this for every event): those
@@ -140,16 +178,21 @@ export function createRealtime(deps: Deps): RealtimeServer {
     perAddress: deps.socketsPerAddress,
   });
 
+  // `auth: { anonymous: true }` without a token opens an anonymous socket (open browsing); otherwise, as in
+  // v1, a missing or bad token is refused.
   io.use(async (socket, next) => {
     let token: string | undefined;
     try {
-      const raw: unknown = socket.handshake.auth?.token;
+      const { token: raw, anonymous } = (socket.handshake.auth ?? {}) as {
+        token?: unknown;
+        anonymous?: unknown;
+      };
       token = typeof raw === "string" ? raw : undefined;
-      socket.data.user = await auth.authenticate(token);
+      socket.data.user = anonymous === true && raw === undefined ? null : await auth.authenticate(token);
     } catch {
       return next(new Error("unauthorized"));
     }
-    const release = connections.admit(socket.data.user.id, socket.handshake.address);
+    const release = connections.admit(socket.data.user?.id ?? null, socket.handshake.address);
     if (!release) return next(new Error("too_many_connections"));
     socket.once("disconnect", release);
     // The socket ends when its token does; the client signs in again or refreshes and reconnects.
@@ -169,17 +212,25 @@ export function createRealtime(deps: Deps): RealtimeServer {
   });
 
   io.on("connection", (socket) => {
-    const user = socket.data.user;
+    const viewer = socket.data.user;
     const budget = new TokenBucket(deps.socketEventsPerSecond, deps.socketEventsPerSecond * 4);
     const joins = new TokenBucket(LIMITS.joinsPerSocketPerMinute / 60, LIMITS.joinsPerSocketPerMinute);
-    socket.join(userRoom(user.id));
-    deps.rooms.joinedItemIds(user).then(
-      (itemIds) => socket.join(itemIds.map(memberRoom)),
-      (error: unknown) => logger.warn({ err: error }, "joined rooms not subscribed"),
-    );
+    if (viewer) {
+      socket.join(userRoom(viewer.id));
+      deps.rooms.joinedItemIds(viewer).then(
+        (itemIds) => socket.join(itemIds.map(memberRoom)),
+        (error: unknown) => logger.warn({ err: error }, "joined rooms not subscribed"),
+      );
+    }
+    /** The signed-in user; an anonymous socket never reaches a handler that calls this (below). */
+    const signedIn = (): User => {
+      if (!viewer) throw new AppError("unauthorized", "Sign in first");
+      return viewer;
+    };
 
-    // Before any handler: a socket over its event budget, unknown events and input no handler could store
-    // get a clear ack, not silence (and the flood costs no parsing).
+    // Before any handler: a socket over its event budget, unknown events, input no handler could store,
+    // and anything but reading from an anonymous socket get a clear ack, not silence (and a flood costs
+    // no parsing).
     let refusedInARow = 0;
     socket.use(([event, ...args], next) => {
       if (!budget.take()) {
@@ -191,12 +242,17 @@ export function createRealtime(deps: Deps): RealtimeServer {
           return;
         }
       } else refusedInARow = 0;
-      const refusal =
-        refusedInARow > 0
-          ? new AppError("rate_limited", "Too many events; slow down", { retryAfterSeconds: 1 })
-          : !CLIENT_EVENTS.has(event)
-            ? new AppError("not_found", `No such event: ${String(event).slice(0, 64)}`)
-            : badInput(unsafeInput(args));
+      let refusal: AppError | null = null;
+      if (refusedInARow > 0) {
+        refusal = new AppError("rate_limited", "Too many events; slow down", { retryAfterSeconds: 1 });
+      } else if (!CLIENT_EVENTS.has(event)) {
+        refusal = new AppError("not_found", `No such event: ${String(event).slice(0, 64)}`);
+      } else if (!viewer && !ANONYMOUS_EVENTS.has(event)) {
+        refusal = new AppError("unauthorized", "Sign in first");
+      } else {
+        const problem = unsafeInput(args);
+        if (problem !== null) refusal = new AppError("bad_request", problem);
+      }
       if (refusal === null) return next();
       const ack = args.at(-1);
       if (typeof ack === "function") ack({ ok: false, error: refusal.toJSON() } satisfies Ack<never>);
@@ -214,7 +270,7 @@ export function createRealtime(deps: Deps): RealtimeServer {
         }
         const result = await sequencer.join(itemId, async (before) => {
           const joined = await chat.join(
-            user,
+            viewer,
             itemId,
             afterSeq ?? 0,
             () => socket.join(itemRoom(itemId)),
@@ -224,9 +280,9 @@ export function createRealtime(deps: Deps): RealtimeServer {
           return { value: joined, lastSeq };
         });
         // The user is a member now: all their sockets, on every process, hear the item's activity.
-        io.in(userRoom(user.id)).socketsJoin(memberRoom(itemId));
+        if (viewer) io.in(userRoom(viewer.id)).socketsJoin(memberRoom(itemId));
         roomState.presence(itemId);
-        return { item: result.item, events: presentEvents(result.events, user) };
+        return { item: result.item, events: presentEvents(result.events, viewer) };
       }),
     );
 
@@ -242,17 +298,46 @@ export function createRealtime(deps: Deps): RealtimeServer {
       }),
     );
 
+    socket.on("deal:join", (payload, ack) =>
+      respond(ack, logger, async () => {
+        const { dealId, afterSeq } = parseOrThrow(ZDealJoin, payload, "payload");
+        return threads.join(dealId, async (before) => {
+          const joined = await deps.deals.join(
+            signedIn(),
+            dealId,
+            afterSeq ?? 0,
+            () => socket.join(dealRoom(dealId)),
+            before,
+          );
+          const lastSeq = Math.max(joined.deal.lastSeq, joined.events.at(-1)?.seq ?? 0);
+          return { value: joined, lastSeq };
+        });
+      }),
+    );
+
+    socket.on("deal:leave", (payload, ack) =>
+      respond(ack, logger, async () => {
+        const { dealId } = parseOrThrow(ZDealLeave, payload, "payload");
+        await socket.leave(dealRoom(dealId));
+        threads.release(dealId);
+        return {};
+      }),
+    );
+
     socket.on("message:send", (payload, ack) =>
       respond(ack, logger, async () => {
         const input = parseOrThrow(ZMessageSend, payload, "payload");
+        const user = signedIn();
         try {
           await deps.limitMessages(user.id);
         } catch (error) {
           // A retry of a message already written is answered with it, as documented, limit or not.
-          const sent = error instanceof AppError ? await chat.findSent(user, input) : null;
+          const sent =
+            error instanceof AppError && "itemId" in input ? await chat.findSent(user, input) : null;
           if (!sent) throw error;
           return { event: presentEvent(sent, user) };
         }
+        if ("dealId" in input) return { event: (await deps.deals.send(user, input)).event };
         const { event } = await chat.send(user, input);
         return { event: presentEvent(event, user) };
       }),
@@ -261,6 +346,7 @@ export function createRealtime(deps: Deps): RealtimeServer {
     socket.on("typing:set", (payload, ack) =>
       respond(ack, logger, async () => {
         const { itemId, typing } = parseOrThrow(ZTypingSet, payload, "payload");
+        const user = signedIn();
         if (!socket.rooms.has(itemRoom(itemId))) throw new AppError("forbidden", "Join the item first");
         roomState.typing({ itemId, user: { id: user.id, displayName: user.displayName }, typing });
         return {};
@@ -270,9 +356,25 @@ export function createRealtime(deps: Deps): RealtimeServer {
     socket.on("moderation:watch", (payload, ack) =>
       respond(ack, logger, async () => {
         parseOrThrow(ZModerationWatch, payload, "payload");
-        const items = await moderation.watch(user);
+        const items = await moderation.watch(signedIn());
         await socket.join(MODERATORS_ROOM);
         return { items };
+      }),
+    );
+
+    socket.on("items:subscribe", (payload, ack) =>
+      respond(ack, logger, async () => {
+        parseOrThrow(ZItemsFeed, payload, "payload");
+        await socket.join(FEED_ROOM);
+        return {};
+      }),
+    );
+
+    socket.on("items:unsubscribe", (payload, ack) =>
+      respond(ack, logger, async () => {
+        parseOrThrow(ZItemsFeed, payload, "payload");
+        await socket.leave(FEED_ROOM);
+        return {};
       }),
     );
 
@@ -280,12 +382,16 @@ export function createRealtime(deps: Deps): RealtimeServer {
       const itemIds = [...socket.rooms]
         .filter((room) => room.startsWith("item:"))
         .map((room) => room.slice(5));
+      const dealIds = [...socket.rooms]
+        .filter((room) => room.startsWith("deal:"))
+        .map((room) => room.slice(5));
       // After the socket has left its rooms, so the counts no longer include it.
       setImmediate(() => {
         for (const itemId of itemIds) {
           sequencer.release(itemId);
           roomState.presence(itemId);
         }
+        for (const dealId of dealIds) threads.release(dealId);
       });
     });
   });
@@ -297,8 +403,35 @@ export function createRealtime(deps: Deps): RealtimeServer {
     if (clustered) io.serverSideEmit("item:appended", event);
   });
   io.on("item:appended", deliver);
+  bus.on("deal.event_appended", ({ event }) => {
+    deliverThread(event);
+    if (clustered) io.serverSideEmit("deal:appended", event);
+  });
+  io.on("deal:appended", deliverThread);
+  // Drained once across processes: the adapter carries the emit to the parties' sockets everywhere.
+  bus.on("outbox.drained", ({ entry }) => {
+    if (entry.resource.type !== "deal") return;
+    void emitDealChanged(entry.resource.id);
+  });
+  /** `deal:changed` to every socket of the buyer and of the seller, each with the transitions they may take. */
+  async function emitDealChanged(dealId: string): Promise<void> {
+    try {
+      const record = await deps.deals.record(dealId);
+      if (!record) return;
+      for (const party of [record.buyer, record.seller]) {
+        // A party's view depends on who they are in the deal, not on their role.
+        const deal = await deps.deals.present(record, { id: party.id, role: "buyer" });
+        io.to(userRoom(party.id)).emit("deal:changed", { deal });
+      }
+    } catch (error) {
+      logger.error({ err: error, dealId }, "deal:changed not sent");
+    }
+  }
+  // Amendment 3: a listing change reaches those who look at the marketplace or at the item, so its cost
+  // grows with the audience, not with everyone online (one emit; a socket in both rooms gets it once).
   bus.on("item.changed", ({ item }) => {
-    io.emit("items:changed", { item });
+    if (deps.itemsChangedToAll) io.emit("items:changed", { item });
+    else io.to([FEED_ROOM, itemRoom(item.id)]).emit("items:changed", { item });
   });
   bus.on("user.sessions_revoked", ({ userId }) => {
     io.in(userRoom(userId)).disconnectSockets(true);
@@ -326,11 +459,11 @@ async function respond<T>(ack: unknown, logger: Logger, handler: () => Promise<T
   if (typeof ack === "function") ack(response);
 }
 
-/** How many distinct people are in the room, to everyone in it. Ephemeral: never stored. */
+/** How many distinct signed-in people are in the room, to everyone in it. Ephemeral: never stored. */
 async function broadcastPresence(io: RealtimeServer, itemId: string): Promise<void> {
   try {
     const sockets = await io.in(itemRoom(itemId)).fetchSockets();
-    const count = new Set(sockets.map((socket) => socket.data.user.id)).size;
+    const count = new Set(sockets.flatMap((socket) => (socket.data.user ? [socket.data.user.id] : []))).size;
     io.to(itemRoom(itemId)).emit("room:presence", { itemId, count });
   } catch {
     // Presence is best effort: a slow adapter must not fail a join.

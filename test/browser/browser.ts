@@ -68,7 +68,7 @@ export async function waitForCount(locator: Locator, count: number, ms = 10_000)
 
 /** Signs a new account up through the page, as a person would. */
 export async function signUpInPage(page: Page, url: string, username: string, role: "Seller" | "Buyer") {
-  await page.goto(url);
+  await page.goto(`${url}/signin`);
   await page.getByRole("button", { name: "Create an account" }).click();
   await page.getByLabel("Username").fill(username);
   await page.getByLabel("Password").fill("correct horse battery");
@@ -143,3 +143,11 @@ export async function openPage(
 
 /** A phone's window: the width the layout must fit without scrolling sideways. */
 export const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true } as const;
+
+/** Opens the app already signed in as `session` (an account made through the API), as after a reload. */
+export async function signInAs(page: Page, url: string, session: { token: string; user: unknown }) {
+  await page.goto(url);
+  await page.evaluate((stored) => localStorage.setItem("parley.session", stored), JSON.stringify(session));
+  await page.reload();
+  await page.getByRole("heading", { name: "Marketplace" }).waitFor();
+}

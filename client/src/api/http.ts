@@ -1,7 +1,26 @@
 import { z } from "zod";
+import { ZCategoriesResponse } from "../../../shared/categories.js";
+import {
+  type CheckoutResponse,
+  type ProcessList,
+  type TransitionParams,
+  ZCheckoutResponse,
+  ZDealEventsResponse,
+  ZDealPage,
+  ZDealResponse,
+  ZProcessList,
+} from "../../../shared/deals.js";
 import { type FieldError, ZApiError, ZFieldError } from "../../../shared/errors.js";
-import { ZEvent } from "../../../shared/events.js";
-import { type CreateItemRequest, type UpdateItemRequest, ZItem, ZItemPage } from "../../../shared/items.js";
+import { ZItemEvent } from "../../../shared/events.js";
+import {
+  type Condition,
+  type CreateItemRequest,
+  type Sort,
+  type UpdateItemRequest,
+  ZItem,
+  ZItemPage,
+  ZSellerListing,
+} from "../../../shared/items.js";
 import {
   type REPORT_STATUSES,
   type ReportRequest,
@@ -12,9 +31,17 @@ import {
 } from "../../../shared/moderation.js";
 import type { Money } from "../../../shared/money.js";
 import { type Card, type PublicConfig, ZPaymentResponse, ZPublicConfig } from "../../../shared/payments.js";
+import { type UpdateMeRequest, ZOwnProfile, ZProfile } from "../../../shared/profiles.js";
 import { ZMarkReadResponse, ZRoomList } from "../../../shared/rooms.js";
+import { type CreateSavedSearchRequest, ZSavedSearch } from "../../../shared/saved-searches.js";
 import { ZUploadResponse } from "../../../shared/uploads.js";
-import { type LoginRequest, type RegisterRequest, ZAuthResponse, ZUser } from "../../../shared/users.js";
+import {
+  type LoginRequest,
+  type RegisterRequest,
+  ZAuthResponse,
+  ZBecomeSellerResponse,
+  ZUser,
+} from "../../../shared/users.js";
 
 /** An API call that failed: the contract's error code and message, and the fields at fault for `bad_request`. */
 export class ApiRequestError extends Error {
@@ -36,9 +63,17 @@ export type ItemFilters = {
   status?: "available" | "reserved" | "sold";
   minPrice?: number;
   maxPrice?: number;
+  sellerId?: string;
+  category?: string;
+  /** A comma list of conditions, as the URL carries it. */
+  condition?: string;
+  tag?: string;
+  sort?: Sort;
   cursor?: string;
   limit?: number;
 };
+
+export type { Condition };
 
 type RequestOptions = {
   /** Another session's token than the current one (signing out after forgetting it locally). */
@@ -84,7 +119,8 @@ export class ApiClient {
     } catch {
       throw new ApiRequestError(0, "network", "Can't reach Parley. Check your connection and try again.");
     }
-    const json: unknown = await response.json().catch(() => null);
+    // 204 No Content (favourites, deletions) has no body to parse.
+    const json: unknown = response.status === 204 ? {} : await response.json().catch(() => null);
     if (!response.ok) {
       const parsed = z.object({ error: ZApiError }).safeParse(json);
       const error = parsed.success
@@ -107,6 +143,8 @@ export class ApiClient {
   login = (input: LoginRequest) => this.#request("POST", "/api/auth/login", ZAuthResponse, { body: input });
   logout = (token: string) => this.#request("POST", "/api/auth/logout", ZEmpty, { token });
   me = () => this.#request("GET", "/api/me", z.object({ user: ZUser }));
+  /** A buyer becomes a seller: the user with role `seller` and a fresh token carrying it. */
+  startSelling = () => this.#request("POST", "/api/me/selling", ZBecomeSellerResponse);
 
   listItems = (filters: ItemFilters) => this.#request("GET", "/api/items", ZItemPage, { query: filters });
   getItem = (id: string) => this.#request("GET", `/api/items/${id}`, z.object({ item: ZItem }));
@@ -115,9 +153,42 @@ export class ApiClient {
   updateItem = (id: string, patch: UpdateItemRequest) =>
     this.#request("PATCH", `/api/items/${id}`, z.object({ item: ZItem }), { body: patch });
   events = (id: string, after: number, limit = 200) =>
-    this.#request("GET", `/api/items/${id}/events`, z.object({ events: z.array(ZEvent) }), {
+    this.#request("GET", `/api/items/${id}/events`, z.object({ events: z.array(ZItemEvent) }), {
       query: { after, limit },
     });
+
+  withdrawItem = (id: string) =>
+    this.#request("POST", `/api/items/${id}/withdraw`, z.object({ item: ZItem }));
+  relistItem = (id: string) => this.#request("POST", `/api/items/${id}/relist`, z.object({ item: ZItem }));
+  myListings = () => this.#request("GET", "/api/me/items", z.object({ listings: z.array(ZSellerListing) }));
+
+  #categories: Promise<z.infer<typeof ZCategoriesResponse>> | null = null;
+  /** The category tree; shipped with the server, so it is asked once. */
+  categories() {
+    this.#categories ??= this.#request("GET", "/api/categories", ZCategoriesResponse).catch(
+      (error: unknown) => {
+        this.#categories = null;
+        throw error;
+      },
+    );
+    return this.#categories;
+  }
+
+  /** A user's public profile, by id or username. */
+  profile = (idOrUsername: string) =>
+    this.#request("GET", `/api/users/${encodeURIComponent(idOrUsername)}`, z.object({ user: ZProfile }));
+  updateMe = (patch: UpdateMeRequest) =>
+    this.#request("PATCH", "/api/me", z.object({ user: ZOwnProfile }), { body: patch });
+
+  favorites = () => this.#request("GET", "/api/me/favorites", z.object({ items: z.array(ZItem) }));
+  addFavorite = (itemId: string) => this.#request("PUT", `/api/me/favorites/${itemId}`, ZEmpty);
+  removeFavorite = (itemId: string) => this.#request("DELETE", `/api/me/favorites/${itemId}`, ZEmpty);
+
+  savedSearches = () =>
+    this.#request("GET", "/api/me/saved-searches", z.object({ savedSearches: z.array(ZSavedSearch) }));
+  saveSearch = (input: CreateSavedSearchRequest) =>
+    this.#request("POST", "/api/me/saved-searches", z.object({ savedSearch: ZSavedSearch }), { body: input });
+  deleteSavedSearch = (id: string) => this.#request("DELETE", `/api/me/saved-searches/${id}`, ZEmpty);
 
   upload = (file: Blob) => this.#request("POST", "/api/uploads", ZUploadResponse, { raw: file });
 
@@ -134,9 +205,12 @@ export class ApiClient {
     });
     return this.#config;
   }
-  /** `expectedPrice`: the price on screen; the server refuses with `price_changed` if it is not the price now. */
-  checkout = (itemId: string, expectedPrice?: Money) =>
-    this.#request("POST", `/api/items/${itemId}/checkout`, ZPaymentResponse, {
+  /**
+   * Buy now: a `buy-now` deal, `reserved` for the caller, with its payment. `expectedPrice`: the price on
+   * screen; the server refuses with `price_changed` if it is not the price now.
+   */
+  checkout = (itemId: string, expectedPrice?: Money): Promise<CheckoutResponse> =>
+    this.#request("POST", `/api/items/${itemId}/checkout`, ZCheckoutResponse, {
       body: expectedPrice ? { expectedPrice } : {},
     });
   confirmPayment = (paymentId: string, card: Card) =>
@@ -145,6 +219,30 @@ export class ApiClient {
     });
   cancelPayment = (paymentId: string) =>
     this.#request("POST", `/api/payments/${paymentId}/cancel`, ZPaymentResponse);
+
+  /**
+   * The caller's deals as buyer ("My purchases") or seller ("My sales"), newest activity first; without
+   * a role, a moderator's answer holds every deal.
+   */
+  deals = (role: "buyer" | "seller" | undefined, cursor?: string, limit?: number) =>
+    this.#request("GET", "/api/deals", ZDealPage, { query: { role, cursor, limit } });
+  deal = (id: string) => this.#request("GET", `/api/deals/${id}`, ZDealResponse);
+  dealEvents = (id: string, after: number, limit = 200) =>
+    this.#request("GET", `/api/deals/${id}/events`, ZDealEventsResponse, { query: { after, limit } });
+  /** One of `deal.transitions`; the server checks the state, the actor and the params. */
+  transition = (id: string, name: string, params: TransitionParams = {}) =>
+    this.#request("POST", `/api/deals/${id}/transitions/${encodeURIComponent(name)}`, ZDealResponse, {
+      body: params,
+    });
+  #processes: Promise<ProcessList> | null = null;
+  /** Every process as data (states in their usual order, transitions); fixed while the server runs. */
+  processes(): Promise<ProcessList> {
+    this.#processes ??= this.#request("GET", "/api/processes", ZProcessList).catch((error: unknown) => {
+      this.#processes = null;
+      throw error;
+    });
+    return this.#processes;
+  }
 
   /** Anyone signed in: a whole item, or one event of it when `seq` is given. */
   report = (input: ReportRequest) =>
@@ -166,14 +264,19 @@ export class ApiClient {
     );
   /** Answers the new `custom:moderation` event (which the room also receives live). */
   hideEvent = (itemId: string, seq: number, reason: string) =>
-    this.#request("POST", `/api/moderation/items/${itemId}/events/${seq}/hide`, z.object({ event: ZEvent }), {
-      body: { reason },
-    });
+    this.#request(
+      "POST",
+      `/api/moderation/items/${itemId}/events/${seq}/hide`,
+      z.object({ event: ZItemEvent }),
+      {
+        body: { reason },
+      },
+    );
   restoreEvent = (itemId: string, seq: number, reason: string) =>
     this.#request(
       "POST",
       `/api/moderation/items/${itemId}/events/${seq}/restore`,
-      z.object({ event: ZEvent }),
+      z.object({ event: ZItemEvent }),
       {
         body: { reason },
       },
