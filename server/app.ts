@@ -215,9 +215,10 @@ export function createApp(deps: AppDeps) {
     logger,
     allowedOrigins: config.allowedOrigins,
     limitMessages: (userId) => limiter.consume(limits.messagesPerUser, userId),
-    itemsChangedToAll: config.itemsChangedToAll,
     socketsPerUser: config.socketsPerUser,
     socketsPerAddress: config.socketsPerAddress,
+    socketEventsPerSecond: config.socketEventsPerSecond,
+    itemsChangedToAll: config.itemsChangedToAll,
     ...(deps.redis ? { adapter: deps.redis.adapter } : {}),
   });
   // However the server stops (app.close, or io.close in tests), the Redis connection goes with it.

@@ -38,12 +38,16 @@ const ZEnv = z.object({
   /** Every Redis command gives up after this long and the server carries on without Redis. */
   REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(50).default(1_000),
   SOCKETS_PER_USER: z.coerce.number().int().min(1).default(200),
+  /** Events one socket may send per second on average (bursts of four times as many). */
+  SOCKET_EVENTS_PER_SECOND: z.coerce.number().int().min(1).default(10),
   SOCKETS_PER_ADDRESS: z.coerce.number().int().min(1).default(1_000),
   RATE_LIMIT_SIGNIN_PER_ACCOUNT: z.coerce.number().int().min(1).default(10),
   RATE_LIMIT_SIGNIN_PER_ADDRESS: z.coerce.number().int().min(1).default(50),
   RATE_LIMIT_REGISTER_PER_ADDRESS: z.coerce.number().int().min(1).default(10),
   RATE_LIMIT_MESSAGES_PER_MINUTE: z.coerce.number().int().min(1).default(30),
   RATE_LIMIT_REPORTS_PER_HOUR: z.coerce.number().int().min(1).default(30),
+  RATE_LIMIT_ITEM_WRITES_PER_HOUR: z.coerce.number().int().min(1).default(60),
+  RATE_LIMIT_UPLOADS_PER_HOUR: z.coerce.number().int().min(1).default(30),
   RATE_LIMIT_SEARCHES_PER_MINUTE: z.coerce.number().int().min(1).default(120),
   /** Keyword searches running at once in this process; the rest wait, within the deadline. */
   SEARCH_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(3),
@@ -51,8 +55,6 @@ const ZEnv = z.object({
   SEARCH_DEADLINE_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
   /** v1's `items:changed` to every socket; by default only subscribed sockets and the item's room get it. */
   ITEMS_CHANGED_TO_ALL: z.enum(["true", "false"]).default("false"),
-  RATE_LIMIT_ITEM_WRITES_PER_HOUR: z.coerce.number().int().min(1).default(60),
-  RATE_LIMIT_UPLOADS_PER_HOUR: z.coerce.number().int().min(1).default(30),
 });
 
 export type Config = {
@@ -78,6 +80,8 @@ export type Config = {
   /** Open sockets one user, and one client address, may hold on one server process. */
   socketsPerUser: number;
   socketsPerAddress: number;
+  /** Events one socket may send per second on average; bursts of four times as many. */
+  socketEventsPerSecond: number;
   allowedOrigins: string[];
   logLevel: z.infer<typeof ZEnv>["LOG_LEVEL"];
   trustProxy: boolean | number | string;
@@ -93,12 +97,12 @@ export type Config = {
     messagesPerMinute: number;
     /** Reports per user per hour. */
     reportsPerHour: number;
-    /** Keyword searches per client address per minute. */
-    searchesPerMinute: number;
     /** Item listings and edits per seller per hour. */
     itemWritesPerHour: number;
     /** Image uploads per seller per hour. */
     uploadsPerHour: number;
+    /** Keyword searches per client address per minute. */
+    searchesPerMinute: number;
   };
   search: { concurrency: number; deadlineMs: number };
   itemsChangedToAll: boolean;
@@ -147,6 +151,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
     socketsPerUser: e.SOCKETS_PER_USER,
     socketsPerAddress: e.SOCKETS_PER_ADDRESS,
+    socketEventsPerSecond: e.SOCKET_EVENTS_PER_SECOND,
     allowedOrigins: e.ALLOWED_ORIGINS.split(",")
       .map((origin) => origin.trim())
       .filter(Boolean),
@@ -158,9 +163,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       registerPerAddress: e.RATE_LIMIT_REGISTER_PER_ADDRESS,
       messagesPerMinute: e.RATE_LIMIT_MESSAGES_PER_MINUTE,
       reportsPerHour: e.RATE_LIMIT_REPORTS_PER_HOUR,
-      searchesPerMinute: e.RATE_LIMIT_SEARCHES_PER_MINUTE,
       itemWritesPerHour: e.RATE_LIMIT_ITEM_WRITES_PER_HOUR,
       uploadsPerHour: e.RATE_LIMIT_UPLOADS_PER_HOUR,
+      searchesPerMinute: e.RATE_LIMIT_SEARCHES_PER_MINUTE,
     },
     search: { concurrency: e.SEARCH_CONCURRENCY, deadlineMs: e.SEARCH_DEADLINE_MS },
     itemsChangedToAll: e.ITEMS_CHANGED_TO_ALL === "true",

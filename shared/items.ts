@@ -189,15 +189,17 @@ const ZQueryInt = (min: number, max: number) =>
     .transform(Number)
     .pipe(z.int().min(min).max(max));
 
-/** Whether a run of digits fits a PostgreSQL bigint (at most 2^63 - 1). */
-const isBigint = (digits: string) =>
-  /^\d{1,19}$/.test(digits) && BigInt(digits) <= 9_223_372_036_854_775_807n;
-
-/** A page cursor this API hands out: a PostgreSQL bigint, so at most 2^63 - 1. */
+/** A page cursor of digits only (moderation): a PostgreSQL bigint, so at most 2^63 - 1. */
 export const ZCursor = z
   .string()
   .regex(/^\d{1,19}$/, "Not a cursor from this API")
-  .refine(isBigint, "Not a cursor from this API");
+  .refine((value) => withinBigint(value), "Not a cursor from this API");
+
+/** Whether every number in a cursor fits a PostgreSQL bigint (a larger one would fail the query). */
+function withinBigint(cursor: string): boolean {
+  const numbers = cursor.match(/\d+/g) ?? [];
+  return numbers.every((n) => n.length <= 19 && BigInt(n) <= 9_223_372_036_854_775_807n);
+}
 
 export const SORTS = ["newest", "price_asc", "price_desc", "ending_soon", "relevance"] as const;
 export type Sort = (typeof SORTS)[number];
@@ -216,9 +218,7 @@ export const ZListItemsQuery = z
       .max(64)
       .regex(/^(\d+|p\d+_\d+|r\d+)$/, "Not a cursor from this API")
       .refine(
-        (value) =>
-          (value.match(/\d+/g) ?? []).every(isBigint) &&
-          Number(/^p(\d+)_/.exec(value)?.[1] ?? 0) <= LIMITS.priceMax,
+        (value) => withinBigint(value) && Number(/^p(\d+)_/.exec(value)?.[1] ?? 0) <= LIMITS.priceMax,
         "Not a cursor from this API",
       )
       .optional(),

@@ -39,18 +39,15 @@ export const LIMITS = {
   reportsPageDefault: 50,
   auditPageMax: 100,
   auditPageDefault: 50,
-  dealsPageMax: 100,
-  dealsPageDefault: 20,
-  addressFieldMax: 200,
   /** Events an `item:join` answers with at most: the latest ones; older pages over HTTP. */
   joinHistoryMax: 200,
   /** Item rooms one socket may be in at once. */
   roomsPerSocket: 20,
   /** `item:join`s one socket may make per minute. */
   joinsPerSocketPerMinute: 60,
-  /** Events one socket may send per second on average, and in one burst; the rest are refused. */
-  socketEventsPerSecond: 10,
-  socketEventsBurst: 40,
+  dealsPageMax: 100,
+  dealsPageDefault: 20,
+  addressFieldMax: 200,
   /** Items a moderator's watch starts with, most recently active first. */
   watchItems: 50,
   /** Events shown on each side of a reported message. */

@@ -14,7 +14,7 @@ afterAll(async () => {
   await server.close();
 });
 
-describe("edges", () => {
+describe("edges", { timeout: 90_000 }, () => {
   it("answers out-of-range cursors with 400", async () => {
     for (const cursor of ["99999999999999999999", "9223372036854775808", "1".repeat(40)]) {
       expect((await call(server.url, "GET", `/api/items?cursor=${cursor}`)).status).toBe(400);

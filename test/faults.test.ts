@@ -58,7 +58,7 @@ async function readyBecomes(url: string, status: number, withinMs: number): Prom
   return performance.now() - started;
 }
 
-describe("PostgreSQL connections that die", () => {
+describe("PostgreSQL connections that die", { timeout: 90_000 }, () => {
   it("a backend terminated inside a transaction fails that transaction with 503, and the server keeps serving", async () => {
     const server = await started({ env: { DATABASE_URL: POSTGRES_URL } });
     const seller = await signUp(server.url, "seller");
@@ -130,10 +130,10 @@ describe("PostgreSQL connections that die", () => {
     );
     expect((await call(server.url, "GET", "/api/items")).status).toBe(200);
     expect((await listItem(server.url, seller)).title).toBeTruthy();
-  }, 40_000);
+  }, 90_000);
 });
 
-describe("Redis outages", () => {
+describe("Redis outages", { timeout: 90_000 }, () => {
   it("serves without Redis when it is down at start, and picks it up when it comes", async () => {
     const proxy = await proxyTo(REDIS_URL, false);
     const child = await startServerProcess({
@@ -164,7 +164,7 @@ describe("Redis outages", () => {
       `Redis down at start: sign-in ${signIn.ms.toFixed(0)} ms, message ${message.ms.toFixed(0)} ms; /api/ready 200 ${(back / 1000).toFixed(1)} s after Redis came`,
     );
     expect((await sendMessage(socket, item.id, "and now with Redis")).event.seq).toBeGreaterThan(1);
-  }, 60_000);
+  }, 90_000);
 
   it("sign-in and chat answer within 3 s while Redis accepts and never answers, and readiness says so", async () => {
     const proxy = await proxyTo(REDIS_URL);
@@ -205,5 +205,5 @@ describe("Redis outages", () => {
     console.log(
       `Redis hung: ${figures.join("; then ")}; /api/ready 503 by ${(downAfter / 1000).toFixed(1)} s, 200 ${(back / 1000).toFixed(1)} s after the return`,
     );
-  }, 40_000);
+  }, 90_000);
 });

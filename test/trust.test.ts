@@ -17,13 +17,21 @@ afterEach(async () => {
   for (const socket of sockets.splice(0)) socket.close();
   await Promise.all(servers.splice(0).map((server) => server.close()));
 });
+/** One server for the tests that need no settings of their own: starting one costs seconds on a busy machine. */
+let shared: TestServer;
+beforeAll(async () => {
+  shared = await startServer();
+}, 90_000);
+afterAll(async () => {
+  await shared?.close();
+});
 async function start(options: TestServerOptions = {}): Promise<TestServer> {
   const server = await startServer(options);
   servers.push(server);
   return server;
 }
 
-describe("Stripe webhooks that name a payment they are not for", () => {
+describe("Stripe webhooks that name a payment they are not for", { timeout: 90_000 }, () => {
   let stripe: LocalStripe;
   beforeAll(async () => {
     stripe = await new LocalStripe().start();
@@ -63,7 +71,7 @@ describe("Stripe webhooks that name a payment they are not for", () => {
   });
 });
 
-describe("sign-in lockout", () => {
+describe("sign-in lockout", { timeout: 90_000 }, () => {
   it("locks an account only for the address that guesses: its owner signs in from another", async () => {
     const server = await start({ env: { RATE_LIMIT_SIGNIN_PER_ACCOUNT: "3", TRUST_PROXY: "loopback" } });
     const owner = await signUp(server.url, "buyer");
@@ -80,9 +88,9 @@ describe("sign-in lockout", () => {
   });
 });
 
-describe("suspended sellers", () => {
+describe("suspended sellers", { timeout: 90_000 }, () => {
   it("hides a suspended seller's listings from the marketplace and refuses their checkouts until reinstated", async () => {
-    const server = await start();
+    const server = shared;
     const seller = await signUp(server.url, "seller");
     const buyer = await signUp(server.url, "buyer");
     const moderator = await createModerator(server);
@@ -111,9 +119,9 @@ describe("suspended sellers", () => {
   });
 });
 
-describe("sessions", () => {
+describe("sessions", { timeout: 90_000 }, () => {
   it("disconnects a socket when its token expires", async () => {
-    const server = await start();
+    const server = shared;
     const buyer = await signUp(server.url, "buyer");
     const token = jwt.sign({ role: "buyer", tv: 0 }, server.jwtSecret, {
       algorithm: "HS256",
@@ -152,9 +160,9 @@ describe("sessions", () => {
   });
 });
 
-describe("checkout edges", () => {
+describe("checkout edges", { timeout: 90_000 }, () => {
   it("refuses a checkout whose expectedPrice is not the price any more, and takes a matching one", async () => {
-    const server = await start();
+    const server = shared;
     const seller = await signUp(server.url, "seller");
     const buyer = await signUp(server.url, "buyer");
     const item = await listItem(server.url, seller, { price: { amount: 2500, currency: "usd" } });
@@ -179,7 +187,7 @@ describe("checkout edges", () => {
   });
 
   it("the simulated processor refuses an expired card with expired_card", async () => {
-    const server = await start();
+    const server = shared;
     const seller = await signUp(server.url, "seller");
     const buyer = await signUp(server.url, "buyer");
     const item = await listItem(server.url, seller);

@@ -238,7 +238,6 @@ export function createPaymentService(deps: Deps) {
             item = await requireItem(write.tx, itemId);
           }
         }
-        assertOpen(item);
         if ((await findUserById(write.tx, item.seller.id))?.suspendedAt) {
           throw new AppError(
             "seller_suspended",

@@ -34,8 +34,7 @@ export class ConnectionCounter {
 
   constructor(private readonly caps: { perUser: number; perAddress: number }) {}
 
-  /** Counts the connection and returns its release, or null when a cap is reached. An anonymous socket
-   * (`userId` null) counts against its address only. */
+  /** Counts the connection and returns its release, or null when a cap is reached. Anonymous: `userId` null. */
   admit(userId: string | null, address: string): (() => void) | null {
     if (userId !== null && (this.#byUser.get(userId) ?? 0) >= this.caps.perUser) return null;
     if ((this.#byAddress.get(address) ?? 0) >= this.caps.perAddress) return null;

@@ -96,6 +96,8 @@ type Deps = {
   /** Open sockets one user, and one client address, may hold on this process. */
   socketsPerUser: number;
   socketsPerAddress: number;
+  /** Events one socket may send per second on average; bursts of four times as many. */
+  socketEventsPerSecond: number;
   /** A cross-process adapter (Redis); without one, broadcasts reach this process's sockets only. */
   adapter?: ServerOptions["adapter"];
   /** v1's behaviour: `items:changed` to every socket, subscribed or not (`ITEMS_CHANGED_TO_ALL`). */
@@ -181,10 +183,12 @@ export function createRealtime(deps: Deps): RealtimeServer {
   io.use(async (socket, next) => {
     let token: string | undefined;
     try {
-      const raw = (socket.handshake.auth ?? {}) as { token?: unknown; anonymous?: unknown };
-      token = typeof raw.token === "string" ? raw.token : undefined;
-      socket.data.user =
-        raw.anonymous === true && raw.token === undefined ? null : await auth.authenticate(token);
+      const { token: raw, anonymous } = (socket.handshake.auth ?? {}) as {
+        token?: unknown;
+        anonymous?: unknown;
+      };
+      token = typeof raw === "string" ? raw : undefined;
+      socket.data.user = anonymous === true && raw === undefined ? null : await auth.authenticate(token);
     } catch (error) {
       // The message stays the contract's `unauthorized`; a suspended user's own token also learns why.
       const details = error instanceof AppError ? error.details : undefined;
@@ -211,7 +215,7 @@ export function createRealtime(deps: Deps): RealtimeServer {
 
   io.on("connection", (socket) => {
     const viewer = socket.data.user;
-    const budget = new TokenBucket(LIMITS.socketEventsPerSecond, LIMITS.socketEventsBurst);
+    const budget = new TokenBucket(deps.socketEventsPerSecond, deps.socketEventsPerSecond * 4);
     const joins = new TokenBucket(LIMITS.joinsPerSocketPerMinute / 60, LIMITS.joinsPerSocketPerMinute);
     if (viewer) {
       socket.join(userRoom(viewer.id));
@@ -226,23 +230,31 @@ export function createRealtime(deps: Deps): RealtimeServer {
       return viewer;
     };
 
-    // Before any handler: a socket over its event budget, unknown events, input no handler could store, and
-    // anything but reading from an anonymous socket get a clear ack, not silence (and a flood costs no parsing).
+    // Before any handler: a socket over its event budget, unknown events, input no handler could store,
+    // and anything but reading from an anonymous socket get a clear ack, not silence (and a flood costs
+    // no parsing).
     let refusedInARow = 0;
     socket.use(([event, ...args], next) => {
       if (!budget.take()) {
-        // A client that keeps sending after this many refusals is not a browser: cut it off, so the rest
-        // of its flood is never even parsed.
-        if (++refusedInARow > FLOOD_CUTOFF) return void socket.disconnect(true);
+        // A client that keeps sending after this many refusals is not a browser: cut it off, and drop its
+        // TCP connection at once (a WebSocket close would keep reading, and parsing, the rest of the flood).
+        if (++refusedInARow > FLOOD_CUTOFF) {
+          socket.disconnect(true);
+          socket.request.socket.destroy();
+          return;
+        }
       } else refusedInARow = 0;
-      const refusal =
-        refusedInARow > 0
-          ? new AppError("rate_limited", "Too many events; slow down", { retryAfterSeconds: 1 })
-          : !CLIENT_EVENTS.has(event)
-            ? new AppError("not_found", `No such event: ${String(event).slice(0, 64)}`)
-            : !viewer && !ANONYMOUS_EVENTS.has(event)
-              ? new AppError("unauthorized", "Sign in first")
-              : badInput(unsafeInput(args));
+      let refusal: AppError | null = null;
+      if (refusedInARow > 0) {
+        refusal = new AppError("rate_limited", "Too many events; slow down", { retryAfterSeconds: 1 });
+      } else if (!CLIENT_EVENTS.has(event)) {
+        refusal = new AppError("not_found", `No such event: ${String(event).slice(0, 64)}`);
+      } else if (!viewer && !ANONYMOUS_EVENTS.has(event)) {
+        refusal = new AppError("unauthorized", "Sign in first");
+      } else {
+        const problem = unsafeInput(args);
+        if (problem !== null) refusal = new AppError("bad_request", problem);
+      }
       if (refusal === null) return next();
       const ack = args.at(-1);
       if (typeof ack === "function") ack({ ok: false, error: refusal.toJSON() } satisfies Ack<never>);

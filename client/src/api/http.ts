@@ -208,8 +208,10 @@ export class ApiClient {
     });
     return this.#config;
   }
-  /** Buy now: a `buy-now` deal, `reserved` for the caller, with its payment. `expectedPrice`: the price on
-   * screen; the server refuses with `price_changed` if it is not the price now. */
+  /**
+   * Buy now: a `buy-now` deal, `reserved` for the caller, with its payment. `expectedPrice`: the price on
+   * screen; the server refuses with `price_changed` if it is not the price now.
+   */
   checkout = (itemId: string, expectedPrice?: Money): Promise<CheckoutResponse> =>
     this.#request("POST", `/api/items/${itemId}/checkout`, ZCheckoutResponse, {
       body: expectedPrice ? { expectedPrice } : {},

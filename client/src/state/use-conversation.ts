@@ -61,7 +61,7 @@ export function useConversation<Head, E extends TimelineEvent>(
   const byseq = useRef(new Map<number, E>());
   const contiguous = useRef(0);
   const filling = useRef(false);
-  /** Older events exist up to this seq but are not loaded: the join answered with the latest ones only. */
+  /** Older events exist up to this seq but are not loaded: a join answers with the latest ones only. */
   const floor = useRef(0);
   const [hasOlder, setHasOlder] = useState(false);
   const loadingOlder = useRef(false);
@@ -254,7 +254,7 @@ export function useConversation<Head, E extends TimelineEvent>(
     const before = floor.current;
     if (before <= 0 || loadingOlder.current) return;
     loadingOlder.current = true;
-    const after = Math.max(0, before - OLDER_PAGE);
+    const after = Math.max(0, before - LIMITS.eventsPageMax);
     channel
       .history(after, before - after)
       .then((older) => {
