@@ -7,15 +7,46 @@ import { useReasonDialog } from "../components/reason-dialog.js";
 import { ReportsQueue } from "../components/reports-queue.js";
 import { Link } from "../state/router.js";
 import { recordSuspension, useSuspended } from "../state/suspended.js";
+import { useDeals } from "../state/use-deals.js";
 import { useModerationFeed } from "../state/use-moderation-feed.js";
+import { DealRow } from "./deals-page.js";
 
-export type ConsoleTab = "live" | "reports" | "audit";
+export type ConsoleTab = "live" | "reports" | "audit" | "deals";
 
 const TABS: { tab: ConsoleTab; href: string; label: string }[] = [
   { tab: "live", href: "/console", label: "Live stream" },
   { tab: "reports", href: "/console/reports", label: "Reports" },
   { tab: "audit", href: "/console/audit", label: "Audit log" },
+  { tab: "deals", href: "/console/deals", label: "Deals" },
 ];
+
+/** Every deal, newest activity first; each opens its page, private thread included. */
+function AllDeals() {
+  const { deals, loading, error, hasMore, loadMore } = useDeals(undefined);
+  return (
+    <section className="card console-panel" aria-label="Deals">
+      {error && (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      )}
+      {deals.length > 0 ? (
+        <ul className="deal-list">
+          {deals.map((deal) => (
+            <DealRow key={deal.id} deal={deal} side={undefined} />
+          ))}
+        </ul>
+      ) : (
+        !loading && !error && <p className="empty">No deals yet.</p>
+      )}
+      {hasMore && !loading && (
+        <button type="button" className="button load-more" onClick={loadMore}>
+          Show more
+        </button>
+      )}
+    </section>
+  );
+}
 
 /** The moderators' console: every room live, the reports queue, and the audit log. */
 export function ConsolePage({ user, tab }: { user: User; tab: ConsoleTab }) {
@@ -79,6 +110,7 @@ export function ConsolePage({ user, tab }: { user: User; tab: ConsoleTab }) {
         />
       )}
       {tab === "audit" && <AuditLog directory={directory} revision={revision} />}
+      {tab === "deals" && <AllDeals />}
       {dialog}
     </main>
   );
