@@ -26,12 +26,12 @@ describe("validation messages people read", () => {
         imageUrl: "javascript:alert(1)",
       }),
     ).toEqual({
-      title: "This is required.",
+      title: "Give the item a title",
       "price.amount": "Enter at most 1,000,000.00.",
       imageUrl: "Paste a link that starts with http:// or https://, or upload a photo",
     });
     expect(messages(ZCreateItemRequest, {})).toMatchObject({
-      title: "This is required.",
+      title: "Give the item a title",
       price: "This is required.",
     });
   });

@@ -79,7 +79,7 @@ describe("the web app in Chromium", () => {
       .getByText("Use only digits, with a point or a comma before the cents.", { exact: false })
       .waitFor();
     expect(await seller.getByLabel("Title").getAttribute("aria-invalid")).toBe("true");
-    expect(await seller.getByText("This is required.").count()).toBeGreaterThan(0);
+    expect(await seller.getByText("Give the item a title").count()).toBeGreaterThan(0);
     await seller.getByLabel("Price").fill("1,250");
     await seller.getByRole("button", { name: "List item" }).click();
     await seller.getByText("Is that 1250 or 1.250? Write 1250.00 or 1.25.").waitFor();

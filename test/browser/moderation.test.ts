@@ -273,7 +273,7 @@ describe("moderation in Chromium", () => {
     // A moderator's word carries a badge and cannot be reported.
     await say(moderator, item.id, "Please keep to the bike, everyone.");
     const { page } = await openPage(browser, { width: 1280, height: 860 }, dialogs);
-    await page.goto(server.url);
+    await page.goto(`${server.url}/signin`);
     await page.getByLabel("Username").fill(victim.user.username);
     await page.getByLabel("Password").fill("correct horse battery");
     await page.getByRole("button", { name: "Sign in" }).click();
@@ -296,7 +296,7 @@ describe("moderation in Chromium", () => {
     expect(await page.getByText("Your session ended").count()).toBe(0);
     await screenshot(page, "suspended");
     // And so does a new sign-in.
-    await page.reload();
+    await page.goto(`${server.url}/signin`);
     await page.getByLabel("Username").fill(victim.user.username);
     await page.getByLabel("Password").fill("correct horse battery");
     await page.getByRole("button", { name: "Sign in" }).click();
@@ -332,7 +332,7 @@ describe("moderation in Chromium", () => {
     });
     expect(removed.status).toBe(200);
     const { page } = await openPage(browser, { width: 1280, height: 860 }, dialogs);
-    await page.goto(server.url);
+    await page.goto(`${server.url}/signin`);
     await page.getByLabel("Username").fill(seller.user.username);
     await page.getByLabel("Password").fill("correct horse battery");
     await page.getByRole("button", { name: "Sign in" }).click();

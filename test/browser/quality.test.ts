@@ -36,7 +36,7 @@ describe("details people notice, in Chromium", () => {
     }
   };
   const signIn = async (page: import("playwright-core").Page, who: Session) => {
-    await page.goto(server.url);
+    await page.goto(`${server.url}/signin`);
     await page.getByLabel("Username").fill(who.user.username);
     await page.getByLabel("Password").fill("correct horse battery");
     await page.getByRole("button", { name: "Sign in" }).click();

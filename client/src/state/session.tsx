@@ -2,6 +2,7 @@ import { createContext, type ReactNode, useCallback, useContext, useEffect, useM
 import { z } from "zod";
 import { type AuthResponse, type User, ZUser } from "../../../shared/users.js";
 import { api } from "../api/http.js";
+import { askToSignIn } from "./router.js";
 
 const STORAGE_KEY = "parley.session";
 const ZStoredSession = z.object({ token: z.string(), user: ZUser });
@@ -46,6 +47,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     (why?: string | null) => {
       forget();
       setNotice(why ?? "Your session ended. Please sign in again.");
+      // A suspension's reason is shown where it can be read: the sign-in page (open pages stay signed out).
+      if (why) askToSignIn();
     },
     [forget],
   );
