@@ -7,9 +7,6 @@ import { applyModeration, moderationTarget } from "./moderation.js";
 import { useRealtime } from "./realtime.js";
 import { useSession } from "./session.js";
 
-/** Events per older page, the most the API answers at once. */
-const OLDER_PAGE = LIMITS.eventsPageMax;
-
 export type PendingMessage = {
   clientMessageId: string;
   text: string;
@@ -254,6 +251,7 @@ export function useConversation<Head, E extends TimelineEvent>(
     const before = floor.current;
     if (before <= 0 || loadingOlder.current) return;
     loadingOlder.current = true;
+    // A page of older events: the most the API answers at once.
     const after = Math.max(0, before - LIMITS.eventsPageMax);
     channel
       .history(after, before - after)
