@@ -15,7 +15,7 @@ import { dealPolicy } from "./policy.js";
 import type { Caller, Durations, EffectName, Process, Transition, TransitionContext } from "./process.js";
 import { PROCESSES } from "./processes/index.js";
 import { type DealRecord, getDeal, insertDeal, setDealState } from "./store.js";
-import { cancelTimers, type DueTimer, scheduleTimer, takeTimer } from "./timers.js";
+import { cancelTimer, cancelTimers, type DueTimer, scheduleTimer, takeTimer } from "./timers.js";
 
 export type DealEngine = ReturnType<typeof createDealEngine>;
 
@@ -243,13 +243,22 @@ export function createDealEngine(deps: Deps) {
     async fire(timer: DueTimer): Promise<boolean> {
       const known = await getDeal(db, timer.dealId);
       if (!known) return false;
-      const fired = await timeline.write(known.itemId, async (write) => {
-        const item = await requireItem(write.tx, known.itemId, true);
-        const deal = await getDeal(write.tx, timer.dealId, { forUpdate: true });
-        if (!deal) return null;
-        return fireNow(write, item, deal, timer.transition);
-      });
-      return fired !== null;
+      try {
+        const fired = await timeline.write(known.itemId, async (write) => {
+          const item = await requireItem(write.tx, known.itemId, true);
+          const deal = await getDeal(write.tx, timer.dealId, { forUpdate: true });
+          if (!deal) return null;
+          return fireNow(write, item, deal, timer.transition);
+        });
+        return fired !== null;
+      } catch (error) {
+        // A refusal (the process no longer allows it) will not change by retrying: the timer is retired.
+        // Anything else (the database away) leaves it claimed, to be retried when the claim runs out.
+        if (!(error instanceof AppError)) throw error;
+        logger.warn({ err: error, timer }, "timer refused by its transition; canceled");
+        await cancelTimer(db, timer.id);
+        return false;
+      }
     },
   };
 }
