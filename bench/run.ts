@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -106,7 +106,11 @@ const out =
   options.out ??
   (options.quick ? undefined : path.resolve(import.meta.dirname, "..", "docs", "PERFORMANCE.md"));
 if (out) {
-  writeFileSync(out, report);
+  // The catalog's section (npm run bench:catalog) is measured separately: keep it.
+  const catalog = existsSync(out)
+    ? /<!-- catalog:start[\s\S]*?<!-- catalog:end -->/.exec(readFileSync(out, "utf8"))?.[0]
+    : undefined;
+  writeFileSync(out, catalog ? `${report.trimEnd()}\n\n${catalog}\n` : report);
   log(`wrote ${out}`);
 } else console.log(report);
 if (options.json)

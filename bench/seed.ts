@@ -1,5 +1,11 @@
 import { hashPassword } from "../server/auth/passwords.js";
 import type { Db } from "../server/db/db.js";
+import { CATEGORIES } from "../shared/categories.js";
+import { CONDITIONS } from "../shared/items.js";
+
+const LEAF_CATEGORIES = CATEGORIES.filter((category) => category.parentId !== null).map(
+  (category) => category.id,
+);
 
 /** Words titles and descriptions are made of; search queries pick from them. */
 export const WORDS = [
@@ -79,17 +85,26 @@ export async function seed(
     const to = Math.min(counts.items, from + batch - 1);
     await db.transaction(async (tx) => {
       await tx.query(
-        `insert into items (id, seller_id, title, description, price_amount, price_currency, last_seq)
+        `insert into items (id, seller_id, title, description, price_amount, price_currency, last_seq,
+                            category, condition)
          select gen_random_uuid(),
                 ($1::uuid[])[1 + n % cardinality($1::uuid[])],
                 initcap(w[1 + n % 30]) || ' ' || w[1 + (n / 30) % 30] || ' ' || w[1 + (n / 900) % 30] || ' no. ' || n,
                 'A ' || w[1 + (n / 7) % 30] || ' piece, lot ' || n || '.',
-                100 + (n * 7919) % 100000, 'usd', 1
-         from generate_series($3::int, $4::int) n, (select $2::text[] as w) words`,
-        [sellerIds, words, from, to],
+                100 + (n * 7919) % 100000, 'usd', 1,
+                c[1 + (n / 11) % cardinality(c)], k[1 + (n / 13) % cardinality(k)]
+         from generate_series($3::int, $4::int) n, (select $2::text[] as w) words,
+              (select $5::text[] as c, $6::text[] as k) facets`,
+        [sellerIds, words, from, to, LEAF_CATEGORIES, CONDITIONS],
       );
     });
   }
+  // The vocabulary a misspelt word is looked up in, as creating items through the API fills it.
+  await db.query(
+    `insert into search_terms (term)
+     select distinct lexeme from items, unnest(to_tsvector('parley_plain', title || ' ' || description))
+     where lexeme !~ '[0-9]' order by 1 on conflict do nothing`,
+  );
   await db.query(
     `insert into events (item_id, seq, type, author_id, body, created_at)
      select id, 1, 'custom:item_details', seller_id,

@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import path from "node:path";
 import express from "express";
@@ -17,13 +17,16 @@ import { createDealEngine } from "./deals/engine.js";
 import { dealRoutes } from "./deals/routes.js";
 import { createDealService } from "./deals/service.js";
 import { claimDueTimers, startWorker, timerIntervalMs } from "./deals/timers.js";
+import { favoriteRoutes } from "./favorites/routes.js";
 import { authenticate } from "./http/authenticate.js";
 import { errorHandler, notFound } from "./http/errors.js";
 import { inputGuard } from "./http/input-guard.js";
+import { itemPageHtml } from "./http/page-meta.js";
 import { authRateLimits } from "./http/rate-limit.js";
 import { requestLog } from "./http/request-log.js";
 import { securityHeaders } from "./http/security-headers.js";
 import { itemRoutes } from "./items/routes.js";
+import { createSearchGate } from "./items/search-gate.js";
 import { createItemService } from "./items/service.js";
 import { moderationRoutes } from "./moderation/routes.js";
 import { createModerationService } from "./moderation/service.js";
@@ -32,6 +35,7 @@ import { createGateway, type PaymentGateway } from "./payments/gateway.js";
 import { paymentRoutes } from "./payments/routes.js";
 import { createPaymentService } from "./payments/service.js";
 import { stripeWebhookRoutes } from "./payments/webhook.js";
+import { profileRoutes } from "./profiles/routes.js";
 import { createMemoryStore } from "./rate-limit/memory-store.js";
 import { createRateLimiter } from "./rate-limit/rate-limiter.js";
 import { createRedisStore } from "./rate-limit/redis-store.js";
@@ -39,6 +43,8 @@ import { rateLimitRules } from "./rate-limit/rules.js";
 import type { RedisAdapter } from "./realtime/redis-adapter.js";
 import { createRealtime } from "./realtime/socket-server.js";
 import { createRedis } from "./redis.js";
+import { savedSearchRoutes } from "./saved-searches/routes.js";
+import { createSavedSearchService } from "./saved-searches/service.js";
 import { Timeline } from "./timeline/timeline.js";
 import { uploadFiles, uploadRoutes } from "./uploads/routes.js";
 import { createUploadService } from "./uploads/service.js";
@@ -66,7 +72,12 @@ export function createApp(deps: AppDeps) {
   const timeline = new Timeline(db, bus);
   const tokens = createTokenSigner(config.jwtSecret, config.jwtTtlSeconds);
   const auth = createAuthService({ db, tokens, bus });
-  const items = createItemService({ db, timeline });
+  // The embedded database runs one statement at a time: more searches at once would only queue inside it.
+  const searchGate = createSearchGate({
+    ...config.search,
+    concurrency: config.databaseUrl ? config.search.concurrency : 1,
+  });
+  const items = createItemService({ db, timeline, searchGate });
   const chat = createChatService({ db, timeline });
   const rooms = createRoomService({ db });
   const uploads = createUploadService({ dataDir: config.dataDir });
@@ -83,6 +94,7 @@ export function createApp(deps: AppDeps) {
   const deals = createDealService({ db, timeline, engine });
   const payments = createPaymentService({ db, timeline, engine, gateway, logger });
   const moderation = createModerationService({ db, timeline, bus });
+  const savedSearches = createSavedSearchService({ db });
 
   // Counters several processes must share live in Redis when there is one. It connects in the background
   // and reconnects by itself; while it is down the limiter allows and logs, so sign-in never hangs on it.
@@ -116,8 +128,11 @@ export function createApp(deps: AppDeps) {
   });
   api.use(authRateLimits(limiter, limits));
   api.use(authRoutes(auth));
-  api.use(itemRoutes(items));
+  api.use(itemRoutes(items, limiter, limits));
   api.use(roomRoutes(rooms));
+  api.use(profileRoutes(db));
+  api.use(favoriteRoutes(db));
+  api.use(savedSearchRoutes(savedSearches));
   api.use(
     paymentRoutes(payments, deals, {
       paymentProvider: gateway.provider,
@@ -134,6 +149,13 @@ export function createApp(deps: AppDeps) {
   const clientDir = deps.clientDir;
   if (clientDir && existsSync(path.join(clientDir, "index.html"))) {
     app.use(express.static(clientDir, { index: false, maxAge: "1h" }));
+    // An item's page carries its title and link-preview tags, so shared links show the item.
+    const template = readFileSync(path.join(clientDir, "index.html"), "utf8");
+    app.get(/^\/items\/([0-9a-f-]{36})\/?$/i, async (req, res, next) => {
+      const item = await items.get(req.params[0] ?? "").catch(() => null);
+      if (!item || item.status === "removed") return next();
+      res.type("html").send(itemPageHtml(template, item, `${req.protocol}://${req.get("host")}`));
+    });
     // The web app routes in the browser: every other GET gets its page.
     app.get(/^\/(?!api\/|socket\.io\/).*/, (_req, res) => {
       res.sendFile(path.join(clientDir, "index.html"));
@@ -163,6 +185,7 @@ export function createApp(deps: AppDeps) {
     logger,
     allowedOrigins: config.allowedOrigins,
     limitMessages: (userId) => limiter.consume(limits.messagesPerUser, userId),
+    itemsChangedToAll: config.itemsChangedToAll,
     ...(deps.redis ? { adapter: deps.redis.adapter } : {}),
   });
   // However the server stops (app.close, or io.close in tests), the Redis connection goes with it.
@@ -189,7 +212,20 @@ export function createApp(deps: AppDeps) {
   return {
     httpServer,
     io,
-    services: { auth, items, chat, rooms, uploads, moderation, payments, deals, engine, bus, timeline },
+    services: {
+      auth,
+      items,
+      chat,
+      rooms,
+      uploads,
+      moderation,
+      payments,
+      deals,
+      engine,
+      savedSearches,
+      bus,
+      timeline,
+    },
     /** Starts listening; resolves with the bound port (useful with port 0). */
     listen(port = config.port, host = config.host): Promise<number> {
       return new Promise((resolve, reject) => {

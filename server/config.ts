@@ -37,6 +37,13 @@ const ZEnv = z.object({
   RATE_LIMIT_REGISTER_PER_ADDRESS: z.coerce.number().int().min(1).default(10),
   RATE_LIMIT_MESSAGES_PER_MINUTE: z.coerce.number().int().min(1).default(30),
   RATE_LIMIT_REPORTS_PER_HOUR: z.coerce.number().int().min(1).default(30),
+  RATE_LIMIT_SEARCHES_PER_MINUTE: z.coerce.number().int().min(1).default(120),
+  /** Keyword searches running at once in this process; the rest wait, within the deadline. */
+  SEARCH_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(3),
+  /** A keyword search answers within this many milliseconds (waiting included) or gets 429. */
+  SEARCH_DEADLINE_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
+  /** v1's `items:changed` to every socket; by default only subscribed sockets and the item's room get it. */
+  ITEMS_CHANGED_TO_ALL: z.enum(["true", "false"]).default("false"),
 });
 
 export type Config = {
@@ -71,7 +78,11 @@ export type Config = {
     messagesPerMinute: number;
     /** Reports per user per hour. */
     reportsPerHour: number;
+    /** Keyword searches per client address per minute. */
+    searchesPerMinute: number;
   };
+  search: { concurrency: number; deadlineMs: number };
+  itemsChangedToAll: boolean;
 };
 
 /** Parses the environment once; fails with every bad variable listed. Nothing else reads `process.env`. */
@@ -120,7 +131,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       registerPerAddress: e.RATE_LIMIT_REGISTER_PER_ADDRESS,
       messagesPerMinute: e.RATE_LIMIT_MESSAGES_PER_MINUTE,
       reportsPerHour: e.RATE_LIMIT_REPORTS_PER_HOUR,
+      searchesPerMinute: e.RATE_LIMIT_SEARCHES_PER_MINUTE,
     },
+    search: { concurrency: e.SEARCH_CONCURRENCY, deadlineMs: e.SEARCH_DEADLINE_MS },
+    itemsChangedToAll: e.ITEMS_CHANGED_TO_ALL === "true",
   };
 }
 

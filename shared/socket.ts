@@ -58,6 +58,9 @@ export type TypingSet = z.infer<typeof ZTypingSet>;
 
 export const ZModerationWatch = z.strictObject({});
 
+/** `items:subscribe` and `items:unsubscribe` carry nothing. */
+export const ZItemsFeed = z.strictObject({});
+
 export type Ack<T> = { ok: true; data: T } | { ok: false; error: ApiError };
 export type AckFn<T> = (response: Ack<T>) => void;
 
@@ -74,6 +77,9 @@ export interface ClientToServerEvents {
   "deal:leave": (payload: DealLeave, ack: AckFn<Record<string, never>>) => void;
   "typing:set": (payload: TypingSet, ack?: AckFn<Record<string, never>>) => void;
   "moderation:watch": (payload: Record<string, never>, ack: AckFn<{ items: Item[] }>) => void;
+  /** The marketplace feed: `items:changed` for every item from then on (v2 amendment 3). */
+  "items:subscribe": (payload: Record<string, never>, ack: AckFn<Record<string, never>>) => void;
+  "items:unsubscribe": (payload: Record<string, never>, ack: AckFn<Record<string, never>>) => void;
 }
 
 export interface ServerToClientEvents {

@@ -13,6 +13,7 @@ import {
   request,
   requestOk,
   sendMessage as send,
+  subscribeItems,
 } from "./helpers/sockets.js";
 
 let server: TestServer;
@@ -240,8 +241,9 @@ describe("item rooms", () => {
     expect(live).toEqual([]);
   });
 
-  it("tells every connected socket when an item is created", async () => {
+  it("tells every subscribed socket when an item is created", async () => {
     const socket = await socketFor(buyer);
+    await subscribeItems(socket);
     const changes = collect(socket, "items:changed");
     const item = await listItem(server.url, seller);
     await eventually(() => expect(changes.map((change) => change.item)).toContainEqual(item));

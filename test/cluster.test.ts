@@ -19,6 +19,7 @@ import {
   joinItem as join,
   request,
   sendMessage as send,
+  subscribeItems,
 } from "./helpers/sockets.js";
 
 // Two real server processes sharing the machine's PostgreSQL (a fresh database) and Redis.
@@ -70,6 +71,7 @@ describe("two server processes, one marketplace", () => {
   it("broadcasts items:changed from one process to sockets on the other", async () => {
     const seller = await signUp(a.url, "seller");
     const watcher = await socketOn(b, await signUp(b.url, "buyer"));
+    await subscribeItems(watcher);
     const changed = collect(watcher, "items:changed");
     const item = await listItem(a.url, seller, { title: "Listed on A" });
     await eventually(() => expect(changed.map((payload) => payload.item.id)).toContain(item.id));

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { Item } from "../shared/items.js";
+import type { CreateItemRequest, Item } from "../shared/items.js";
 import type { AuthResponse } from "../shared/users.js";
 import { call } from "./helpers/http.js";
 
@@ -29,7 +29,7 @@ export async function signUp(
   return body;
 }
 
-/** Lists an item as `seller` through the API. */
+/** Lists an item as `seller` through the API; catalog fields (category, images, …) pass through. */
 export async function listItem(
   url: string,
   seller: Session,
@@ -38,15 +38,18 @@ export async function listItem(
     description: string;
     price: { amount: number; currency: string };
     imageUrl: string;
-  }> = {},
+  }> &
+    Partial<Omit<CreateItemRequest, "title" | "description" | "price" | "imageUrl">> = {},
 ): Promise<Item> {
+  const { title, description, price, imageUrl, ...catalog } = overrides;
   const { status, body } = await call<{ item: Item }>(url, "POST", "/api/items", {
     token: seller.token,
     body: {
-      title: overrides.title ?? "Vintage bicycle",
-      description: overrides.description ?? "Steel frame, new tyres.",
-      price: overrides.price ?? { amount: 2500, currency: "usd" },
-      ...(overrides.imageUrl ? { imageUrl: overrides.imageUrl } : {}),
+      title: title ?? "Vintage bicycle",
+      description: description ?? "Steel frame, new tyres.",
+      price: price ?? { amount: 2500, currency: "usd" },
+      ...(imageUrl ? { imageUrl } : {}),
+      ...catalog,
     },
   });
   if (status !== 201) throw new Error(`listing failed: ${status} ${JSON.stringify(body)}`);

@@ -4,7 +4,7 @@ import type { Item, ItemPage } from "../shared/items.js";
 import { listItem, type Session, signUp } from "./factories.js";
 import { call } from "./helpers/http.js";
 import { startServer, type TestServer } from "./helpers/server.js";
-import { collect, connect, eventually } from "./helpers/sockets.js";
+import { collect, connect, eventually, subscribeItems } from "./helpers/sockets.js";
 
 let server: TestServer;
 let seller: Session;
@@ -49,6 +49,16 @@ describe("creating and editing items", () => {
           description: "Solid wood",
           price: { amount: 12_000, currency: "eur" },
           imageUrl: "https://example.com/desk.jpg",
+          // The catalog's fields (v2), at their defaults.
+          images: ["https://example.com/desk.jpg"],
+          category: null,
+          condition: null,
+          tags: [],
+          specs: [],
+          quantity: 1,
+          location: {},
+          shippingOptions: [],
+          offers: { enabled: true },
         },
         createdAt: expect.any(String),
       },
@@ -82,6 +92,7 @@ describe("creating and editing items", () => {
   it("lets the seller edit: the item changes, a new details event is appended, and everyone is told", async () => {
     const item = await listItem(server.url, seller);
     const watcher = await connect(server.url, buyer.token);
+    await subscribeItems(watcher);
     const changes = collect(watcher, "items:changed");
     const edited = await call<{ item: Item }>(server.url, "PATCH", `/api/items/${item.id}`, {
       token: seller.token,
@@ -138,12 +149,16 @@ describe("creating and editing items", () => {
     expect(events.status).toBe(404);
   });
 
-  it("requires sign-in to read events and pages them with after and limit", async () => {
+  it("lets anyone read events (rooms are public, v2 open browsing) and pages them with after and limit", async () => {
     const item = await listItem(server.url, seller);
     for (const title of ["b", "c", "d"]) {
       await call(server.url, "PATCH", `/api/items/${item.id}`, { token: seller.token, body: { title } });
     }
-    expect((await call(server.url, "GET", `/api/items/${item.id}/events`)).status).toBe(401);
+    const anonymous = await call<{ events: ItemEvent[] }>(server.url, "GET", `/api/items/${item.id}/events`);
+    expect(anonymous.status).toBe(200);
+    expect(anonymous.body.events.map((event) => event.seq)).toEqual([1, 2, 3, 4]);
+    const revoked = await call(server.url, "GET", `/api/items/${item.id}/events`, { token: "not-a-token" });
+    expect(revoked.status).toBe(401);
     const page = await call<{ events: ItemEvent[] }>(
       server.url,
       "GET",
@@ -210,7 +225,12 @@ describe("browsing items", () => {
       "Blue city bike",
       "Red racing bike",
     ]);
+    // Relevance is the default order of a search (v2 catalog): the title's "Red" above the description's.
     expect((await page("q=red")).items.map((item) => item.title)).toEqual([
+      "Red racing bike",
+      "Oak bookshelf",
+    ]);
+    expect((await page("q=red&sort=newest")).items.map((item) => item.title)).toEqual([
       "Oak bookshelf",
       "Red racing bike",
     ]);

@@ -6,7 +6,7 @@ import { openPostgres } from "../server/db/postgres.js";
 import { listItem, type Session, signUp } from "./factories.js";
 import { CARDS, checkout, confirm, itemOf, paymentEvents, paymentOf } from "./helpers/payments.js";
 import { startServer, type TestServer } from "./helpers/server.js";
-import { type ClientSocket, collect, connect, eventually } from "./helpers/sockets.js";
+import { type ClientSocket, collect, connect, eventually, subscribeItems } from "./helpers/sockets.js";
 import { LocalStripe } from "./helpers/stripe-server.js";
 
 const running: TestServer[] = [];
@@ -49,6 +49,7 @@ describe("hold expiry", () => {
     const item = await listItem(server.url, seller);
     const watcher = await connect(server.url, seller.token);
     sockets.push(watcher);
+    await subscribeItems(watcher);
     const changes = collect(watcher, "items:changed");
 
     const { body } = await checkout(server.url, buyer, item.id);
@@ -105,6 +106,7 @@ describe("hold expiry", () => {
     // Without Redis each server tells only its own sockets: together they must hear each release once.
     const watchers = await Promise.all(servers.map((server) => connect(server.url, seller.token)));
     sockets.push(...watchers);
+    await Promise.all(watchers.map(subscribeItems));
     const changes = watchers.map((socket) => collect(socket, "items:changed"));
     const buyers: Session[] = await Promise.all([1, 2, 3, 4].map(() => signUp(url, "buyer")));
     const items = await Promise.all(buyers.map(() => listItem(url, seller)));

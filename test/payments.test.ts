@@ -16,7 +16,14 @@ import {
   paymentOf,
 } from "./helpers/payments.js";
 import { startServer, type TestServer } from "./helpers/server.js";
-import { type ClientSocket, collect, connect, eventually, requestOk } from "./helpers/sockets.js";
+import {
+  type ClientSocket,
+  collect,
+  connect,
+  eventually,
+  requestOk,
+  subscribeItems,
+} from "./helpers/sockets.js";
 
 let server: TestServer;
 let seller: Session;
@@ -56,6 +63,7 @@ describe("checkout (simulated processor)", () => {
     const item = await listItem(server.url, seller, { price: { amount: 4250, currency: "eur" } });
     const watcher = await connect(server.url, seller.token);
     sockets.push(watcher);
+    await subscribeItems(watcher);
     const changes = collect(watcher, "items:changed");
 
     const { status, body } = await checkout(server.url, buyer, item.id);
@@ -178,6 +186,7 @@ describe("paying (simulated processor)", () => {
     const rooms = await Promise.all([socketIn(seller, item.id), socketIn(buyer, item.id)]);
     const outsider = await connect(server.url, (await signUp(server.url, "buyer")).token);
     sockets.push(outsider);
+    await subscribeItems(outsider);
     const seen = rooms.map((socket) => collect(socket, "item:event"));
     const changes = collect(outsider, "items:changed");
 

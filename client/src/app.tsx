@@ -3,8 +3,12 @@ import { Header } from "./components/header.js";
 import { ConsolePage, type ConsoleTab, NotAModerator } from "./pages/console-page.js";
 import { ItemPage } from "./pages/item-page.js";
 import { MarketplacePage } from "./pages/marketplace-page.js";
+import { MyListingsPage } from "./pages/my-listings-page.js";
+import { SavedPage } from "./pages/saved-page.js";
 import { SellPage } from "./pages/sell-page.js";
+import { SellerPage } from "./pages/seller-page.js";
 import { SignInPage } from "./pages/sign-in-page.js";
+import { FavoritesProvider } from "./state/favorites.js";
 import { RealtimeProvider } from "./state/realtime.js";
 import { Link, usePath } from "./state/router.js";
 import { SessionProvider, useSession } from "./state/session.js";
@@ -14,15 +18,25 @@ import { UnreadProvider } from "./state/unread.js";
 const ITEM_PATH = /^\/items\/([0-9a-f-]{36})\/?$/i;
 const CONSOLE_PATH = /^\/console(?:\/(reports|audit))?\/?$/;
 const CONSOLE_TABS: Record<string, ConsoleTab> = { reports: "reports", audit: "audit" };
+const SELLER_PATH = /^\/u\/([a-z0-9_-]{3,32})\/?$/;
+/** Pages anyone may see; every other page asks a signed-out visitor to sign in, then comes back. */
+const isOpenPage = (path: string) =>
+  path === "/" || path === "" || ITEM_PATH.test(path) || SELLER_PATH.test(path);
 
 function Routes() {
   const { user } = useSession();
   const path = usePath();
-  if (!user) return <SignInPage />;
+  if (path === "/signin" || (!user && !isOpenPage(path))) return <SignInPage />;
   const itemId = ITEM_PATH.exec(path)?.[1];
+  const sellerName = SELLER_PATH.exec(path)?.[1];
   const consoleMatch = CONSOLE_PATH.exec(path);
   let page: React.ReactNode;
   if (path === "/" || path === "") page = <MarketplacePage user={user} />;
+  else if (itemId) page = <ItemPage key={itemId} itemId={itemId} user={user} />;
+  else if (sellerName) page = <SellerPage key={sellerName} username={sellerName} />;
+  else if (!user) return <SignInPage />;
+  else if (path === "/me/listings") page = <MyListingsPage />;
+  else if (path === "/saved") page = <SavedPage />;
   else if (consoleMatch)
     // Moderators only; the server refuses everyone else's moderation calls in any case.
     page =
@@ -32,7 +46,6 @@ function Routes() {
         <NotAModerator />
       );
   else if (path === "/sell") page = <SellPage user={user} />;
-  else if (itemId) page = <ItemPage key={itemId} itemId={itemId} user={user} />;
   else
     page = (
       <main className="page narrow">
@@ -58,7 +71,9 @@ export function App() {
       <RealtimeProvider>
         <UnreadProvider>
           <ToastProvider>
-            <Routes />
+            <FavoritesProvider>
+              <Routes />
+            </FavoritesProvider>
           </ToastProvider>
         </UnreadProvider>
       </RealtimeProvider>

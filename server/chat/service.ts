@@ -21,8 +21,9 @@ export function createChatService(deps: { db: Db; timeline: Timeline }) {
      * the rest live); the user becomes a member of the conversation. `subscribe` is called once the
      * history is read. Exactly-once delivery around a join is the room sequencer's (realtime/).
      */
+    /** Joins a room; a signed-in user becomes a member (unread counts), an anonymous reader only reads. */
     async join(
-      user: User,
+      user: User | null,
       itemId: string,
       afterSeq: number,
       subscribe: () => void,
@@ -30,7 +31,7 @@ export function createChatService(deps: { db: Db; timeline: Timeline }) {
     ): Promise<{ item: Item; events: ItemEvent[] }> {
       // The item before its events: its lastSeq then never runs ahead of the history read.
       const item = await requireItem(db, itemId);
-      await addMember(db, itemId, user.id);
+      if (user) await addMember(db, itemId, user.id);
       // Seqs have no gaps, so "below beforeSeq" is a count.
       const limit = beforeSeq === null ? ALL : Math.max(0, beforeSeq - afterSeq - 1);
       const events = limit === 0 ? [] : await listEvents(db, ITEM_EVENTS, itemId, afterSeq, limit);

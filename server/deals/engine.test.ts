@@ -79,6 +79,15 @@ async function item(): Promise<Item> {
     description: "",
     price: { amount: 2500, currency: "usd" },
     imageUrl: null,
+    images: [],
+    category: null,
+    condition: null,
+    tags: [],
+    specs: [],
+    quantity: 1,
+    location: {},
+    shippingOptions: [],
+    offers: { enabled: true },
   });
   return requireItem(db, id);
 }

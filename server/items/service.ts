@@ -5,6 +5,7 @@ import type {
   EventsQuery,
   Item,
   ItemDetails,
+  ItemPage,
   ListItemsQuery,
   UpdateItemRequest,
 } from "../../shared/items.js";
@@ -13,7 +14,17 @@ import type { Db, Queryable } from "../db/db.js";
 import { ITEM_EVENTS, listEvents } from "../timeline/store.js";
 import type { Timeline } from "../timeline/timeline.js";
 import { itemPolicy } from "./policy.js";
-import { getItem, insertItem, listItems, updateItemDetails } from "./store.js";
+import { buildSearchQuery } from "./search.js";
+import type { SearchGate } from "./search-gate.js";
+import {
+  countFacets,
+  getItem,
+  insertItem,
+  listItems,
+  listSellerItems,
+  setWithdrawn,
+  updateItemDetails,
+} from "./store.js";
 
 export type ItemService = ReturnType<typeof createItemService>;
 
@@ -25,12 +36,82 @@ export const authorOf = (user: User) => ({
   role: user.role,
 });
 
-const detailsOf = (item: Pick<Item, "title" | "description" | "price" | "imageUrl">): ItemDetails => ({
+/** The details an item has now, as its `custom:item_details` events carry them. */
+const detailsOf = (item: Item): ItemDetails => ({
   title: item.title,
   description: item.description,
   price: item.price,
   imageUrl: item.imageUrl,
+  images: item.images,
+  category: item.category,
+  condition: item.condition,
+  tags: item.tags,
+  specs: item.specs,
+  quantity: item.quantity,
+  location: item.location,
+  shippingOptions: item.shippingOptions,
+  offers: item.offers,
 });
+
+const NEW_ITEM_DETAILS: Omit<ItemDetails, "title" | "description" | "price"> = {
+  imageUrl: null,
+  images: [],
+  category: null,
+  condition: null,
+  tags: [],
+  specs: [],
+  quantity: 1,
+  location: {},
+  shippingOptions: [],
+  offers: { enabled: true },
+};
+
+/**
+ * The details after applying `input` to `base`. `imageUrl` is always `images[0]`: sending `images` sets
+ * both, sending only `imageUrl` (a v1 client) replaces the cover and keeps the other photos.
+ */
+function applyDetails(base: ItemDetails, input: UpdateItemRequest): ItemDetails {
+  const { imageUrl, images, ...rest } = input;
+  const next: ItemDetails = { ...base };
+  for (const [key, value] of Object.entries(rest)) {
+    if (value !== undefined) Object.assign(next, { [key]: value });
+  }
+  if (rest.category === null) next.category = null;
+  if (rest.condition === null) next.condition = null;
+  if (images !== undefined) {
+    if (imageUrl !== undefined && imageUrl !== images[0]) {
+      throw new AppError("bad_request", "The cover photo is the first of the photos", [
+        { path: "imageUrl", message: "Leave this out, or make it the first photo" },
+      ]);
+    }
+    next.images = images;
+  } else if (imageUrl !== undefined) {
+    next.images = imageUrl === null ? [] : [imageUrl, ...base.images.slice(1)];
+  }
+  next.imageUrl = next.images[0] ?? null;
+  const problems = [
+    ...next.shippingOptions
+      .map((option, i) =>
+        option.cost.currency === next.price.currency
+          ? null
+          : { path: `shippingOptions.${i}.cost.currency`, message: "Use the same currency as the price" },
+      )
+      .filter((problem) => problem !== null),
+    ...(next.offers.minAmount && next.offers.minAmount.currency !== next.price.currency
+      ? [{ path: "offers.minAmount.currency", message: "Use the same currency as the price" }]
+      : []),
+    ...(next.offers.minAmount && next.offers.minAmount.amount > next.price.amount
+      ? [
+          {
+            path: "offers.minAmount.amount",
+            message: "The lowest offer you accept cannot be above the price",
+          },
+        ]
+      : []),
+  ];
+  if (problems.length > 0) throw new AppError("bad_request", problems[0]!.message, problems);
+  return next;
+}
 
 /** Refuses writes on items that are no longer open: `item_removed`, `item_sold`, `item_reserved`. */
 export function assertOpen(item: Item, allow: { reserved?: boolean; sold?: boolean } = {}): void {
@@ -47,14 +128,14 @@ export async function requireItem(q: Queryable, id: string, forUpdate = false): 
   return item;
 }
 
-export function createItemService(deps: { db: Db; timeline: Timeline }) {
-  const { db, timeline } = deps;
+export function createItemService(deps: { db: Db; timeline: Timeline; searchGate: SearchGate }) {
+  const { db, timeline, searchGate } = deps;
 
   return {
     async create(user: User, input: CreateItemRequest): Promise<Item> {
       if (!itemPolicy.create(user)) throw new AppError("forbidden", "Only sellers can list items");
       const id = randomUUID();
-      const details = detailsOf({ ...input, imageUrl: input.imageUrl ?? null });
+      const details = applyDetails({ ...NEW_ITEM_DETAILS, ...input, imageUrl: null }, input);
       return timeline.write(id, async (write) => {
         await insertItem(write.tx, { id, sellerId: user.id, ...details });
         await write.append({ type: "custom:item_details", author: authorOf(user), body: details });
@@ -69,11 +150,7 @@ export function createItemService(deps: { db: Db; timeline: Timeline }) {
         if (!itemPolicy.edit(user, item))
           throw new AppError("forbidden", "Only the item's seller can edit it");
         assertOpen(item);
-        const details = detailsOf({
-          ...item,
-          ...patch,
-          imageUrl: patch.imageUrl === undefined ? item.imageUrl : patch.imageUrl,
-        });
+        const details = applyDetails(detailsOf(item), patch);
         await updateItemDetails(write.tx, id, details);
         await write.append({ type: "custom:item_details", author: authorOf(user), body: details });
         write.changed();
@@ -83,7 +160,74 @@ export function createItemService(deps: { db: Db; timeline: Timeline }) {
 
     get: (id: string) => requireItem(db, id),
 
-    list: (query: ListItemsQuery) => listItems(db, query),
+    /**
+     * A page of the marketplace. A keyword search passes the search gate and runs in a transaction with
+     * the gate's time left as its statement timeout: a search too costly to finish in time is refused.
+     */
+    async list(query: ListItemsQuery): Promise<ItemPage> {
+      const tooSlow = () =>
+        new AppError("rate_limited", "That search took too long; try fewer or longer words", {
+          retryAfterSeconds: 1,
+        });
+      const page = async (q: Queryable, inTime: () => Promise<void>) => {
+        const tsquery = query.q ? await buildSearchQuery(q, query.q) : null;
+        if (query.q && !tsquery) return { items: [], nextCursor: null };
+        await inTime();
+        const result = await listItems(q, query, tsquery);
+        if (!query.facets) return result;
+        await inTime();
+        return { ...result, facets: await countFacets(q, query, tsquery) };
+      };
+      if (!query.q) return page(db, async () => {});
+      return searchGate.run((remainingMs) => {
+        // The statement timeout cancels a slow statement on a PostgreSQL server. The embedded database
+        // can neither cancel one nor let other requests in while it runs statements back to back, so
+        // between statements the search checks its deadline and yields, letting waiting requests reach
+        // the gate (which refuses searches beyond its queue) and the database.
+        const deadline = Date.now() + remainingMs;
+        const inTime = async () => {
+          await new Promise((resolve) => setImmediate(resolve));
+          if (Date.now() > deadline) throw tooSlow();
+        };
+        return db
+          .transaction(async (tx) => {
+            await tx.query(`set local statement_timeout = ${Math.ceil(remainingMs)}`);
+            return page(tx, inTime);
+          })
+          .catch((error: unknown) => {
+            throw (error as { code?: unknown }).code === "57014" ? tooSlow() : error;
+          });
+      });
+    },
+
+    /** The seller's own items, withdrawn ones included, with how many people and messages each room has. */
+    mine: (user: User) => listSellerItems(db, user.id),
+
+    /** The seller takes an available item off the marketplace (status `removed`, `withdrawnAt` set). */
+    withdraw: (user: User, id: string) =>
+      timeline.write(id, async (write) => {
+        const item = await requireItem(write.tx, id, true);
+        if (!itemPolicy.edit(user, item))
+          throw new AppError("forbidden", "Only the item's seller can withdraw it");
+        assertOpen(item);
+        await setWithdrawn(write.tx, id, true);
+        write.changed();
+        return requireItem(write.tx, id);
+      }),
+
+    /** The seller puts a withdrawn item back (a moderator's removal stays). */
+    relist: (user: User, id: string) =>
+      timeline.write(id, async (write) => {
+        const item = await requireItem(write.tx, id, true);
+        if (!itemPolicy.edit(user, item))
+          throw new AppError("forbidden", "Only the item's seller can relist it");
+        if (item.status !== "removed" || !item.withdrawnAt) {
+          throw new AppError("conflict", "Only an item you withdrew can be relisted");
+        }
+        await setWithdrawn(write.tx, id, false);
+        write.changed();
+        return requireItem(write.tx, id);
+      }),
 
     async events(id: string, query: EventsQuery) {
       await requireItem(db, id);

@@ -179,7 +179,8 @@ export function createModerationService(deps: { db: Db; timeline: Timeline; bus:
       requireModerator(moderator);
       return timeline.write(itemId, async (write) => {
         const item = await requireItem(write.tx, itemId, true);
-        if (item.status === "removed") throw new AppError("item_removed", "This item is already removed");
+        if (item.status === "removed" && !item.withdrawnAt)
+          throw new AppError("item_removed", "This item is already removed");
         await setItemStatus(write.tx, itemId, "removed");
         const body = { action: "remove", reason } satisfies ModerationEventBody;
         await write.append({ type: "custom:moderation", author: null, body });

@@ -11,6 +11,7 @@ export function rateLimitRules(limits: Config["rateLimits"]) {
     registerPerAddress: { name: "register-address", max: limits.registerPerAddress, windowMs: 60 * MINUTE },
     messagesPerUser: { name: "message-user", max: limits.messagesPerMinute, windowMs: MINUTE },
     reportsPerUser: { name: "report-user", max: limits.reportsPerHour, windowMs: 60 * MINUTE },
+    searchesPerAddress: { name: "search-address", max: limits.searchesPerMinute, windowMs: MINUTE },
   } satisfies Record<string, RateLimitRule>;
 }
 

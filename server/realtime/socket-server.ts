@@ -12,6 +12,7 @@ import {
   ZDealLeave,
   ZItemJoin,
   ZItemLeave,
+  ZItemsFeed,
   ZMessageSend,
   ZModerationWatch,
   ZTypingSet,
@@ -29,7 +30,8 @@ import { presentEvent, presentEvents } from "../moderation/redaction.js";
 import type { ModerationService } from "../moderation/service.js";
 import { RoomSequencer } from "./room-sequencer.js";
 
-export type SocketData = { user: User };
+/** The signed-in user, or null on an anonymous socket (reads public rooms and the feed, writes nothing). */
+export type SocketData = { user: User | null };
 /** Between server processes, through the Redis adapter: our own processes on a private Redis, so trusted. */
 export type InterServerEvents = {
   /** An event committed by another process, for this process's sockets in the item's room. */
@@ -52,6 +54,8 @@ export const dealRoom = (dealId: string) => `deal:${dealId}`;
 export const memberRoom = (itemId: string) => `member:${itemId}`;
 /** Every moderator watching the whole marketplace. */
 export const MODERATORS_ROOM = "moderators";
+/** Sockets that asked for the marketplace feed (`items:subscribe`): they hear every `items:changed`. */
+export const FEED_ROOM = "items:feed";
 
 /** The events a client may send; anything else is answered `not_found` instead of silence. */
 const CLIENT_EVENTS = new Set<string>([
@@ -62,7 +66,12 @@ const CLIENT_EVENTS = new Set<string>([
   "message:send",
   "typing:set",
   "moderation:watch",
+  "items:subscribe",
+  "items:unsubscribe",
 ]);
+
+/** What an anonymous socket may do: read public rooms and the marketplace feed. */
+const ANONYMOUS_EVENTS = new Set<string>(["item:join", "item:leave", "items:subscribe", "items:unsubscribe"]);
 
 type Deps = {
   httpServer: HttpServer;
@@ -80,6 +89,8 @@ type Deps = {
   limitMessages: (userId: string) => Promise<void>;
   /** A cross-process adapter (Redis); without one, broadcasts reach this process's sockets only. */
   adapter?: ServerOptions["adapter"];
+  /** v1's behaviour: `items:changed` to every socket, subscribed or not (`ITEMS_CHANGED_TO_ALL`). */
+  itemsChangedToAll?: boolean;
 };
 
 /** The Socket.IO server: authenticates the handshake, serves the client events, and turns domain events into emits. */
@@ -144,10 +155,15 @@ export function createRealtime(deps: Deps): RealtimeServer {
       .emit("room:activity", { itemId: event.itemId, seq: event.seq, authorId });
   };
 
+  // `auth: { anonymous: true }` without a token opens an anonymous socket (open browsing); otherwise, as in
+  // v1, a missing or bad token is refused.
   io.use(async (socket, next) => {
     try {
-      const token: unknown = socket.handshake.auth?.token;
-      socket.data.user = await auth.authenticate(typeof token === "string" ? token : undefined);
+      const { token, anonymous } = (socket.handshake.auth ?? {}) as { token?: unknown; anonymous?: unknown };
+      socket.data.user =
+        anonymous === true && token === undefined
+          ? null
+          : await auth.authenticate(typeof token === "string" ? token : undefined);
       next();
     } catch {
       next(new Error("unauthorized"));
@@ -155,20 +171,33 @@ export function createRealtime(deps: Deps): RealtimeServer {
   });
 
   io.on("connection", (socket) => {
-    const user = socket.data.user;
-    socket.join(userRoom(user.id));
-    deps.rooms.joinedItemIds(user).then(
-      (itemIds) => socket.join(itemIds.map(memberRoom)),
-      (error: unknown) => logger.warn({ err: error }, "joined rooms not subscribed"),
-    );
+    const viewer = socket.data.user;
+    if (viewer) {
+      socket.join(userRoom(viewer.id));
+      deps.rooms.joinedItemIds(viewer).then(
+        (itemIds) => socket.join(itemIds.map(memberRoom)),
+        (error: unknown) => logger.warn({ err: error }, "joined rooms not subscribed"),
+      );
+    }
+    /** The signed-in user; an anonymous socket never reaches a handler that calls this (below). */
+    const signedIn = (): User => {
+      if (!viewer) throw new AppError("unauthorized", "Sign in first");
+      return viewer;
+    };
 
-    // Before any handler: unknown events and input no handler could store get a clear ack, not silence.
+    // Before any handler: unknown events, input no handler could store, and anything but reading from an
+    // anonymous socket get a clear ack, not silence.
     socket.use(([event, ...args], next) => {
-      const problem = CLIENT_EVENTS.has(event)
-        ? unsafeInput(args)
-        : `No such event: ${String(event).slice(0, 64)}`;
-      if (problem === null) return next();
-      const refusal = new AppError(CLIENT_EVENTS.has(event) ? "bad_request" : "not_found", problem);
+      let refusal: AppError | null = null;
+      if (!CLIENT_EVENTS.has(event)) {
+        refusal = new AppError("not_found", `No such event: ${String(event).slice(0, 64)}`);
+      } else if (!viewer && !ANONYMOUS_EVENTS.has(event)) {
+        refusal = new AppError("unauthorized", "Sign in first");
+      } else {
+        const problem = unsafeInput(args);
+        if (problem !== null) refusal = new AppError("bad_request", problem);
+      }
+      if (refusal === null) return next();
       const ack = args.at(-1);
       if (typeof ack === "function") ack({ ok: false, error: refusal.toJSON() } satisfies Ack<never>);
     });
@@ -178,7 +207,7 @@ export function createRealtime(deps: Deps): RealtimeServer {
         const { itemId, afterSeq } = parseOrThrow(ZItemJoin, payload, "payload");
         const result = await sequencer.join(itemId, async (before) => {
           const joined = await chat.join(
-            user,
+            viewer,
             itemId,
             afterSeq ?? 0,
             () => socket.join(itemRoom(itemId)),
@@ -188,9 +217,9 @@ export function createRealtime(deps: Deps): RealtimeServer {
           return { value: joined, lastSeq };
         });
         // The user is a member now: all their sockets, on every process, hear the item's activity.
-        io.in(userRoom(user.id)).socketsJoin(memberRoom(itemId));
+        if (viewer) io.in(userRoom(viewer.id)).socketsJoin(memberRoom(itemId));
         void broadcastPresence(io, itemId);
-        return { item: result.item, events: presentEvents(result.events, user) };
+        return { item: result.item, events: presentEvents(result.events, viewer) };
       }),
     );
 
@@ -209,7 +238,7 @@ export function createRealtime(deps: Deps): RealtimeServer {
         const { dealId, afterSeq } = parseOrThrow(ZDealJoin, payload, "payload");
         return threads.join(dealId, async (before) => {
           const joined = await deps.deals.join(
-            user,
+            signedIn(),
             dealId,
             afterSeq ?? 0,
             () => socket.join(dealRoom(dealId)),
@@ -233,6 +262,7 @@ export function createRealtime(deps: Deps): RealtimeServer {
     socket.on("message:send", (payload, ack) =>
       respond(ack, logger, async () => {
         const input = parseOrThrow(ZMessageSend, payload, "payload");
+        const user = signedIn();
         await deps.limitMessages(user.id);
         if ("dealId" in input) return { event: (await deps.deals.send(user, input)).event };
         const { event } = await chat.send(user, input);
@@ -243,6 +273,7 @@ export function createRealtime(deps: Deps): RealtimeServer {
     socket.on("typing:set", (payload, ack) =>
       respond(ack, logger, async () => {
         const { itemId, typing } = parseOrThrow(ZTypingSet, payload, "payload");
+        const user = signedIn();
         if (!socket.rooms.has(itemRoom(itemId))) throw new AppError("forbidden", "Join the item first");
         socket.to(itemRoom(itemId)).emit("room:typing", {
           itemId,
@@ -256,9 +287,25 @@ export function createRealtime(deps: Deps): RealtimeServer {
     socket.on("moderation:watch", (payload, ack) =>
       respond(ack, logger, async () => {
         parseOrThrow(ZModerationWatch, payload, "payload");
-        const items = await moderation.watch(user);
+        const items = await moderation.watch(signedIn());
         await socket.join(MODERATORS_ROOM);
         return { items };
+      }),
+    );
+
+    socket.on("items:subscribe", (payload, ack) =>
+      respond(ack, logger, async () => {
+        parseOrThrow(ZItemsFeed, payload, "payload");
+        await socket.join(FEED_ROOM);
+        return {};
+      }),
+    );
+
+    socket.on("items:unsubscribe", (payload, ack) =>
+      respond(ack, logger, async () => {
+        parseOrThrow(ZItemsFeed, payload, "payload");
+        await socket.leave(FEED_ROOM);
+        return {};
       }),
     );
 
@@ -311,8 +358,11 @@ export function createRealtime(deps: Deps): RealtimeServer {
       logger.error({ err: error, dealId }, "deal:changed not sent");
     }
   }
+  // Amendment 3: a listing change reaches those who look at the marketplace or at the item, so its cost
+  // grows with the audience, not with everyone online (one emit; a socket in both rooms gets it once).
   bus.on("item.changed", ({ item }) => {
-    io.emit("items:changed", { item });
+    if (deps.itemsChangedToAll) io.emit("items:changed", { item });
+    else io.to([FEED_ROOM, itemRoom(item.id)]).emit("items:changed", { item });
   });
   bus.on("user.sessions_revoked", ({ userId }) => {
     io.in(userRoom(userId)).disconnectSockets(true);
@@ -337,11 +387,11 @@ async function respond<T>(ack: unknown, logger: Logger, handler: () => Promise<T
   if (typeof ack === "function") ack(response);
 }
 
-/** How many distinct people are in the room, to everyone in it. Ephemeral: never stored. */
+/** How many distinct signed-in people are in the room, to everyone in it. Ephemeral: never stored. */
 async function broadcastPresence(io: RealtimeServer, itemId: string): Promise<void> {
   try {
     const sockets = await io.in(itemRoom(itemId)).fetchSockets();
-    const count = new Set(sockets.map((socket) => socket.data.user.id)).size;
+    const count = new Set(sockets.flatMap((socket) => (socket.data.user ? [socket.data.user.id] : []))).size;
     io.to(itemRoom(itemId)).emit("room:presence", { itemId, count });
   } catch {
     // Presence is best effort: a slow adapter must not fail a join.

@@ -8,6 +8,7 @@ import { Bus } from "../bus.js";
 import { createChatService } from "../chat/service.js";
 import type { Config } from "../config.js";
 import type { Db } from "../db/db.js";
+import { createSearchGate } from "../items/search-gate.js";
 import { createItemService } from "../items/service.js";
 import { Timeline } from "../timeline/timeline.js";
 
@@ -26,6 +27,10 @@ const ITEMS: (CreateItemRequest & { seller: string; chat?: [string, string][] })
     title: "Hand-thrown stoneware mug",
     description: "Glazed in sea green, holds 350 ml. Dishwasher safe.",
     price: { amount: 2800, currency: "usd" },
+    category: "home/kitchen",
+    condition: "new",
+    tags: ["handmade", "ceramic"],
+    location: { city: "Lisbon", country: "Portugal" },
     chat: [
       ["alex", "Hi! Is the glaze food safe?"],
       ["maria", "Yes, lead-free and fired to cone 6."],
@@ -36,12 +41,25 @@ const ITEMS: (CreateItemRequest & { seller: string; chat?: [string, string][] })
     title: "Walnut serving board",
     description: "Oiled black walnut, 45 × 20 cm, with juice groove.",
     price: { amount: 6500, currency: "usd" },
+    category: "home/kitchen",
+    condition: "new",
+    tags: ["handmade", "wood"],
+    location: { city: "Lisbon", country: "Portugal" },
   },
   {
     seller: "tom",
     title: "Vintage road bike",
     description: "1984 steel frame, 56 cm, new tyres and bar tape. Pick-up only.",
     price: { amount: 42_000, currency: "usd" },
+    category: "sports/bicycles",
+    condition: "good",
+    tags: ["steel", "road"],
+    specs: [
+      ["Frame", "56 cm steel"],
+      ["Year", "1984"],
+    ],
+    location: { city: "Porto", country: "Portugal" },
+    offers: { enabled: true, minAmount: { amount: 35_000, currency: "usd" } },
     chat: [
       ["sam", "Would you ship it?"],
       ["tom", "Sorry, pick-up only — it's a big box."],
@@ -53,12 +71,21 @@ const ITEMS: (CreateItemRequest & { seller: string; chat?: [string, string][] })
     title: "Film camera, 50 mm lens",
     description: "Fully mechanical, light seals replaced last year.",
     price: { amount: 18_500, currency: "usd" },
+    category: "electronics/cameras",
+    condition: "good",
+    tags: ["film", "35mm"],
+    location: { city: "Porto", country: "Portugal" },
   },
   {
     seller: "tom",
     title: "Mid-century desk lamp",
     description: "Brass and enamel, rewired with a fabric cable.",
     price: { amount: 9000, currency: "usd" },
+    category: "home/lighting",
+    condition: "like_new",
+    tags: ["vintage", "brass"],
+    location: { city: "Porto", country: "Portugal" },
+    shippingOptions: [{ id: "post", name: "Tracked post", cost: { amount: 1500, currency: "usd" } }],
   },
 ];
 
@@ -71,7 +98,11 @@ export async function seedDemo(db: Db, config: Pick<Config, "jwtSecret" | "jwtTt
     tokens: createTokenSigner(config.jwtSecret, config.jwtTtlSeconds),
     bus,
   });
-  const items = createItemService({ db, timeline });
+  const items = createItemService({
+    db,
+    timeline,
+    searchGate: createSearchGate({ concurrency: 1, deadlineMs: 10_000 }),
+  });
   const chat = createChatService({ db, timeline });
 
   const users = new Map<string, User>();
@@ -85,7 +116,7 @@ export async function seedDemo(db: Db, config: Pick<Config, "jwtSecret" | "jwtTt
   let created = 0;
   for (const { seller, chat: lines, ...details } of ITEMS) {
     const owner = users.get(seller)!;
-    const page = await items.list({ sellerId: owner.id, q: undefined, limit: 100 });
+    const page = await items.list({ sellerId: owner.id, limit: 100, sort: "newest" });
     if (page.items.some((item) => item.title === details.title)) continue;
     const item = await items.create(owner, details);
     for (const [who, text] of lines ?? []) {

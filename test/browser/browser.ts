@@ -68,7 +68,7 @@ export async function waitForCount(locator: Locator, count: number, ms = 10_000)
 
 /** Signs a new account up through the page, as a person would. */
 export async function signUpInPage(page: Page, url: string, username: string, role: "Seller" | "Buyer") {
-  await page.goto(url);
+  await page.goto(`${url}/signin`);
   await page.getByRole("button", { name: "Create an account" }).click();
   await page.getByLabel("Username").fill(username);
   await page.getByLabel("Password").fill("correct horse battery");

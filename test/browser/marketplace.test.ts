@@ -61,7 +61,7 @@ describe("the web app in Chromium", () => {
   });
 
   it("a seller lists an item and a buyer sees it appear without reloading", async () => {
-    await seller.goto(server.url);
+    await seller.goto(`${server.url}/signin`);
     await seller.getByRole("button", { name: "Sign in" }).waitFor();
     await screenshot(seller, "sign-in");
     await signUpInPage(seller, server.url, sellerName, "Seller");
@@ -86,13 +86,14 @@ describe("the web app in Chromium", () => {
     await seller
       .getByLabel("Description")
       .fill("Steel frame, 54 cm, new tyres and brake pads. Rides beautifully.");
-    await seller.getByLabel("Upload a photo").setInputFiles({
+    await seller.getByLabel("Upload photos").setInputFiles({
       name: "bike.png",
       mimeType: "image/png",
       buffer: await drawPicture(seller, 200),
     });
+    const cover = seller.getByRole("list", { name: "Photos, cover first" }).getByRole("img").first();
     await eventually(async () =>
-      expect(await seller.getByLabel("Image URL").inputValue()).toMatch(/^\/uploads\/[a-f0-9]{32}\.png$/),
+      expect(await cover.getAttribute("src")).toMatch(/^\/uploads\/[a-f0-9]{32}\.png$/),
     );
     await screenshot(seller, "list-item");
     await seller.getByRole("button", { name: "List item" }).click();
@@ -222,7 +223,8 @@ describe("the web app in Chromium", () => {
       expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
       await screenshot(page, "phone-item-room");
       await page.getByRole("button", { name: "Sign out" }).click();
-      await page.getByRole("button", { name: "Sign in" }).waitFor();
+      // Signed out, the item's page stays open to read; the header offers to sign in again.
+      await page.getByRole("button", { name: "Sign in", exact: true }).waitFor();
       expect(await page.getByText("Your session ended").count()).toBe(0);
     } finally {
       await phone.close();

@@ -111,7 +111,7 @@ describe("moderation in Chromium", () => {
   });
 
   it("the moderator watches every room live, filtered by room and author", async () => {
-    await mod.goto(server.url);
+    await mod.goto(`${server.url}/signin`);
     await mod.getByLabel("Username").fill(modName);
     await mod.getByLabel("Password").fill(modPassword);
     await mod.getByRole("button", { name: "Sign in" }).click();
@@ -243,7 +243,7 @@ describe("moderation in Chromium", () => {
     const phone = await browser.newContext(PHONE);
     try {
       const page = await phone.newPage();
-      await page.goto(server.url);
+      await page.goto(`${server.url}/signin`);
       await page.getByLabel("Username").fill(modName);
       await page.getByLabel("Password").fill(modPassword);
       await page.getByRole("button", { name: "Sign in" }).click();

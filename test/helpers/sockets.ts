@@ -7,9 +7,18 @@ import type { Ack, ClientToServerEvents, ServerToClientEvents } from "../../shar
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 /** A connected socket, or the rejection with the server's `connect_error` message. */
-export function connect(url: string, token: string | undefined): Promise<ClientSocket> {
+export const connect = (url: string, token: string | undefined) =>
+  connectWith(url, token === undefined ? {} : { token });
+
+/** A signed-out visitor's socket: it reads public rooms and the marketplace feed, nothing else. */
+export const connectAnonymous = (url: string) => connectWith(url, { anonymous: true });
+
+/** Asks for the marketplace feed: `items:changed` for every item (v2 amendment 3). */
+export const subscribeItems = (socket: ClientSocket) => requestOk(socket, "items:subscribe", {});
+
+function connectWith(url: string, auth: Record<string, unknown>): Promise<ClientSocket> {
   const socket: ClientSocket = io(url, {
-    auth: token === undefined ? {} : { token },
+    auth,
     transports: ["websocket"],
     reconnection: false,
     forceNew: true,

@@ -1,7 +1,16 @@
 import { z } from "zod";
+import { ZCategoriesResponse } from "../../../shared/categories.js";
 import { type FieldError, ZApiError, ZFieldError } from "../../../shared/errors.js";
 import { ZItemEvent } from "../../../shared/events.js";
-import { type CreateItemRequest, type UpdateItemRequest, ZItem, ZItemPage } from "../../../shared/items.js";
+import {
+  type Condition,
+  type CreateItemRequest,
+  type Sort,
+  type UpdateItemRequest,
+  ZItem,
+  ZItemPage,
+  ZSellerListing,
+} from "../../../shared/items.js";
 import {
   type REPORT_STATUSES,
   type ReportRequest,
@@ -11,7 +20,9 @@ import {
   ZReport,
 } from "../../../shared/moderation.js";
 import { type Card, type PublicConfig, ZPaymentResponse, ZPublicConfig } from "../../../shared/payments.js";
+import { type UpdateMeRequest, ZOwnProfile, ZProfile } from "../../../shared/profiles.js";
 import { ZMarkReadResponse, ZRoomList } from "../../../shared/rooms.js";
+import { type CreateSavedSearchRequest, ZSavedSearch } from "../../../shared/saved-searches.js";
 import { ZUploadResponse } from "../../../shared/uploads.js";
 import { type LoginRequest, type RegisterRequest, ZAuthResponse, ZUser } from "../../../shared/users.js";
 
@@ -35,9 +46,17 @@ export type ItemFilters = {
   status?: "available" | "reserved" | "sold";
   minPrice?: number;
   maxPrice?: number;
+  sellerId?: string;
+  category?: string;
+  /** A comma list of conditions, as the URL carries it. */
+  condition?: string;
+  tag?: string;
+  sort?: Sort;
   cursor?: string;
   limit?: number;
 };
+
+export type { Condition };
 
 type RequestOptions = {
   /** Another session's token than the current one (signing out after forgetting it locally). */
@@ -83,7 +102,8 @@ export class ApiClient {
     } catch {
       throw new ApiRequestError(0, "network", "Can't reach Parley. Check your connection and try again.");
     }
-    const json: unknown = await response.json().catch(() => null);
+    // 204 No Content (favourites, deletions) has no body to parse.
+    const json: unknown = response.status === 204 ? {} : await response.json().catch(() => null);
     if (!response.ok) {
       const parsed = z.object({ error: ZApiError }).safeParse(json);
       const error = parsed.success
@@ -117,6 +137,39 @@ export class ApiClient {
     this.#request("GET", `/api/items/${id}/events`, z.object({ events: z.array(ZItemEvent) }), {
       query: { after, limit },
     });
+
+  withdrawItem = (id: string) =>
+    this.#request("POST", `/api/items/${id}/withdraw`, z.object({ item: ZItem }));
+  relistItem = (id: string) => this.#request("POST", `/api/items/${id}/relist`, z.object({ item: ZItem }));
+  myListings = () => this.#request("GET", "/api/me/items", z.object({ listings: z.array(ZSellerListing) }));
+
+  #categories: Promise<z.infer<typeof ZCategoriesResponse>> | null = null;
+  /** The category tree; shipped with the server, so it is asked once. */
+  categories() {
+    this.#categories ??= this.#request("GET", "/api/categories", ZCategoriesResponse).catch(
+      (error: unknown) => {
+        this.#categories = null;
+        throw error;
+      },
+    );
+    return this.#categories;
+  }
+
+  /** A user's public profile, by id or username. */
+  profile = (idOrUsername: string) =>
+    this.#request("GET", `/api/users/${encodeURIComponent(idOrUsername)}`, z.object({ user: ZProfile }));
+  updateMe = (patch: UpdateMeRequest) =>
+    this.#request("PATCH", "/api/me", z.object({ user: ZOwnProfile }), { body: patch });
+
+  favorites = () => this.#request("GET", "/api/me/favorites", z.object({ items: z.array(ZItem) }));
+  addFavorite = (itemId: string) => this.#request("PUT", `/api/me/favorites/${itemId}`, ZEmpty);
+  removeFavorite = (itemId: string) => this.#request("DELETE", `/api/me/favorites/${itemId}`, ZEmpty);
+
+  savedSearches = () =>
+    this.#request("GET", "/api/me/saved-searches", z.object({ savedSearches: z.array(ZSavedSearch) }));
+  saveSearch = (input: CreateSavedSearchRequest) =>
+    this.#request("POST", "/api/me/saved-searches", z.object({ savedSearch: ZSavedSearch }), { body: input });
+  deleteSavedSearch = (id: string) => this.#request("DELETE", `/api/me/saved-searches/${id}`, ZEmpty);
 
   upload = (file: Blob) => this.#request("POST", "/api/uploads", ZUploadResponse, { raw: file });
 

@@ -38,10 +38,20 @@ async function withTimeout<T>(request: Promise<Ack<T>>): Promise<T> {
   }
 }
 
-/** The one typed Socket.IO client: opens the connection and speaks the contract's events with acks. */
-export function openSocket(token: string): ParleySocket {
-  return io({ auth: { token }, transports: ["websocket", "polling"] });
+/**
+ * The one typed Socket.IO client: opens the connection and speaks the contract's events with acks.
+ * Without a token the socket is anonymous: it reads public rooms and the marketplace feed.
+ */
+export function openSocket(token: string | null): ParleySocket {
+  return io({ auth: token ? { token } : { anonymous: true }, transports: ["websocket", "polling"] });
 }
+
+/** The marketplace feed: `items:changed` for every item while subscribed (v2 amendment 3). */
+export const subscribeItems = (socket: ParleySocket) =>
+  withTimeout(socket.timeout(ACK_TIMEOUT_MS).emitWithAck("items:subscribe", {}));
+
+export const unsubscribeItems = (socket: ParleySocket) =>
+  withTimeout(socket.timeout(ACK_TIMEOUT_MS).emitWithAck("items:unsubscribe", {}));
 
 export const joinItem = (
   socket: ParleySocket,

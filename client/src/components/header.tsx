@@ -1,11 +1,11 @@
 import { useState } from "react";
 import type { User } from "../../../shared/users.js";
-import { Link } from "../state/router.js";
+import { askToSignIn, Link } from "../state/router.js";
 import { useSession } from "../state/session.js";
 import { Avatar } from "./avatar.js";
 import { Logo } from "./logo.js";
 
-export function Header({ user }: { user: User }) {
+export function Header({ user }: { user: User | null }) {
   const { signOut } = useSession();
   const [busy, setBusy] = useState(false);
   return (
@@ -17,35 +17,45 @@ export function Header({ user }: { user: User }) {
         </Link>
         <nav aria-label="Main" className="site-nav">
           <Link href="/">Marketplace</Link>
-          {user.role === "moderator" && (
+          {user && user.role !== "moderator" && <Link href="/saved">Saved</Link>}
+          {user?.role === "seller" && <Link href="/me/listings">My listings</Link>}
+          {user?.role === "moderator" && (
             <Link href="/console" className="nav-console">
               Console
             </Link>
           )}
-          {user.role === "seller" && (
+          {user?.role === "seller" && (
             <Link href="/sell" className="button primary small">
               Sell an item
             </Link>
           )}
         </nav>
-        <div className="user-menu">
-          <Avatar id={user.id} name={user.displayName} size={32} />
-          <span className="user-name">
-            <strong>{user.displayName}</strong>
-            <span className="user-role">{user.role}</span>
-          </span>
-          <button
-            type="button"
-            className="button ghost small"
-            disabled={busy}
-            onClick={() => {
-              setBusy(true);
-              void signOut();
-            }}
-          >
-            Sign out
-          </button>
-        </div>
+        {user ? (
+          <div className="user-menu">
+            <Avatar id={user.id} name={user.displayName} size={32} />
+            <span className="user-name">
+              <strong>{user.displayName}</strong>
+              <span className="user-role">{user.role}</span>
+            </span>
+            <button
+              type="button"
+              className="button ghost small"
+              disabled={busy}
+              onClick={() => {
+                setBusy(true);
+                void signOut();
+              }}
+            >
+              Sign out
+            </button>
+          </div>
+        ) : (
+          <div className="user-menu">
+            <button type="button" className="button primary small" onClick={askToSignIn}>
+              Sign in
+            </button>
+          </div>
+        )}
       </div>
     </header>
   );

@@ -1,9 +1,16 @@
 import { type FormEvent, useId, useState } from "react";
-import type { CreateItemRequest, Item } from "../../../shared/items.js";
+import {
+  CONDITION_NAMES,
+  CONDITIONS,
+  type CreateItemRequest,
+  type Item,
+  isCondition,
+} from "../../../shared/items.js";
 import { LIMITS } from "../../../shared/limits.js";
 import { UPLOAD_MAX_BYTES, UPLOAD_TYPES } from "../../../shared/uploads.js";
 import { ApiRequestError, api } from "../api/http.js";
 import { centsToDollars, parseDollars } from "../state/money.js";
+import { useCategories } from "../state/use-categories.js";
 import { errorsByField, Field } from "./field.js";
 import { ItemImage } from "./item-image.js";
 
@@ -15,12 +22,22 @@ type Props = {
   onCancel?: () => void;
 };
 
-/** Title, description, price in dollars (sent as cents) and an image by URL or upload; the server's errors show inline. */
+/**
+ * Title, description, price in dollars (sent as cents), photos (upload several or add by URL, reorder,
+ * the first is the cover), category, condition, tags and place; the server's errors show inline.
+ */
 export function ItemForm({ item, submitLabel, onSaved, onCancel }: Props) {
+  const categories = useCategories();
   const [title, setTitle] = useState(item?.title ?? "");
   const [description, setDescription] = useState(item?.description ?? "");
   const [price, setPrice] = useState(item ? centsToDollars(item.price.amount) : "");
-  const [imageUrl, setImageUrl] = useState(item?.imageUrl ?? "");
+  const [images, setImages] = useState<string[]>(item?.images ?? []);
+  const [imageUrl, setImageUrl] = useState("");
+  const [category, setCategory] = useState(item?.category ?? "");
+  const [condition, setCondition] = useState<string>(item?.condition ?? "");
+  const [tags, setTags] = useState(item?.tags.join(", ") ?? "");
+  const [city, setCity] = useState(item?.location.city ?? "");
+  const [country, setCountry] = useState(item?.location.country ?? "");
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [message, setMessage] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -35,21 +52,32 @@ export function ItemForm({ item, submitLabel, onSaved, onCancel }: Props) {
     });
   };
 
-  const upload = async (file: File | undefined) => {
-    if (!file) return;
+  const addImage = (url: string) =>
+    setImages((current) => (current.includes(url) ? current : [...current, url].slice(0, LIMITS.imagesMax)));
+  const moveImage = (index: number, to: number) =>
+    setImages((current) => {
+      const next = [...current];
+      const [moved] = next.splice(index, 1);
+      if (moved !== undefined) next.splice(to, 0, moved);
+      return next;
+    });
+
+  const upload = async (files: File[]) => {
     setErrors(({ imageUrl: _, ...rest }) => rest);
-    if (!(UPLOAD_TYPES as readonly string[]).includes(file.type)) {
-      setErrors((e) => ({ ...e, imageUrl: "Choose a PNG, JPEG, WebP or GIF image." }));
-      return;
-    }
-    if (file.size > UPLOAD_MAX_BYTES) {
-      setErrors((e) => ({ ...e, imageUrl: "That image is over 5 MB. Choose a smaller one." }));
-      return;
-    }
     setUploading(true);
     try {
-      const { url } = await api.upload(file);
-      setImageUrl(url);
+      for (const file of files.slice(0, LIMITS.imagesMax - images.length)) {
+        if (!(UPLOAD_TYPES as readonly string[]).includes(file.type)) {
+          setErrors((e) => ({ ...e, imageUrl: `${file.name}: choose a PNG, JPEG, WebP or GIF image.` }));
+          continue;
+        }
+        if (file.size > UPLOAD_MAX_BYTES) {
+          setErrors((e) => ({ ...e, imageUrl: `${file.name} is over 5 MB. Choose a smaller one.` }));
+          continue;
+        }
+        const { url } = await api.upload(file);
+        addImage(url);
+      }
     } catch (error) {
       setErrors((e) => ({
         ...e,
@@ -70,11 +98,23 @@ export function ItemForm({ item, submitLabel, onSaved, onCancel }: Props) {
       return;
     }
     setErrors({});
+    const place = {
+      ...(city.trim() ? { city: city.trim() } : {}),
+      ...(country.trim() ? { country: country.trim() } : {}),
+    };
     const input: CreateItemRequest = {
       title,
       description,
       price: { amount: cents, currency: item?.price.currency ?? "usd" },
-      imageUrl: imageUrl.trim() ? imageUrl.trim() : null,
+      // The first photo is the cover (imageUrl); no photo at all clears it.
+      ...(images.length > 0 ? { images } : item ? { imageUrl: null } : {}),
+      category: category || null,
+      condition: isCondition(condition) ? condition : null,
+      tags: tags
+        .split(",")
+        .map((tag) => tag.trim())
+        .filter(Boolean),
+      location: place,
     };
     setBusy(true);
     try {
@@ -145,42 +185,180 @@ export function ItemForm({ item, submitLabel, onSaved, onCancel }: Props) {
             </div>
           )}
         </Field>
+        <div className="field-row">
+          <Field label="Category" error={errors.category}>
+            {({ id, describedBy, invalid }) => (
+              <select
+                id={id}
+                aria-describedby={describedBy}
+                aria-invalid={invalid}
+                value={category}
+                onChange={(e) => {
+                  setCategory(e.target.value);
+                  clearError("category");
+                }}
+              >
+                <option value="">Choose a category</option>
+                {categories
+                  .filter((c) => c.parentId === null)
+                  .map((parent) => (
+                    <optgroup key={parent.id} label={parent.name}>
+                      <option value={parent.id}>{parent.name} (other)</option>
+                      {categories
+                        .filter((c) => c.parentId === parent.id)
+                        .map((child) => (
+                          <option key={child.id} value={child.id}>
+                            {child.name}
+                          </option>
+                        ))}
+                    </optgroup>
+                  ))}
+              </select>
+            )}
+          </Field>
+          <Field label="Condition" error={errors.condition}>
+            {({ id, describedBy, invalid }) => (
+              <select
+                id={id}
+                aria-describedby={describedBy}
+                aria-invalid={invalid}
+                value={condition}
+                onChange={(e) => {
+                  setCondition(e.target.value);
+                  clearError("condition");
+                }}
+              >
+                <option value="">Choose a condition</option>
+                {CONDITIONS.map((value) => (
+                  <option key={value} value={value}>
+                    {CONDITION_NAMES[value]}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+        </div>
         <Field
-          label="Image URL"
-          error={errors.imageUrl}
-          hint="Paste a link, or upload a photo below (PNG, JPEG, WebP or GIF, up to 5 MB)."
+          label="Tags"
+          error={errors.tags ?? errors["tags.0"]}
+          hint="Separated by commas: oak, dining, handmade"
         >
           {({ id, describedBy, invalid }) => (
             <input
               id={id}
               aria-describedby={describedBy}
               aria-invalid={invalid}
-              inputMode="url"
-              placeholder="https://…"
-              value={imageUrl}
+              value={tags}
               onChange={(e) => {
-                setImageUrl(e.target.value);
-                clearError("imageUrl");
+                setTags(e.target.value);
+                clearError("tags");
               }}
             />
           )}
         </Field>
+        <div className="field-row">
+          <Field label="City" error={errors["location.city"]}>
+            {({ id, describedBy, invalid }) => (
+              <input
+                id={id}
+                aria-describedby={describedBy}
+                aria-invalid={invalid}
+                autoComplete="address-level2"
+                value={city}
+                onChange={(e) => setCity(e.target.value)}
+              />
+            )}
+          </Field>
+          <Field label="Country" error={errors["location.country"]}>
+            {({ id, describedBy, invalid }) => (
+              <input
+                id={id}
+                aria-describedby={describedBy}
+                aria-invalid={invalid}
+                autoComplete="country-name"
+                value={country}
+                onChange={(e) => setCountry(e.target.value)}
+              />
+            )}
+          </Field>
+        </div>
+        <Field
+          label="Photos"
+          error={errors.imageUrl ?? errors.images ?? errors["images.0"]}
+          hint={`Up to ${LIMITS.imagesMax}: upload them (PNG, JPEG, WebP or GIF, up to 5 MB each) or add a link. The first is the cover.`}
+        >
+          {({ id, describedBy, invalid }) => (
+            <div className="add-image">
+              <input
+                id={id}
+                aria-describedby={describedBy}
+                aria-invalid={invalid}
+                inputMode="url"
+                placeholder="https://…"
+                value={imageUrl}
+                onChange={(e) => {
+                  setImageUrl(e.target.value);
+                  clearError("imageUrl");
+                }}
+              />
+              <button
+                type="button"
+                className="button"
+                disabled={!imageUrl.trim() || images.length >= LIMITS.imagesMax}
+                onClick={() => {
+                  addImage(imageUrl.trim());
+                  setImageUrl("");
+                }}
+              >
+                Add link
+              </button>
+            </div>
+          )}
+        </Field>
+        {images.length > 0 && (
+          <ul className="photo-list" aria-label="Photos, cover first">
+            {images.map((url, index) => (
+              <li key={url}>
+                <img src={url} alt={index === 0 ? "Cover" : `Number ${index + 1}`} />
+                {index === 0 ? (
+                  <span className="cover-tag">Cover</span>
+                ) : (
+                  <button type="button" className="chip-button" onClick={() => moveImage(index, 0)}>
+                    Make cover
+                  </button>
+                )}
+                <button
+                  type="button"
+                  className="chip-button"
+                  aria-label={`Remove photo ${index + 1}`}
+                  onClick={() => setImages((current) => current.filter((u) => u !== url))}
+                >
+                  Remove
+                </button>
+              </li>
+            ))}
+          </ul>
+        )}
         <div className="field">
           <input
             id={fileId}
             className="sr-only file-input"
             type="file"
+            multiple
             accept={UPLOAD_TYPES.join(",")}
-            onChange={(e) => void upload(e.target.files?.[0])}
+            onChange={(e) => {
+              void upload([...(e.target.files ?? [])]);
+              e.target.value = "";
+            }}
           />
           <label htmlFor={fileId} className="button file-button">
-            {uploading ? "Uploading…" : "Upload a photo"}
+            {uploading ? "Uploading…" : "Upload photos"}
           </label>
         </div>
       </div>
       <aside className="item-form-preview" aria-label="Preview">
         <div className="preview-card">
-          <ItemImage id={item?.id ?? "new-item"} title={title || "?"} url={imageUrl.trim() || null} />
+          <ItemImage id={item?.id ?? "new-item"} title={title || "?"} url={images[0] ?? null} />
           <div className="item-card-body">
             <p className="item-card-title">{title || "Your item's title"}</p>
             <p className="item-card-price">

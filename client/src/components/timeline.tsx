@@ -21,12 +21,12 @@ function EventView({
   actions,
 }: {
   event: ItemEvent;
-  me: User;
+  me: User | null;
   actions: ((event: ItemEvent) => ReactNode) | undefined;
 }) {
   const text = bodyOf(event, "text");
   if (text && event.author) {
-    const mine = event.author.id === me.id;
+    const mine = me !== null && event.author.id === me.id;
     const extra = actions?.(event);
     return (
       <li
@@ -78,7 +78,7 @@ function EventView({
   }
   const payment = bodyOf(event, "custom:payment");
   if (payment && !isHidden(event)) {
-    const buyer = payment.buyer.id === me.id ? "you" : payment.buyer.username;
+    const buyer = payment.buyer.id === me?.id ? "you" : payment.buyer.username;
     const amount = formatMoney(payment.amount);
     const line =
       payment.status === "succeeded"
@@ -124,7 +124,8 @@ function EventView({
 export function Timeline(props: {
   events: ItemEvent[];
   pending: PendingMessage[];
-  me: User;
+  /** The reader; null when signed out (nothing is theirs). */
+  me: User | null;
   onRetry(clientMessageId: string): void;
   /** Per-message controls (Report; Hide, Restore, Suspend for moderators). */
   actions?: (event: ItemEvent) => ReactNode;

@@ -1,10 +1,13 @@
-import { useState } from "react";
+import { useEffect, useState } from "react";
+import { categoryName } from "../../../shared/categories.js";
 import { isHidden } from "../../../shared/events.js";
+import { CONDITION_NAMES } from "../../../shared/items.js";
 import { formatMoney } from "../../../shared/money.js";
 import type { User } from "../../../shared/users.js";
 import { Avatar } from "../components/avatar.js";
 import { Checkout } from "../components/checkout.js";
 import { Composer } from "../components/composer.js";
+import { HeartButton } from "../components/heart-button.js";
 import { ItemForm } from "../components/item-form.js";
 import { ItemImage } from "../components/item-image.js";
 import {
@@ -15,7 +18,7 @@ import {
 import { useReasonDialog } from "../components/reason-dialog.js";
 import { StatusBadge } from "../components/status-badge.js";
 import { Timeline } from "../components/timeline.js";
-import { Link } from "../state/router.js";
+import { askToSignIn, Link } from "../state/router.js";
 import { recordSuspension, useSuspended } from "../state/suspended.js";
 import { useRoom } from "../state/use-room.js";
 
@@ -25,14 +28,51 @@ function typingLine(names: string[]): string {
   return "Several people are typing…";
 }
 
-/** An item's room: its details, buying it, and the live conversation about it. */
-export function ItemPage({ itemId, user }: { itemId: string; user: User }) {
+/** The photos of an item: the one shown large, and the others as thumbnails to switch to. */
+function Gallery({ id, title, images }: { id: string; title: string; images: string[] }) {
+  const [shown, setShown] = useState(0);
+  const current = images[shown] ?? images[0] ?? null;
+  return (
+    <>
+      <ItemImage id={id} title={title} url={current} />
+      {images.length > 1 && (
+        <ul className="gallery-thumbs" aria-label="Photos">
+          {images.map((url, index) => (
+            <li key={url}>
+              <button
+                type="button"
+                aria-pressed={index === shown}
+                aria-label={`Photo ${index + 1} of ${images.length}`}
+                onClick={() => setShown(index)}
+              >
+                <img src={url} alt="" loading="lazy" />
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </>
+  );
+}
+
+/** An item's room: its details, buying it, and the live conversation about it; open to visitors. */
+export function ItemPage({ itemId, user }: { itemId: string; user: User | null }) {
   const room = useRoom(itemId);
   const [editing, setEditing] = useState(false);
+  const title = room.item?.title;
+  // The tab shows the item, so a row of tabs says which is which.
+  useEffect(() => {
+    if (!title) return;
+    const before = document.title;
+    document.title = `${title} · Parley`;
+    return () => {
+      document.title = before;
+    };
+  }, [title]);
   const { ask, dialog } = useReasonDialog();
   const suspended = useSuspended();
   const { item } = room;
-  const isModerator = user.role === "moderator";
+  const isModerator = user?.role === "moderator";
   const moderate = moderationActions(ask, {
     onEvent: (event) => room.merge([event]),
     onItem: room.setItem,
@@ -51,7 +91,17 @@ export function ItemPage({ itemId, user }: { itemId: string; user: User }) {
     );
   }
 
-  const isSeller = item.seller.id === user.id;
+  const isSeller = user !== null && item.seller.id === user.id;
+  const place = [item.location.city, item.location.country].filter(Boolean).join(", ");
+  const facts: [string, string][] = [
+    ...(item.category ? [["Category", categoryName(item.category)] as [string, string]] : []),
+    ...(item.condition ? [["Condition", CONDITION_NAMES[item.condition]] as [string, string]] : []),
+    ...(place ? [["Location", place] as [string, string]] : []),
+    ...(item.quantity > 1
+      ? [["Available", `${item.quantityAvailable} of ${item.quantity}`] as [string, string]]
+      : []),
+    ...item.specs,
+  ];
 
   return (
     <main className="page item-page">
@@ -76,8 +126,9 @@ export function ItemPage({ itemId, user }: { itemId: string; user: User }) {
           ) : (
             <>
               <div className="item-hero">
-                <ItemImage id={item.id} title={item.title} url={item.imageUrl} />
+                <Gallery id={item.id} title={item.title} images={item.images} />
                 <StatusBadge status={item.status} />
+                <HeartButton itemId={item.id} title={item.title} className="on-hero" />
               </div>
               <div className="item-info">
                 <h1 id="item-title">{item.title}</h1>
@@ -85,17 +136,55 @@ export function ItemPage({ itemId, user }: { itemId: string; user: User }) {
                 <p className="item-seller">
                   <Avatar id={item.seller.id} name={item.seller.displayName} size={28} />
                   <span>
-                    Sold by <strong>{item.seller.displayName}</strong>
+                    Sold by{" "}
+                    <Link href={`/u/${item.seller.username}`}>
+                      <strong>{item.seller.displayName}</strong>
+                    </Link>
                     {isSeller && " (you)"}
                   </span>
                 </p>
                 {item.description && <p className="item-description">{item.description}</p>}
+                {facts.length > 0 && (
+                  <dl className="item-facts">
+                    {facts.map(([name, value]) => (
+                      <div key={name}>
+                        <dt>{name}</dt>
+                        <dd>{value}</dd>
+                      </div>
+                    ))}
+                  </dl>
+                )}
+                {item.tags.length > 0 && (
+                  <ul className="item-tags" aria-label="Tags">
+                    {item.tags.map((tag) => (
+                      <li key={tag}>
+                        <Link href={`/?tag=${encodeURIComponent(tag)}`}>#{tag}</Link>
+                      </li>
+                    ))}
+                  </ul>
+                )}
+                {item.shippingOptions.length > 0 && (
+                  <p className="muted">
+                    Shipping:{" "}
+                    {item.shippingOptions
+                      .map((option) => `${option.name} (${formatMoney(option.cost)})`)
+                      .join(", ")}
+                  </p>
+                )}
                 {isSeller && item.status === "available" && (
                   <button type="button" className="button" onClick={() => setEditing(true)}>
                     Edit item
                   </button>
                 )}
-                <Checkout item={item} user={user} />
+                {user ? (
+                  <Checkout item={item} user={user} />
+                ) : (
+                  item.status === "available" && (
+                    <button type="button" className="button primary wide" onClick={askToSignIn}>
+                      Sign in to buy
+                    </button>
+                  )
+                )}
                 {isModerator ? (
                   <div className="moderator-bar">
                     <span className="moderator-label">Moderator</span>
@@ -127,7 +216,8 @@ export function ItemPage({ itemId, user }: { itemId: string; user: User }) {
                     )}
                   </div>
                 ) : (
-                  !isSeller && (
+                  !isSeller &&
+                  user && (
                     <button
                       type="button"
                       className="link-button report-item"
@@ -147,7 +237,9 @@ export function ItemPage({ itemId, user }: { itemId: string; user: User }) {
             <h2 id="chat-title">Conversation</h2>
             <span className="presence" aria-live="polite">
               <span className="presence-dot" aria-hidden="true" />
-              {room.presence === 1 ? "Just you here" : `${room.presence} people here`}
+              {user && room.presence === 1
+                ? "Just you here"
+                : `${room.presence} ${room.presence === 1 ? "person" : "people"} here`}
             </span>
           </header>
           <Timeline
@@ -156,7 +248,7 @@ export function ItemPage({ itemId, user }: { itemId: string; user: User }) {
             me={user}
             onRetry={room.retry}
             actions={(event) =>
-              isModerator ? (
+              !user ? null : isModerator ? (
                 <MessageModerationButtons event={event} actions={moderate} suspended={suspended} />
               ) : event.author && event.author.id !== user.id && !isHidden(event) ? (
                 <button type="button" className="chip-button" onClick={() => report.message(event)}>
@@ -168,7 +260,16 @@ export function ItemPage({ itemId, user }: { itemId: string; user: User }) {
           <p className="typing" aria-live="polite">
             {room.typing.length > 0 ? typingLine(room.typing.map((p) => p.displayName)) : ""}
           </p>
-          <Composer onSend={room.send} onTyping={room.typingChanged} disabled={item.status === "removed"} />
+          {user ? (
+            <Composer onSend={room.send} onTyping={room.typingChanged} disabled={item.status === "removed"} />
+          ) : (
+            <div className="composer-signed-out">
+              <p className="muted">Sign in to ask the seller a question.</p>
+              <button type="button" className="button primary" onClick={askToSignIn}>
+                Sign in to chat
+              </button>
+            </div>
+          )}
         </section>
       </div>
       {dialog}

@@ -2,6 +2,7 @@ import { type FormEvent, useState } from "react";
 import { ApiRequestError, api } from "../api/http.js";
 import { errorsByField, Field } from "../components/field.js";
 import { Logo } from "../components/logo.js";
+import { Link, navigate, nextAfterSignIn } from "../state/router.js";
 import { useSession } from "../state/session.js";
 
 type Mode = "sign-in" | "sign-up";
@@ -34,6 +35,8 @@ export function SignInPage() {
             })
           : await api.login({ username: username.trim().toLowerCase(), password });
       signedIn(session);
+      // Back to the page that asked for a sign-in (an item, a seller), or wherever they were.
+      if (window.location.pathname === "/signin") navigate(nextAfterSignIn(), { replace: true });
     } catch (error) {
       if (error instanceof ApiRequestError) {
         setErrors(errorsByField(error.fields));
@@ -167,6 +170,9 @@ export function SignInPage() {
           >
             {mode === "sign-in" ? "Create an account" : "Use my account"}
           </button>
+        </p>
+        <p className="auth-switch">
+          <Link href="/">Browse the marketplace without signing in</Link>
         </p>
       </section>
     </main>

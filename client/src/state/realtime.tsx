@@ -13,18 +13,17 @@ type RealtimeState = {
 
 const RealtimeContext = createContext<RealtimeState>({ socket: null, status: "connecting", epoch: 0 });
 
-/** One socket per signed-in session, reconnecting on its own; its status drives the "Reconnecting…" banner. */
+/**
+ * One socket per session, reconnecting on its own; signed out it is anonymous (it reads rooms and the
+ * marketplace feed). Its status drives the "Reconnecting…" banner.
+ */
 export function RealtimeProvider({ children }: { children: ReactNode }) {
   const { user, expire } = useSession();
   const [state, setState] = useState<RealtimeState>({ socket: null, status: "connecting", epoch: 0 });
   const userId = user?.id;
 
   useEffect(() => {
-    const token = currentToken();
-    if (!userId || !token) {
-      setState({ socket: null, status: "connecting", epoch: 0 });
-      return;
-    }
+    const token = userId ? currentToken() : null;
     const socket = openSocket(token);
     setState({ socket, status: "connecting", epoch: 0 });
     socket.on("connect", () => setState((s) => ({ socket, status: "connected", epoch: s.epoch + 1 })));
@@ -34,7 +33,7 @@ export function RealtimeProvider({ children }: { children: ReactNode }) {
       if (reason === "io server disconnect") socket.connect();
     });
     socket.on("connect_error", (error) => {
-      if (error.message === "unauthorized") {
+      if (error.message === "unauthorized" && token) {
         socket.close();
         expire();
         return;

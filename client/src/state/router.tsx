@@ -1,4 +1,4 @@
-import { type AnchorHTMLAttributes, type MouseEvent, useSyncExternalStore } from "react";
+import { type AnchorHTMLAttributes, type MouseEvent, useMemo, useSyncExternalStore } from "react";
 
 const listeners = new Set<() => void>();
 
@@ -23,6 +23,23 @@ export function navigate(to: string, options: { replace?: boolean } = {}): void 
 /** The current path; re-renders on navigation and on the browser's back and forward. */
 export function usePath(): string {
   return useSyncExternalStore(subscribe, () => window.location.pathname);
+}
+
+/** The current query string's parameters; re-renders when they change. */
+export function useSearchParams(): URLSearchParams {
+  const search = useSyncExternalStore(subscribe, () => window.location.search);
+  return useMemo(() => new URLSearchParams(search), [search]);
+}
+
+/** Sends a signed-out visitor to sign in; they come back here afterwards. */
+export function askToSignIn(): void {
+  navigate(`/signin?next=${encodeURIComponent(window.location.pathname + window.location.search)}`);
+}
+
+/** Where to go after signing in: the page that asked, if it is one of ours. */
+export function nextAfterSignIn(): string {
+  const next = new URLSearchParams(window.location.search).get("next") ?? "/";
+  return next.startsWith("/") && !next.startsWith("//") ? next : "/";
 }
 
 /** An ordinary link (open in new tab works) that navigates inside the app on a plain click. */

@@ -1,29 +1,41 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { Item } from "../../../shared/items.js";
 import { api, type ItemFilters } from "../api/http.js";
+import { subscribeItems, unsubscribeItems } from "../api/socket.js";
 import { useRealtime } from "./realtime.js";
 
 const PAGE = 24;
 
-/** Would the server's listing with these filters include the item? Mirrors `GET /api/items`. */
+/**
+ * Would the server's listing with these filters include the item? Mirrors `GET /api/items` for the
+ * filters a change can be judged on here; a keyword search forgives typos and plurals, which only the
+ * server knows, so under a search an item already shown is updated but a new one is not added.
+ */
 function matches(item: Item, filters: ItemFilters): boolean {
   if (filters.status ? item.status !== filters.status : item.status === "removed") return false;
   if (filters.minPrice !== undefined && item.price.amount < filters.minPrice) return false;
   if (filters.maxPrice !== undefined && item.price.amount > filters.maxPrice) return false;
-  const words = (filters.q ?? "")
-    .toLowerCase()
-    .split(/[^\p{L}\p{N}]+/u)
-    .filter(Boolean);
-  if (words.length > 0) {
-    const text = `${item.title} ${item.description}`.toLowerCase().split(/[^\p{L}\p{N}]+/u);
-    if (!words.every((word) => text.some((t) => t.startsWith(word)))) return false;
-  }
+  if (filters.sellerId && item.seller.id !== filters.sellerId) return false;
+  if (
+    filters.category &&
+    !(item.category === filters.category || item.category?.startsWith(`${filters.category}/`))
+  )
+    return false;
+  if (filters.condition && !(item.condition && filters.condition.split(",").includes(item.condition)))
+    return false;
+  if (filters.tag && !item.tags.includes(filters.tag)) return false;
   return true;
 }
 
-/** The marketplace listing for some filters: pages on demand, kept live by `items:changed`. */
+/** New items go on top only when the list is newest first and not a keyword search. */
+const newestFirst = (filters: ItemFilters) => !filters.q && (!filters.sort || filters.sort === "newest");
+
+/**
+ * The marketplace listing for some filters: pages on demand, kept live by `items:changed`, which the
+ * socket asks for (`items:subscribe`) while the grid is on screen, and again after every reconnect.
+ */
 export function useItems(filters: ItemFilters) {
-  const { socket } = useRealtime();
+  const { socket, epoch } = useRealtime();
   const [items, setItems] = useState<Item[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
   const [loading, setLoading] = useState(true);
@@ -89,7 +101,8 @@ export function useItems(filters: ItemFilters) {
         }
         // Newest first: an item newer than everything shown belongs at the top; older ones come with paging.
         const newest = current[0];
-        if (fits && (!newest || item.createdAt >= newest.createdAt)) return [item, ...current];
+        if (fits && newestFirst(filtersRef.current) && (!newest || item.createdAt >= newest.createdAt))
+          return [item, ...current];
         return current;
       });
     };
@@ -98,6 +111,15 @@ export function useItems(filters: ItemFilters) {
       socket.off("items:changed", onChanged);
     };
   }, [socket]);
+
+  // Subscribed while the grid is mounted; a reconnect (epoch) is a new server-side socket: ask again.
+  useEffect(() => {
+    if (!socket || epoch === 0) return;
+    subscribeItems(socket).catch(() => {});
+    return () => {
+      if (socket.connected) unsubscribeItems(socket).catch(() => {});
+    };
+  }, [socket, epoch]);
 
   return { items, loading, error, hasMore: cursor !== null, loadMore };
 }

@@ -1,0 +1,38 @@
+import { Router } from "express";
+import { z } from "zod";
+import { AppError, parseOrThrow } from "../../shared/errors.js";
+import type { OwnProfile, Profile } from "../../shared/profiles.js";
+import { ZUpdateMeRequest } from "../../shared/profiles.js";
+import { ZUsername } from "../../shared/users.js";
+import type { Db } from "../db/db.js";
+import { requireUser } from "../http/authenticate.js";
+import { getProfile, updateProfile } from "./store.js";
+
+/** A user id, or a username (an extension: seller pages are addressed by username). */
+const ZUserRef = z.union([
+  z.uuid().transform((id) => ({ by: "id" as const, value: id })),
+  ZUsername.transform((username) => ({ by: "username" as const, value: username })),
+]);
+
+/** Public profiles, and the signed-in user's own. */
+export function profileRoutes(db: Db): Router {
+  const router = Router();
+
+  router.get("/users/:id", async (req, res) => {
+    const ref = parseOrThrow(ZUserRef, req.params.id, "user id");
+    const profile = await getProfile(db, ref.value, ref.by);
+    if (!profile) throw new AppError("not_found", "No such user");
+    const { email: _private, ...visible } = profile;
+    res.json({ user: visible satisfies Profile });
+  });
+
+  router.patch("/me", async (req, res) => {
+    const user = requireUser(req);
+    const patch = parseOrThrow(ZUpdateMeRequest, req.body);
+    await updateProfile(db, user.id, patch);
+    const profile = await getProfile(db, user.id);
+    res.json({ user: profile satisfies OwnProfile | null });
+  });
+
+  return router;
+}
