@@ -188,7 +188,14 @@ export function createDealEngine(deps: Deps) {
           from: t.from,
           to: t.to,
           actor: t.actor,
-          ...(t.params ? { params: z.toJSONSchema(t.params) as Record<string, unknown> } : {}),
+          ...(t.params
+            ? {
+                params: z.toJSONSchema(t.params, { io: "input", unrepresentable: "any" }) as Record<
+                  string,
+                  unknown
+                >,
+              }
+            : {}),
           ...(t.after ? { afterSeconds: durations[t.after] } : {}),
         })),
       }));
