@@ -282,6 +282,11 @@ describe("buy-now terms: units and shipping", () => {
       shippingAddress: null,
       payment: { amount: { amount: 3200, currency: "usd" } },
     });
+    // Before payment the seller sees neither the address nor its trace in the thread.
+    expect((await getDeal(seller, body.deal.id)).body.deal.shippingAddress).toBeNull();
+    const thread = (await threadOf(seller, body.deal.id)).body.events;
+    expect(JSON.stringify(thread)).not.toContain("Springfield");
+    expect(bodyOf(thread[0]!, "custom:deal")?.params).toEqual({ shippingOptionId: "post" });
     await confirm(server.url, buyer, body.payment.id);
     for (const viewer of [buyer, seller, moderator]) {
       expect((await getDeal(viewer, body.deal.id)).body.deal.shippingAddress).toEqual({

@@ -85,12 +85,14 @@ export function createDealEngine(deps: Deps) {
     for (const guard of transition.guards ?? []) await guard(ctx);
     for (const action of transition.actions) await action(ctx);
     await setDealState(write.tx, deal.id, transition.to);
+    // An address lives on the deal, shown to the seller only once paid; the thread never carries it.
+    const { shippingAddress: _address, ...shown } = params;
     const body: DealEventBody = {
       transition: transition.name,
       from,
       to: transition.to,
       by: caller.actor,
-      ...(Object.keys(params).length > 0 ? { params } : {}),
+      ...(Object.keys(shown).length > 0 ? { params: shown } : {}),
     };
     await write.appendToThread(deal.id, { type: "custom:deal", author: null, body });
     await cancelTimers(write.tx, deal.id);
