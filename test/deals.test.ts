@@ -209,6 +209,99 @@ describe("buy-now deals", () => {
   });
 });
 
+describe("buy-now terms: units and shipping", () => {
+  const address = {
+    name: "Ada B",
+    line1: "1 Main St",
+    city: "Springfield",
+    postalCode: "12345",
+    country: "us",
+  };
+
+  it("holds units of a multi-unit item: available while units are free, reserved when all are held, sold when all are paid", async () => {
+    const item = await listItem(server.url, seller, { quantity: 3 });
+    const [first, second] = await Promise.all([signUp(server.url, "buyer"), signUp(server.url, "buyer")]);
+    const two = await call<{ deal: Deal; payment: { id: string; amount: unknown } }>(
+      server.url,
+      "POST",
+      `/api/items/${item.id}/checkout`,
+      { token: first.token, body: { quantity: 2 } },
+    );
+    expect(two.status).toBe(201);
+    expect(two.body.deal).toMatchObject({
+      quantity: 2,
+      unitPrice: item.price,
+      total: { amount: 5000, currency: "usd" },
+    });
+    expect(two.body.payment.amount).toEqual({ amount: 5000, currency: "usd" });
+    expect(await itemOf(server.url, item.id)).toMatchObject({ status: "available", quantityAvailable: 1 });
+    const tooMany = await call(server.url, "POST", `/api/items/${item.id}/checkout`, {
+      token: second.token,
+      body: { quantity: 2 },
+    });
+    expect(tooMany.status).toBe(409);
+    expect(tooMany.body).toMatchObject({ error: { code: "not_available" } });
+    const last = await checkout(server.url, second, item.id);
+    expect(last.status).toBe(201);
+    expect(await itemOf(server.url, item.id)).toMatchObject({ status: "reserved", quantityAvailable: 0 });
+    expect((await checkout(server.url, outsider, item.id)).body).toMatchObject({
+      error: { code: "item_reserved" },
+    });
+
+    // One buyer pays, the other cancels: a unit is free again; then it sells out.
+    expect((await confirm(server.url, first, two.body.payment.id)).status).toBe(200);
+    expect(await itemOf(server.url, item.id)).toMatchObject({ status: "reserved", quantityAvailable: 0 });
+    await cancel(server.url, second, last.body.payment.id);
+    expect(await itemOf(server.url, item.id)).toMatchObject({ status: "available", quantityAvailable: 1 });
+    const again = await checkout(server.url, outsider, item.id);
+    await confirm(server.url, outsider, again.body.payment.id);
+    expect(await itemOf(server.url, item.id)).toMatchObject({ status: "sold", quantityAvailable: 0 });
+  });
+
+  it("prices a shipping option in, needs its address, and shows the address to the parties once paid", async () => {
+    const item = await listItem(server.url, seller, {
+      shippingOptions: [{ id: "post", name: "Post", cost: { amount: 700, currency: "usd" } }],
+    });
+    const attempt = (body: unknown) =>
+      call<{ deal: Deal; payment: { id: string } }>(server.url, "POST", `/api/items/${item.id}/checkout`, {
+        token: buyer.token,
+        body,
+      });
+    expect((await attempt({ shippingOptionId: "post" })).status).toBe(400);
+    expect((await attempt({ shippingOptionId: "courier", shippingAddress: address })).status).toBe(400);
+    expect((await attempt({ shippingAddress: address })).status).toBe(400);
+    expect(
+      (await attempt({ shippingOptionId: "post", shippingAddress: { ...address, country: "USA" } })).status,
+    ).toBe(400);
+    expect((await itemOf(server.url, item.id)).status).toBe("available");
+    const { status, body } = await attempt({ shippingOptionId: "post", shippingAddress: address });
+    expect(status).toBe(201);
+    expect(body.deal).toMatchObject({
+      shipping: { optionId: "post", name: "Post", cost: { amount: 700, currency: "usd" } },
+      total: { amount: 3200, currency: "usd" },
+      shippingAddress: null,
+      payment: { amount: { amount: 3200, currency: "usd" } },
+    });
+    // Before payment the seller sees neither the address nor its trace in the thread.
+    expect((await getDeal(seller, body.deal.id)).body.deal.shippingAddress).toBeNull();
+    const thread = (await threadOf(seller, body.deal.id)).body.events;
+    expect(JSON.stringify(thread)).not.toContain("Springfield");
+    expect(bodyOf(thread[0]!, "custom:deal")?.params).toEqual({ shippingOptionId: "post" });
+    await confirm(server.url, buyer, body.payment.id);
+    for (const viewer of [buyer, seller, moderator]) {
+      expect((await getDeal(viewer, body.deal.id)).body.deal.shippingAddress).toEqual({
+        ...address,
+        country: "US",
+      });
+    }
+    // Never in the item's public timeline.
+    const history = await call<{ events: ItemEvent[] }>(server.url, "GET", `/api/items/${item.id}/events`, {
+      token: outsider.token,
+    });
+    expect(JSON.stringify(history.body.events)).not.toContain("Springfield");
+  });
+});
+
 describe("deal threads are private", () => {
   it("refuses outsiders on every path: HTTP, join, message, live; parties and moderators read it", async () => {
     const item = await listItem(server.url, seller);

@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
+import { type CheckoutRequest, ZCheckoutRequest } from "../../shared/deals.js";
 import { AppError } from "../../shared/errors.js";
-import { assertOpen } from "../items/service.js";
-import { setItemStatus } from "../items/store.js";
+import { assertOpen, requireItem } from "../items/service.js";
+import { holdUnits, releaseUnits, setItemStatus } from "../items/store.js";
 import { paymentEvent } from "../payments/events.js";
 import {
   getPayment,
@@ -11,7 +12,7 @@ import {
   setPaymentStatus,
 } from "../payments/store.js";
 import type { Action, Guard, TransitionContext } from "./process.js";
-import { setDealPayment } from "./store.js";
+import { getDeal, listHolds, setDealPayment, setDealTerms } from "./store.js";
 
 /*
  * The steps processes are made of. Guards refuse (throw) and change nothing; actions each do one thing
@@ -33,23 +34,72 @@ export const notOwnItem: Guard = ({ caller, item }) => {
 /** The item is for sale now: not removed, sold or held by another deal. */
 export const itemAvailable: Guard = ({ item }) => assertOpen(item);
 
+const termsOf = (params: Record<string, unknown>): CheckoutRequest => ZCheckoutRequest.parse(params);
+
+/**
+ * The buyer's terms fit the item: enough units free (`not_available`), a shipping option the item
+ * offers, with an address (a shipping address without an option is refused too).
+ */
+export const termsFit: Guard = ({ item, params }) => {
+  const terms = termsOf(params);
+  if ((terms.quantity ?? 1) > item.quantityAvailable) {
+    throw new AppError("not_available", `Only ${item.quantityAvailable} of this item left`);
+  }
+  if (terms.shippingOptionId === undefined) {
+    if (terms.shippingAddress) {
+      throw new AppError("bad_request", "Choose a shipping option for this address", [
+        { path: "shippingOptionId", message: "Required with a shipping address" },
+      ]);
+    }
+    return;
+  }
+  const option = item.shippingOptions.find((o) => o.id === terms.shippingOptionId);
+  if (!option || option.cost.currency !== item.price.currency) {
+    throw new AppError("bad_request", "This item has no such shipping option", [
+      { path: "shippingOptionId", message: "No such shipping option" },
+    ]);
+  }
+  if (!terms.shippingAddress) {
+    throw new AppError("bad_request", "Where should it be shipped?", [
+      { path: "shippingAddress", message: "Required with a shipping option" },
+    ]);
+  }
+};
+
 // Actions
 
-/** Holds the item for this deal. */
-export const reserveItem: Action = async ({ write, item }) => {
-  await setItemStatus(write.tx, item.id, "reserved");
+/** Sets the deal's units, shipping and total from the params (checked by `termsFit`). */
+export const priceDeal: Action = async (ctx) => {
+  const terms = termsOf(ctx.params);
+  const option = ctx.item.shippingOptions.find((o) => o.id === terms.shippingOptionId);
+  await setDealTerms(ctx.write.tx, ctx.deal.id, {
+    quantity: terms.quantity ?? 1,
+    shipping: option ? { optionId: option.id, name: option.name, cost: option.cost } : null,
+    shippingAddress: option ? (terms.shippingAddress ?? null) : null,
+  });
+  const priced = await getDeal(ctx.write.tx, ctx.deal.id);
+  if (!priced) throw new Error(`deal ${ctx.deal.id} vanished`);
+  ctx.deal = priced;
+};
+
+/** Holds the deal's units; the item is `reserved` once every unit is held. */
+export const reserveItem: Action = async ({ write, item, deal }) => {
+  await holdUnits(write.tx, item.id, deal.quantity);
   write.changed();
 };
 
-/** Ends this deal's hold on the item (an open payment and a reserved item mean this deal holds it). */
-export const releaseItem: Action = async ({ write, item }) => {
-  if (item.status !== "reserved") return;
-  await setItemStatus(write.tx, item.id, "available");
+/** Ends this deal's hold: its units are for sale again (the deal is leaving `reserved`, so it held them). */
+export const releaseItem: Action = async ({ write, item, deal }) => {
+  await releaseUnits(write.tx, item.id, deal.quantity);
   write.changed();
 };
 
+/** The deal's units are sold; the item is `sold` once every unit is (none free, none held). */
 export const sellItem: Action = async ({ write, item }) => {
-  await setItemStatus(write.tx, item.id, "sold");
+  const now = await requireItem(write.tx, item.id);
+  if (now.quantityAvailable === 0 && (await listHolds(write.tx, item.id)).length === 0) {
+    await setItemStatus(write.tx, item.id, "sold");
+  }
   write.changed();
 };
 

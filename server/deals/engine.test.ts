@@ -284,6 +284,21 @@ describe("timers", () => {
     expect(await sweep(connection, restarted)).toBe(0);
   });
 
+  it("retire a timer whose transition refuses, instead of retrying it forever", async () => {
+    const deal = await started();
+    await db.query(
+      `insert into timers (id, deal_id, transition, fire_at) values ($1, $2, 'no-such-step', now() - interval '1 second')`,
+      [randomUUID(), deal.id],
+    );
+    expect(await sweep(db, engine)).toBe(0);
+    const [retired] = await db.query<{ canceled: boolean }>(
+      "select canceled_at is not null as canceled from timers where deal_id = $1 and transition = 'no-such-step'",
+      [deal.id],
+    );
+    expect(retired?.canceled).toBe(true);
+    expect((await getDeal(db, deal.id))?.state).toBe("reserved");
+  });
+
   it("are not taken by a sweeper while another's claim on them runs", async () => {
     const deal = await started();
     await fallDue(deal);

@@ -15,7 +15,7 @@ import { dealPolicy } from "./policy.js";
 import type { Caller, Durations, EffectName, Process, Transition, TransitionContext } from "./process.js";
 import { PROCESSES } from "./processes/index.js";
 import { type DealRecord, getDeal, insertDeal, setDealState } from "./store.js";
-import { cancelTimers, type DueTimer, scheduleTimer, takeTimer } from "./timers.js";
+import { cancelTimer, cancelTimers, type DueTimer, scheduleTimer, takeTimer } from "./timers.js";
 
 export type DealEngine = ReturnType<typeof createDealEngine>;
 
@@ -85,12 +85,14 @@ export function createDealEngine(deps: Deps) {
     for (const guard of transition.guards ?? []) await guard(ctx);
     for (const action of transition.actions) await action(ctx);
     await setDealState(write.tx, deal.id, transition.to);
+    // An address lives on the deal, shown to the seller only once paid; the thread never carries it.
+    const { shippingAddress: _address, ...shown } = params;
     const body: DealEventBody = {
       transition: transition.name,
       from,
       to: transition.to,
       by: caller.actor,
-      ...(Object.keys(params).length > 0 ? { params } : {}),
+      ...(Object.keys(shown).length > 0 ? { params: shown } : {}),
     };
     await write.appendToThread(deal.id, { type: "custom:deal", author: null, body });
     await cancelTimers(write.tx, deal.id);
@@ -188,7 +190,14 @@ export function createDealEngine(deps: Deps) {
           from: t.from,
           to: t.to,
           actor: t.actor,
-          ...(t.params ? { params: z.toJSONSchema(t.params) as Record<string, unknown> } : {}),
+          ...(t.params
+            ? {
+                params: z.toJSONSchema(t.params, { io: "input", unrepresentable: "any" }) as Record<
+                  string,
+                  unknown
+                >,
+              }
+            : {}),
           ...(t.after ? { afterSeconds: durations[t.after] } : {}),
         })),
       }));
@@ -243,13 +252,22 @@ export function createDealEngine(deps: Deps) {
     async fire(timer: DueTimer): Promise<boolean> {
       const known = await getDeal(db, timer.dealId);
       if (!known) return false;
-      const fired = await timeline.write(known.itemId, async (write) => {
-        const item = await requireItem(write.tx, known.itemId, true);
-        const deal = await getDeal(write.tx, timer.dealId, { forUpdate: true });
-        if (!deal) return null;
-        return fireNow(write, item, deal, timer.transition);
-      });
-      return fired !== null;
+      try {
+        const fired = await timeline.write(known.itemId, async (write) => {
+          const item = await requireItem(write.tx, known.itemId, true);
+          const deal = await getDeal(write.tx, timer.dealId, { forUpdate: true });
+          if (!deal) return null;
+          return fireNow(write, item, deal, timer.transition);
+        });
+        return fired !== null;
+      } catch (error) {
+        // A refusal (the process no longer allows it) will not change by retrying: the timer is retired.
+        // Anything else (the database away) leaves it claimed, to be retried when the claim runs out.
+        if (!(error instanceof AppError)) throw error;
+        logger.warn({ err: error, timer }, "timer refused by its transition; canceled");
+        await cancelTimer(db, timer.id);
+        return false;
+      }
     },
   };
 }

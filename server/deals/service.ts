@@ -29,12 +29,12 @@ export async function presentDeal(
 ): Promise<Deal> {
   const party = dealPolicy.partyOf(viewer, record);
   const payment = record.paymentId ? await getPayment(q, record.paymentId) : null;
-  const { paymentId: _payment, cursorAt: _cursor, ...rest } = record;
+  const { paymentId: _payment, cursorAt: _cursor, shippingAddress, ...rest } = record;
   return {
     ...rest,
-    shipping: null,
     offer: null,
-    shippingAddress: null,
+    // Only parties and moderators get here; the address is theirs once the deal is paid.
+    shippingAddress: payment?.status === "succeeded" ? shippingAddress : null,
     payment: payment ? toPayment(payment) : null,
     transitions: processOf(record.process)
       .transitions.filter((t) => t.actor === party && t.from.includes(record.state))

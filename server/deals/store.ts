@@ -1,6 +1,8 @@
-import type { PartyRef, ProcessName } from "../../shared/deals.js";
+import type { Address, PartyRef, ProcessName } from "../../shared/deals.js";
 import type { Money } from "../../shared/money.js";
 import type { Queryable } from "../db/db.js";
+
+export type DealShipping = { optionId: string; name: string; cost: Money };
 
 /** A deal as stored; `toDeal` (present.ts) turns it into the contract's `Deal` for one viewer. */
 export type DealRecord = {
@@ -13,7 +15,9 @@ export type DealRecord = {
   seller: PartyRef;
   quantity: number;
   unitPrice: Money;
+  shipping: DealShipping | null;
   total: Money;
+  shippingAddress: Address | null;
   paymentId: string | null;
   /** The earliest pending timer, if any. */
   nextDeadline: string | null;
@@ -41,6 +45,8 @@ type DealRow = {
   unit_amount: number;
   currency: Money["currency"];
   total_amount: number;
+  shipping: DealShipping | null;
+  shipping_address: Address | null;
   payment_id: string | null;
   next_deadline: Date | null;
   last_seq: number;
@@ -53,7 +59,7 @@ const SELECT_DEALS = `
   select d.id, d.item_id, i.title as item_title, i.image_url as item_image_url, d.process, d.state,
          b.id as buyer_id, b.username as buyer_username, b.display_name as buyer_display_name,
          s.id as seller_id, s.username as seller_username, s.display_name as seller_display_name,
-         d.quantity, d.unit_amount, d.currency, d.total_amount, d.payment_id, d.last_seq,
+         d.quantity, d.unit_amount, d.currency, d.total_amount, d.shipping, d.shipping_address, d.payment_id, d.last_seq,
          d.created_at, d.updated_at,
          to_char(d.updated_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as cursor_at,
          (select min(t.fire_at) from timers t
@@ -74,7 +80,9 @@ function toRecord(row: DealRow): DealRecord {
     seller: { id: row.seller_id, username: row.seller_username, displayName: row.seller_display_name },
     quantity: row.quantity,
     unitPrice: { amount: row.unit_amount, currency: row.currency },
+    shipping: row.shipping,
     total: { amount: row.total_amount, currency: row.currency },
+    shippingAddress: row.shipping_address,
     paymentId: row.payment_id,
     nextDeadline: row.next_deadline?.toISOString() ?? null,
     lastSeq: row.last_seq,
@@ -142,18 +150,41 @@ export async function setDealState(q: Queryable, id: string, state: string): Pro
   await q.query("update deals set state = $2, updated_at = now() where id = $1", [id, state]);
 }
 
+/** The deal's terms: units, shipping and the total they make (unit price × quantity + shipping). */
+export async function setDealTerms(
+  q: Queryable,
+  id: string,
+  terms: { quantity: number; shipping: DealShipping | null; shippingAddress: Address | null },
+): Promise<void> {
+  await q.query(
+    `update deals set quantity = $2, shipping = $3, shipping_address = $4,
+       total_amount = unit_amount * $2 + coalesce(($3::jsonb #>> '{cost,amount}')::int, 0)
+     where id = $1`,
+    [
+      id,
+      terms.quantity,
+      terms.shipping && JSON.stringify(terms.shipping),
+      terms.shippingAddress && JSON.stringify(terms.shippingAddress),
+    ],
+  );
+}
+
 export async function setDealPayment(q: Queryable, id: string, paymentId: string): Promise<void> {
   await q.query("update deals set payment_id = $2 where id = $1", [id, paymentId]);
 }
 
-/** The deal whose payment holds the item (an open payment), if any. */
-export async function findHoldingDeal(q: Queryable, itemId: string): Promise<string | null> {
-  const [row] = await q.query<{ deal_id: string }>(
-    `select deal_id from payments
-     where item_id = $1 and status in ('requires_payment', 'processing', 'failed') and deal_id is not null`,
+/** The deals holding units of the item (their payment is open), with whether the hold ran out. */
+export async function listHolds(
+  q: Queryable,
+  itemId: string,
+): Promise<{ dealId: string; buyerId: string; expired: boolean }[]> {
+  const rows = await q.query<{ deal_id: string; buyer_id: string; expired: boolean }>(
+    `select deal_id, buyer_id, expires_at <= now() as expired from payments
+     where item_id = $1 and status in ('requires_payment', 'processing', 'failed') and deal_id is not null
+     order by created_at`,
     [itemId],
   );
-  return row?.deal_id ?? null;
+  return rows.map((row) => ({ dealId: row.deal_id, buyerId: row.buyer_id, expired: row.expired }));
 }
 
 /** Newest activity first; the cursor is the last deal's `updatedAt|id`. */

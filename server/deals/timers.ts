@@ -25,6 +25,11 @@ export async function cancelTimers(tx: Queryable, dealId: string): Promise<void>
   );
 }
 
+/** Retires one timer that can never fire (its transition refuses). */
+export async function cancelTimer(q: Queryable, id: string): Promise<void> {
+  await q.query("update timers set canceled_at = now() where id = $1 and fired_at is null", [id]);
+}
+
 /**
  * Marks the deal's pending timer for `transition` fired, under its row lock; false if there is none (it
  * fired or was canceled already). The caller holds the deal's lock and fires it in the same transaction,

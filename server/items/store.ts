@@ -168,6 +168,26 @@ export async function updateItemDetails(q: Queryable, id: string, details: ItemD
   await rememberWords(q, searchableText(details));
 }
 
+/** Holds units for a deal: fewer are for sale, and the item is `reserved` once none is left. */
+export async function holdUnits(q: Queryable, id: string, units: number): Promise<void> {
+  await q.query(
+    `update items set quantity_available = quantity_available - $2,
+       status = case when quantity_available - $2 = 0 then 'reserved' else status end, updated_at = now()
+     where id = $1`,
+    [id, units],
+  );
+}
+
+/** A deal let its units go: they are for sale again, and a reserved item is available. */
+export async function releaseUnits(q: Queryable, id: string, units: number): Promise<void> {
+  await q.query(
+    `update items set quantity_available = least(quantity, quantity_available + $2),
+       status = case when status = 'reserved' then 'available' else status end, updated_at = now()
+     where id = $1`,
+    [id, units],
+  );
+}
+
 /** A status change by a sale or a moderator; it is never a seller's withdrawal, so that mark goes. */
 export async function setItemStatus(q: Queryable, id: string, status: ItemStatus): Promise<void> {
   await q.query("update items set status = $2, withdrawn_at = null, updated_at = now() where id = $1", [

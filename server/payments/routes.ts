@@ -1,7 +1,7 @@
 import { Router } from "express";
 import { z } from "zod";
 import { ZCheckoutRequest } from "../../shared/deals.js";
-import { AppError, parseOrThrow } from "../../shared/errors.js";
+import { parseOrThrow } from "../../shared/errors.js";
 import { type PublicConfig, ZConfirmPaymentRequest } from "../../shared/payments.js";
 import type { DealService } from "../deals/service.js";
 import { requireUser } from "../http/authenticate.js";
@@ -25,16 +25,8 @@ export function paymentRoutes(
   router.post("/items/:id/checkout", async (req, res) => {
     const user = requireUser(req);
     const itemId = parseOrThrow(ZId, req.params.id, "item id");
-    const input = parseOrThrow(ZCheckoutRequest, req.body ?? {});
-    // Items have one unit and no shipping options until the catalog adds them.
-    if ((input.quantity ?? 1) !== 1)
-      throw new AppError("not_available", "Only one unit of this item is for sale");
-    if (input.shippingOptionId !== undefined || input.shippingAddress !== undefined) {
-      throw new AppError("bad_request", "This item has no shipping options", [
-        { path: "shippingOptionId", message: "No such shipping option" },
-      ]);
-    }
-    const { payment, dealId } = await payments.checkout(user, itemId, input.expectedPrice);
+    const terms = parseOrThrow(ZCheckoutRequest, req.body ?? {});
+    const { payment, dealId } = await payments.checkout(user, itemId, terms);
     res.status(201).json({ payment, deal: await deals.get(user, dealId) });
   });
 

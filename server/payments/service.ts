@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import type { CheckoutRequest } from "../../shared/deals.js";
 import { AppError } from "../../shared/errors.js";
 import type { Item } from "../../shared/items.js";
 import type { Money } from "../../shared/money.js";
@@ -8,7 +9,7 @@ import { findUserById } from "../auth/store.js";
 import type { Db } from "../db/db.js";
 import type { DealEngine } from "../deals/engine.js";
 import type { Caller } from "../deals/process.js";
-import { type DealRecord, findHoldingDeal, getDeal } from "../deals/store.js";
+import { type DealRecord, getDeal, listHolds } from "../deals/store.js";
 import { assertOpen, requireItem } from "../items/service.js";
 import type { ItemWrite, Timeline } from "../timeline/timeline.js";
 import { paymentEvent } from "./events.js";
@@ -16,7 +17,6 @@ import type { PaymentGateway } from "./gateway.js";
 import { paymentPolicy } from "./policy.js";
 import type { ProcessorEvent } from "./processor-event.js";
 import {
-  findOpenPayment,
   findPaymentByRef,
   getPayment,
   isOpen,
@@ -207,8 +207,9 @@ export function createPaymentService(deps: Deps) {
     const item = await requireItem(db, itemId);
     if (!paymentPolicy.buy(user, item)) throw new AppError("forbidden", "You cannot buy your own item");
     if (item.status !== "reserved") return assertOpen(item);
-    const open = await findOpenPayment(db, itemId);
-    if (open && !open.holdExpired && open.buyerId !== user.id) assertOpen(item);
+    // Every unit is held: only the holders themselves, or anyone once a hold ran out, get further.
+    const holds = await listHolds(db, itemId);
+    if (!holds.some((hold) => hold.expired || hold.buyerId === user.id)) assertOpen(item);
   }
 
   return {
@@ -219,22 +220,21 @@ export function createPaymentService(deps: Deps) {
     async checkout(
       user: User,
       itemId: string,
-      expectedPrice?: Money,
+      terms: CheckoutRequest = {},
     ): Promise<{ payment: Payment; dealId: string; created: boolean }> {
       if (!paymentPolicy.checkout(user)) throw new AppError("forbidden", "Moderators cannot buy items");
       await refuseEarly(user, itemId);
       const outcome = await timeline.write(itemId, async (write) => {
         let item = await requireItem(write.tx, itemId, true);
-        if (item.status === "reserved") {
-          const holdingId = await findHoldingDeal(write.tx, itemId);
-          const holding = holdingId ? await getDeal(write.tx, holdingId, { forUpdate: true }) : null;
-          const open = holding?.paymentId ? await lockPayment(write, holding.paymentId) : null;
-          if (holding && open && !open.holdExpired && holding.buyer.id === user.id) {
-            return { payment: open, dealId: holding.id, created: false };
-          }
+        for (const hold of await listHolds(write.tx, itemId)) {
+          const deal = await getDeal(write.tx, hold.dealId, { forUpdate: true });
+          const open = deal?.paymentId ? await lockPayment(write, deal.paymentId) : null;
+          if (!deal || !open) continue;
+          if (!hold.expired && hold.buyerId === user.id)
+            return { payment: open, dealId: deal.id, created: false };
           // A hold that ran out but whose timer has not fired yet ends now rather than refusing this buyer.
-          if (holding && open?.holdExpired) {
-            await engine.apply(write, item, holding, "expire", SYSTEM);
+          if (hold.expired) {
+            await engine.apply(write, item, deal, "expire", SYSTEM);
             item = await requireItem(write.tx, itemId);
           }
         }
@@ -244,6 +244,7 @@ export function createPaymentService(deps: Deps) {
             "This seller's account is suspended; the item cannot be bought",
           );
         }
+        const { expectedPrice } = terms;
         if (
           expectedPrice &&
           (expectedPrice.amount !== item.price.amount || expectedPrice.currency !== item.price.currency)
@@ -252,7 +253,7 @@ export function createPaymentService(deps: Deps) {
             price: item.price,
           });
         }
-        const deal = await engine.start(write, item, "buy-now", "checkout", user);
+        const deal = await engine.start(write, item, "buy-now", "checkout", user, terms);
         const payment = deal.paymentId ? await getPayment(write.tx, deal.paymentId) : null;
         if (!payment) throw new Error(`deal ${deal.id} opened no payment`);
         return { payment, dealId: deal.id, created: true };

@@ -35,8 +35,6 @@ type PaymentRow = {
   hold_expired: boolean;
 };
 
-const OPEN_SQL = OPEN_PAYMENT_STATUSES.map((status) => `'${status}'`).join(", ");
-
 const SELECT_PAYMENTS = `
   select p.id, p.deal_id, p.item_id, p.buyer_id, u.username as buyer_username, p.status, p.provider, p.amount, p.currency,
          p.provider_ref, p.client_secret, p.failure_code, p.expires_at, p.created_at,
@@ -120,19 +118,6 @@ export async function getPayment(
 
 export async function findPaymentByRef(q: Queryable, ref: string): Promise<PaymentRecord | null> {
   const [row] = await q.query<PaymentRow>(`${SELECT_PAYMENTS} where p.provider_ref = $1`, [ref]);
-  return row ? toRecord(row) : null;
-}
-
-/** The payment holding the item, if any (there is at most one); `forUpdate` locks its row. */
-export async function findOpenPayment(
-  q: Queryable,
-  itemId: string,
-  options: { forUpdate?: boolean } = {},
-): Promise<PaymentRecord | null> {
-  const [row] = await q.query<PaymentRow>(
-    `${SELECT_PAYMENTS} where p.item_id = $1 and p.status in (${OPEN_SQL})${options.forUpdate ? " for update of p" : ""}`,
-    [itemId],
-  );
   return row ? toRecord(row) : null;
 }
 

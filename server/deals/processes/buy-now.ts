@@ -1,3 +1,4 @@
+import { ZCheckoutRequest } from "../../../shared/deals.js";
 import {
   cancelPayment,
   capturePayment,
@@ -5,14 +6,17 @@ import {
   notModerator,
   notOwnItem,
   openPayment,
+  priceDeal,
   releaseItem,
   reserveItem,
   sellItem,
+  termsFit,
 } from "../actions.js";
 import type { Process } from "../process.js";
 
 /**
- * Buy now: a buyer checks out at the item's price, which holds the item for them while they pay.
+ * Buy now: a buyer checks out at the item's price (units × price + the shipping option chosen), which
+ * holds those units for them while they pay.
  *
  *   checkout ──▶ reserved ──pay──▶ paid
  *                   │ cancel (buyer) ──▶ canceled
@@ -32,8 +36,9 @@ export const buyNow: Process = {
       from: [],
       to: "reserved",
       actor: "buyer",
-      guards: [notModerator, notOwnItem, itemAvailable],
-      actions: [reserveItem, openPayment],
+      params: ZCheckoutRequest,
+      guards: [notModerator, notOwnItem, itemAvailable, termsFit],
+      actions: [priceDeal, reserveItem, openPayment],
     },
     {
       name: "cancel",
