@@ -13,6 +13,10 @@ import { roomRoutes } from "./chat/routes.js";
 import { createChatService } from "./chat/service.js";
 import type { Config } from "./config.js";
 import type { Db } from "./db/db.js";
+import { createDealEngine } from "./deals/engine.js";
+import { dealRoutes } from "./deals/routes.js";
+import { createDealService } from "./deals/service.js";
+import { claimDueTimers, startWorker, timerIntervalMs } from "./deals/timers.js";
 import { favoriteRoutes } from "./favorites/routes.js";
 import { authenticate } from "./http/authenticate.js";
 import { errorHandler, notFound } from "./http/errors.js";
@@ -26,7 +30,7 @@ import { createSearchGate } from "./items/search-gate.js";
 import { createItemService } from "./items/service.js";
 import { moderationRoutes } from "./moderation/routes.js";
 import { createModerationService } from "./moderation/service.js";
-import { startExpirySweeper, sweepIntervalMs } from "./payments/expiry.js";
+import { createOutbox } from "./outbox/outbox.js";
 import { createGateway, type PaymentGateway } from "./payments/gateway.js";
 import { paymentRoutes } from "./payments/routes.js";
 import { createPaymentService } from "./payments/service.js";
@@ -78,13 +82,17 @@ export function createApp(deps: AppDeps) {
   const rooms = createRoomService({ db });
   const uploads = createUploadService({ dataDir: config.dataDir });
   const gateway = deps.paymentGateway ?? createGateway(config.stripe);
-  const payments = createPaymentService({
+  const outbox = createOutbox({ db, bus, logger });
+  const engine = createDealEngine({
     db,
     timeline,
-    gateway,
-    holdSeconds: config.checkoutHoldSeconds,
+    durations: { checkoutHoldSeconds: config.checkoutHoldSeconds },
+    provider: gateway.provider,
     logger,
+    drainOutbox: outbox.drain,
   });
+  const deals = createDealService({ db, timeline, engine });
+  const payments = createPaymentService({ db, timeline, engine, gateway, logger });
   const moderation = createModerationService({ db, timeline, bus });
   const savedSearches = createSavedSearchService({ db });
 
@@ -126,12 +134,13 @@ export function createApp(deps: AppDeps) {
   api.use(favoriteRoutes(db));
   api.use(savedSearchRoutes(savedSearches));
   api.use(
-    paymentRoutes(payments, {
+    paymentRoutes(payments, deals, {
       paymentProvider: gateway.provider,
       stripePublishableKey: config.stripe?.publishableKey ?? null,
       checkoutHoldSeconds: config.checkoutHoldSeconds,
     }),
   );
+  api.use(dealRoutes(deals, engine));
   api.use(moderationRoutes(moderation, limiter, limits));
   api.use(notFound);
   app.use("/api", api);
@@ -170,6 +179,7 @@ export function createApp(deps: AppDeps) {
     chat,
     items,
     rooms,
+    deals,
     moderation,
     bus,
     logger,
@@ -185,16 +195,37 @@ export function createApp(deps: AppDeps) {
     return limiterClosed;
   };
   httpServer.on("close", () => void closeLimiter());
-  // Releases expired checkout holds, including those that ran out while the server was down.
-  const sweeper = startExpirySweeper(payments, {
-    intervalMs: sweepIntervalMs(config.checkoutHoldSeconds),
-    logger,
-  });
+  // Fires due timers (expired checkout holds…), including those that fell due while the server was
+  // down; retries owed refunds; drains what a crashed process left in the outbox.
+  const worker = startWorker(
+    async () => {
+      const fired = (
+        await Promise.all((await claimDueTimers(db, 100)).map((timer) => engine.fire(timer)))
+      ).filter(Boolean).length;
+      if (fired > 0) logger.info({ fired }, "fired due timers");
+      await payments.retryRefunds();
+      await outbox.drain();
+    },
+    { intervalMs: timerIntervalMs(config.checkoutHoldSeconds), logger },
+  );
 
   return {
     httpServer,
     io,
-    services: { auth, items, chat, rooms, uploads, moderation, payments, savedSearches, bus, timeline },
+    services: {
+      auth,
+      items,
+      chat,
+      rooms,
+      uploads,
+      moderation,
+      payments,
+      deals,
+      engine,
+      savedSearches,
+      bus,
+      timeline,
+    },
     /** Starts listening; resolves with the bound port (useful with port 0). */
     listen(port = config.port, host = config.host): Promise<number> {
       return new Promise((resolve, reject) => {
@@ -205,13 +236,13 @@ export function createApp(deps: AppDeps) {
         });
       });
     },
-    /** Stops timers and background work (the expiry sweeper); the database stays open. */
+    /** Stops background work (the timer worker); the database stays open. */
     async stopBackground(): Promise<void> {
-      await sweeper.stop();
+      await worker.stop();
     },
     /** Stops accepting, closes sockets, then the database. */
     async close(): Promise<void> {
-      await sweeper.stop();
+      await worker.stop();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       await closeLimiter();
       await deps.redis?.close();

@@ -1,5 +1,5 @@
 import { EventEmitter } from "node:events";
-import type { ItemEvent } from "../shared/events.js";
+import type { DealEvent, ItemEvent } from "../shared/events.js";
 import type { Item } from "../shared/items.js";
 
 /**
@@ -9,10 +9,23 @@ import type { Item } from "../shared/items.js";
 export type DomainEvents = {
   /** A new event in an item's timeline, published in seq order per item. */
   "event.appended": { event: ItemEvent };
+  /** A new event in a deal's private thread, published in seq order per deal. */
+  "deal.event_appended": { event: DealEvent };
+  /** An outbox entry, drained after its commit (see deals/outbox.ts), once across all processes. */
+  "outbox.drained": { entry: OutboxEntry };
   /** An item was created, edited, reserved, released, sold or removed. */
   "item.changed": { item: Item };
   /** Every session of this user must end now (suspension, sign-out everywhere). */
   "user.sessions_revoked": { userId: string };
+};
+
+/** A durable announcement of a change, in commit order (the future feed's event). */
+export type OutboxEntry = {
+  position: number;
+  type: string;
+  resource: { type: string; id: string };
+  data: Record<string, unknown>;
+  createdAt: string;
 };
 
 export class Bus {

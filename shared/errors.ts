@@ -12,6 +12,10 @@ export const ERROR_STATUS = {
   item_sold: 409,
   item_removed: 409,
   payment_not_open: 409,
+  /** The deal's state does not allow that transition. */
+  invalid_transition: 409,
+  /** No unit of the item is free. */
+  not_available: 409,
   payload_too_large: 413,
   rate_limited: 429,
   internal: 500,

@@ -39,6 +39,9 @@ export const LIMITS = {
   reportsPageDefault: 50,
   auditPageMax: 100,
   auditPageDefault: 50,
+  dealsPageMax: 100,
+  dealsPageDefault: 20,
+  addressFieldMax: 200,
   /** Items a moderator's watch starts with, most recently active first. */
   watchItems: 50,
   /** Events shown on each side of a reported message. */

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ZEvent } from "./events.js";
+import { ZItemEvent } from "./events.js";
 import { ZItemStatus, ZQueryInt, ZSellerRef } from "./items.js";
 import { LIMITS } from "./limits.js";
 import { ZUser } from "./users.js";
@@ -57,8 +57,8 @@ export type Report = z.infer<typeof ZReport>;
 
 /** What moderators see: the reported event and its neighbours, unredacted. */
 export const ZModeratorReport = ZReport.extend({
-  event: ZEvent.nullable(),
-  context: z.array(ZEvent),
+  event: ZItemEvent.nullable(),
+  context: z.array(ZItemEvent),
 });
 export type ModeratorReport = z.infer<typeof ZModeratorReport>;
 

@@ -39,3 +39,7 @@ export type LoginRequest = z.infer<typeof ZLoginRequest>;
 
 export const ZAuthResponse = z.object({ token: z.string(), user: ZUser });
 export type AuthResponse = z.infer<typeof ZAuthResponse>;
+
+/** `POST /api/me/selling` → 200: the user, now a seller, and a fresh token carrying the new role. */
+export const ZBecomeSellerResponse = ZAuthResponse;
+export type BecomeSellerResponse = AuthResponse;

@@ -86,8 +86,12 @@ describe("hold expiry", () => {
     await db.query("update payments set expires_at = now() - interval '1 second' where id = $1", [
       body.payment.id,
     ]);
+    // The hold's end is the deal's `expire` timer (v2: timers replace the sweeper).
+    await db.query("update timers set fire_at = now() - interval '1 second' where deal_id = $1", [
+      body.deal.id,
+    ]);
     expect(await holdStatus(db, body.payment.id)).toBe("requires_payment");
-    // A default-length hold sweeps every 5 s: seeing the release well before proves the start-up sweep.
+    // The worker ticks every second: seeing the release within a few proves the start-up tick fired it.
     const second = await start({ db });
     await eventually(async () => expect((await itemOf(second.url, item.id)).status).toBe("available"), 3_000);
     expect(await holdStatus(db, body.payment.id)).toBe("canceled");

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ItemEvent } from "../shared/events.js";
+import { bodyOf } from "../shared/events.js";
 import type { Item } from "../shared/items.js";
 import type { Payment } from "../shared/payments.js";
 import { listItem, type Session, signUp } from "./factories.js";
@@ -100,18 +100,20 @@ describe("checkout (simulated processor)", () => {
     expect(refused.body).toMatchObject({ error: { code: "item_reserved" } });
   });
 
-  it("refuses sellers, moderators and the unauthenticated", async () => {
+  // v2 amendment 1: sellers are buyers who also list; only the item's own seller and moderators are refused.
+  it("refuses the item's seller, moderators and the unauthenticated; another seller may buy", async () => {
     const item = await listItem(server.url, seller);
     const own = await checkout(server.url, seller, item.id);
     expect(own.status).toBe(403);
     expect(own.body).toMatchObject({ error: { code: "forbidden" } });
-    const otherSeller = await signUp(server.url, "seller");
-    expect((await checkout(server.url, otherSeller, item.id)).status).toBe(403);
     const moderator = await createModerator(server);
     expect((await checkout(server.url, moderator, item.id)).status).toBe(403);
     const anonymous = await call(server.url, "POST", `/api/items/${item.id}/checkout`);
     expect(anonymous.status).toBe(401);
     expect((await itemOf(server.url, item.id)).status).toBe("available");
+    const otherSeller = await signUp(server.url, "seller");
+    expect((await checkout(server.url, otherSeller, item.id)).status).toBe(201);
+    expect((await itemOf(server.url, item.id)).status).toBe("reserved");
   });
 
   it("answers 404 for an unknown item and 400 for a malformed id", async () => {
@@ -189,6 +191,10 @@ describe("paying (simulated processor)", () => {
     const changes = collect(outsider, "items:changed");
 
     const { body } = await checkout(server.url, buyer, item.id);
+    // v2 amendment 2: the decline is private, in the deal's thread, which the buyer's socket follows.
+    const thread = rooms[1]!;
+    await requestOk(thread, "deal:join", { dealId: body.deal.id });
+    const private_ = collect(thread, "deal:event");
     const declined = await confirm(server.url, buyer, body.payment.id, CARDS.declined);
     expect(declined.body.payment).toMatchObject({ status: "failed", failureCode: "card_declined" });
     // The hold stands after a decline: nobody else can take the item.
@@ -198,14 +204,20 @@ describe("paying (simulated processor)", () => {
 
     const paid = await confirm(server.url, buyer, body.payment.id, CARDS.succeeds);
     expect(paid.body.payment).toMatchObject({ status: "succeeded", failureCode: null });
+    // The room sees the sale only; the thread sees the decline, then the success.
     for (const events of seen) {
       await eventually(() =>
-        expect(events.map(({ event }) => [event.type, event.body.status])).toEqual([
-          ["custom:payment", "failed"],
+        expect(events.map(({ event }) => [event.type, bodyOf(event, "custom:payment")?.status])).toEqual([
           ["custom:payment", "succeeded"],
         ]),
       );
     }
+    await eventually(() =>
+      expect(private_.map(({ event }) => bodyOf(event, "custom:payment")?.status).filter(Boolean)).toEqual([
+        "failed",
+        "succeeded",
+      ]),
+    );
     await eventually(() =>
       expect(changes.filter((c) => c.item.id === item.id).map((c) => c.item.status)).toEqual([
         "reserved",
@@ -322,13 +334,13 @@ describe("20 buyers, one item", () => {
 
     expect((await itemOf(server.url, item.id)).status).toBe("sold");
     const history = await paymentEvents(server.url, winner, item.id);
-    expect(history.map((event: ItemEvent) => event.body)).toEqual([
+    expect(history.map((event) => event.body)).toEqual([
       expect.objectContaining({ paymentId: payment.id, status: "succeeded" }),
     ]);
     for (const [index, events] of seen.entries()) {
       await eventually(() =>
         expect(
-          events.filter(({ event }) => event.type === "custom:payment").map(({ event }) => event.body.status),
+          events.map(({ event }) => bodyOf(event, "custom:payment")?.status).filter(Boolean),
           `socket ${index}`,
         ).toEqual(["succeeded"]),
       );

@@ -26,5 +26,9 @@ export function authRoutes(auth: AuthService): Router {
     res.json({ user: requireUser(req) });
   });
 
+  router.post("/me/selling", async (req, res) => {
+    res.json(await auth.becomeSeller(requireUser(req)));
+  });
+
   return router;
 }

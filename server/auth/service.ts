@@ -6,7 +6,7 @@ import type { Db } from "../db/db.js";
 import { isUniqueViolation } from "../db/db.js";
 import { burnVerification, hashPassword, verifyPassword } from "./passwords.js";
 import type { UserRecord } from "./store.js";
-import { bumpTokenVersion, findUserById, findUserByUsername, insertUser, toUser } from "./store.js";
+import { bumpTokenVersion, findUserById, findUserByUsername, insertUser, setRole, toUser } from "./store.js";
 import type { TokenSigner } from "./tokens.js";
 
 export type AuthService = ReturnType<typeof createAuthService>;
@@ -65,6 +65,17 @@ export function createAuthService(deps: { db: Db; tokens: TokenSigner; bus: Bus 
         throw new AppError("unauthorized", "This session has ended; sign in again");
       }
       return toUser(record);
+    },
+
+    /**
+     * A buyer becomes a seller (v2 amendment 1): a buyer who also lists. Answers a fresh token carrying
+     * the new role; asking again as a seller changes nothing. Moderators neither buy nor sell.
+     */
+    async becomeSeller(user: User) {
+      if (user.role === "moderator") throw new AppError("forbidden", "Moderators cannot sell");
+      const record = await setRole(db, user.id, "seller");
+      if (!record) throw new AppError("unauthorized", "This session has ended; sign in again");
+      return session(record);
     },
 
     /** Signs the user out everywhere: every token issued so far stops working, open sockets close. */

@@ -61,6 +61,15 @@ export async function findUserById(q: Queryable, id: string): Promise<UserRecord
   return row ? toRecord(row) : null;
 }
 
+/** A buyer starts selling; returns the updated user (null if there is none). */
+export async function setRole(q: Queryable, id: string, role: "seller"): Promise<UserRecord | null> {
+  const [row] = await q.query<UserRow>(`update users set role = $2 where id = $1 returning ${COLUMNS}`, [
+    id,
+    role,
+  ]);
+  return row ? toRecord(row) : null;
+}
+
 /** Revokes every token issued so far. */
 export async function bumpTokenVersion(q: Queryable, id: string): Promise<void> {
   await q.query("update users set token_version = token_version + 1 where id = $1", [id]);

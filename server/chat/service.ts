@@ -1,10 +1,10 @@
 import type { ItemEvent } from "../../shared/events.js";
 import type { Item } from "../../shared/items.js";
-import type { MessageSend } from "../../shared/socket.js";
+import type { ItemMessageSend } from "../../shared/socket.js";
 import type { User } from "../../shared/users.js";
 import type { Db } from "../db/db.js";
 import { assertOpen, authorOf, requireItem } from "../items/service.js";
-import { listEvents } from "../timeline/store.js";
+import { ITEM_EVENTS, listEvents } from "../timeline/store.js";
 import type { Timeline } from "../timeline/timeline.js";
 import { addMember } from "./store.js";
 
@@ -34,7 +34,7 @@ export function createChatService(deps: { db: Db; timeline: Timeline }) {
       if (user) await addMember(db, itemId, user.id);
       // Seqs have no gaps, so "below beforeSeq" is a count.
       const limit = beforeSeq === null ? ALL : Math.max(0, beforeSeq - afterSeq - 1);
-      const events = limit === 0 ? [] : await listEvents(db, itemId, afterSeq, limit);
+      const events = limit === 0 ? [] : await listEvents(db, ITEM_EVENTS, itemId, afterSeq, limit);
       subscribe();
       return { item, events };
     },
@@ -43,7 +43,7 @@ export function createChatService(deps: { db: Db; timeline: Timeline }) {
      * Appends a chat message. A repeated `clientMessageId` from the same user writes nothing and returns
      * the first event (`duplicate: true`), which is then neither written nor published again.
      */
-    send(user: User, input: MessageSend): Promise<{ event: ItemEvent; duplicate: boolean }> {
+    send(user: User, input: ItemMessageSend): Promise<{ event: ItemEvent; duplicate: boolean }> {
       return timeline.appendKeyed(
         input.itemId,
         {

@@ -11,7 +11,7 @@ import type {
 } from "../../shared/items.js";
 import type { User } from "../../shared/users.js";
 import type { Db, Queryable } from "../db/db.js";
-import { listEvents } from "../timeline/store.js";
+import { ITEM_EVENTS, listEvents } from "../timeline/store.js";
 import type { Timeline } from "../timeline/timeline.js";
 import { itemPolicy } from "./policy.js";
 import { buildSearchQuery } from "./search.js";
@@ -231,7 +231,7 @@ export function createItemService(deps: { db: Db; timeline: Timeline; searchGate
 
     async events(id: string, query: EventsQuery) {
       await requireItem(db, id);
-      return listEvents(db, id, query.after, query.limit);
+      return listEvents(db, ITEM_EVENTS, id, query.after, query.limit);
     },
   };
 }

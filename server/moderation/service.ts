@@ -20,7 +20,7 @@ import type { Bus } from "../bus.js";
 import type { Db, Queryable } from "../db/db.js";
 import { requireItem } from "../items/service.js";
 import { setItemStatus } from "../items/store.js";
-import { getEvent, listEvents } from "../timeline/store.js";
+import { getEvent, ITEM_EVENTS, listEvents } from "../timeline/store.js";
 import type { Timeline } from "../timeline/timeline.js";
 import { moderationPolicy } from "./policy.js";
 import {
@@ -63,7 +63,13 @@ export function createModerationService(deps: { db: Db; timeline: Timeline; bus:
   async function withContext(report: Report): Promise<ModeratorReport> {
     if (report.seq === null) return { ...report, event: null, context: [] };
     const from = Math.max(0, report.seq - LIMITS.reportContext - 1);
-    const context = await listEvents(db, report.itemId, from, report.seq - from + LIMITS.reportContext);
+    const context = await listEvents(
+      db,
+      ITEM_EVENTS,
+      report.itemId,
+      from,
+      report.seq - from + LIMITS.reportContext,
+    );
     return { ...report, event: context.find((event) => event.seq === report.seq) ?? null, context };
   }
 
@@ -78,7 +84,7 @@ export function createModerationService(deps: { db: Db; timeline: Timeline; bus:
     requireModerator(moderator);
     return timeline.write(itemId, async (write) => {
       await requireItem(write.tx, itemId, true);
-      const target = await getEvent(write.tx, itemId, seq, { forUpdate: true });
+      const target = await getEvent(write.tx, ITEM_EVENTS, itemId, seq, { forUpdate: true });
       if (!target) throw new AppError("not_found", "No such event");
       if (!moderationPolicy.hide(target)) throw new AppError("conflict", "Only chat messages can be hidden");
       const hidden = target.moderation?.hidden === true;
@@ -127,7 +133,7 @@ export function createModerationService(deps: { db: Db; timeline: Timeline; bus:
     async report(user: User, input: ReportRequest): Promise<Report> {
       if (!moderationPolicy.report(user)) throw new AppError("forbidden", "You cannot report");
       await requireItem(db, input.itemId);
-      if (input.seq !== undefined && !(await getEvent(db, input.itemId, input.seq))) {
+      if (input.seq !== undefined && !(await getEvent(db, ITEM_EVENTS, input.itemId, input.seq))) {
         throw new AppError("not_found", "No such event");
       }
       const id = randomUUID();

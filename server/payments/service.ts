@@ -1,14 +1,15 @@
-import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import { AppError } from "../../shared/errors.js";
-import type { PaymentEventBody } from "../../shared/events.js";
 import type { Item } from "../../shared/items.js";
 import type { Card, Payment } from "../../shared/payments.js";
 import type { User } from "../../shared/users.js";
-import { type Db, isUniqueViolation } from "../db/db.js";
+import type { Db } from "../db/db.js";
+import type { DealEngine } from "../deals/engine.js";
+import type { Caller } from "../deals/process.js";
+import { type DealRecord, findHoldingDeal, getDeal } from "../deals/store.js";
 import { assertOpen, requireItem } from "../items/service.js";
-import { setItemStatus } from "../items/store.js";
 import type { ItemWrite, Timeline } from "../timeline/timeline.js";
+import { paymentEvent } from "./events.js";
 import type { PaymentGateway } from "./gateway.js";
 import { paymentPolicy } from "./policy.js";
 import type { ProcessorEvent } from "./processor-event.js";
@@ -16,10 +17,8 @@ import {
   findOpenPayment,
   findPaymentByRef,
   getPayment,
-  insertPayment,
   isOpen,
   isWebhookEventProcessed,
-  listExpiredHolds,
   listRefundsOwed,
   type PaymentRecord,
   recordWebhookEvent,
@@ -27,7 +26,6 @@ import {
   setPaymentStatus,
   setRefundRef,
   toPayment,
-  tryLockItem,
 } from "./store.js";
 
 export type PaymentService = ReturnType<typeof createPaymentService>;
@@ -35,24 +33,27 @@ export type PaymentService = ReturnType<typeof createPaymentService>;
 type Deps = {
   db: Db;
   timeline: Timeline;
+  engine: DealEngine;
   gateway: PaymentGateway;
-  holdSeconds: number;
   logger: Logger;
 };
 
-/** How a success report ended: the item sold, a refund owed, or nothing to do (already handled). */
+/** How a success report ended: the deal paid, a refund owed, or nothing to do (already handled). */
 type Settlement = "sold" | "refund" | "none";
+
+const SYSTEM: Caller = { actor: "system", user: null };
 
 const reasonOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /**
- * Checkout, payment and its outcomes. Every change to a payment happens inside `timeline.write` on its
- * item, locking the item's row first and then the payment's, so that checkouts, confirmations, webhooks
- * and the expiry sweeper of any number of processes see one order of events. Calls to the processor
- * happen outside transactions, with idempotency keys, and are safe to repeat.
+ * Payments of deals: checkout (the buy-now process's start), the card, the processor's reports. State
+ * changes are the deal engine's transitions (`checkout`, `pay`, `cancel`, `expire`, `void`), taken inside
+ * `timeline.write` on the item, locking the item's row, then the deal's, then the payment's, so that
+ * checkouts, confirmations, webhooks and timers of any number of processes see one order of events. Calls
+ * to the processor happen outside transactions, with idempotency keys, and are safe to repeat.
  */
 export function createPaymentService(deps: Deps) {
-  const { db, timeline, gateway, holdSeconds, logger } = deps;
+  const { db, timeline, engine, gateway, logger } = deps;
 
   async function lockPayment(write: ItemWrite, id: string): Promise<PaymentRecord> {
     const payment = await getPayment(write.tx, id, { forUpdate: true });
@@ -67,57 +68,56 @@ export function createPaymentService(deps: Deps) {
     return payment;
   }
 
-  const paymentEvent = (payment: PaymentRecord, status: PaymentEventBody["status"], failureCode?: string) => {
-    const body: PaymentEventBody = {
-      paymentId: payment.id,
-      status,
-      amount: payment.amount,
-      buyer: { id: payment.buyerId, username: payment.buyerUsername },
-      provider: payment.provider,
-      ...(failureCode ? { failureCode } : {}),
-    };
-    return { type: "custom:payment" as const, author: null, body };
-  };
-
-  // Steps inside a write. The caller holds the item's lock and the payment's.
-
-  /** Ends the hold: the payment is canceled and the item, if this payment reserved it, is available again. */
-  async function releaseHold(write: ItemWrite, payment: PaymentRecord, item: Item): Promise<void> {
-    await setPaymentStatus(write.tx, payment.id, "canceled", payment.failureCode);
-    // An open payment and a reserved item mean this payment holds it (one open payment per item).
-    if (item.status === "reserved") await setItemStatus(write.tx, item.id, "available");
-    write.changed();
+  /** A write on the payment's item with the item and the payment's deal locked. */
+  function withDeal<T>(
+    known: PaymentRecord,
+    fn: (write: ItemWrite, item: Item, deal: DealRecord) => Promise<T>,
+  ): Promise<T> {
+    return timeline.write(known.itemId, async (write) => {
+      const item = await requireItem(write.tx, known.itemId, true);
+      const deal = known.dealId ? await getDeal(write.tx, known.dealId, { forUpdate: true }) : null;
+      if (!deal) throw new Error(`payment ${known.id} has no deal`);
+      return fn(write, item, deal);
+    });
   }
 
   /**
-   * The processor took the buyer's money. While the payment holds the item, the item is sold to them;
-   * otherwise (the hold was released, the item was removed) the money goes back: the payment becomes
-   * `refunded`, the refund itself is made after commit. Already settled: nothing happens.
+   * The processor took the buyer's money. While the deal holds the item, the deal is paid (`pay`: the
+   * item is sold); otherwise (the hold ended, the item was removed) the money goes back: the payment
+   * becomes `refunded`, the refund itself is made after commit. Already settled: nothing happens.
    */
-  async function settleSucceeded(write: ItemWrite, payment: PaymentRecord, item: Item): Promise<Settlement> {
+  async function settleSucceeded(
+    write: ItemWrite,
+    item: Item,
+    deal: DealRecord,
+    payment: PaymentRecord,
+  ): Promise<Settlement> {
     if (payment.status === "succeeded" || payment.status === "refunded") return "none";
-    if (isOpen(payment.status) && item.status === "reserved") {
-      await setPaymentStatus(write.tx, payment.id, "succeeded", null);
-      await setItemStatus(write.tx, item.id, "sold");
-      await write.append(paymentEvent(payment, "succeeded"));
-      write.changed();
+    if (isOpen(payment.status) && deal.state === "reserved" && item.status === "reserved") {
+      await engine.apply(write, item, deal, "pay", SYSTEM);
       return "sold";
     }
     await setPaymentStatus(write.tx, payment.id, "refunded", payment.failureCode);
-    await write.append(paymentEvent(payment, "refunded"));
+    await write.appendToThread(deal.id, paymentEvent(payment, "refunded"));
     return "refund";
   }
 
-  /** An attempt was declined. The payment keeps its hold, so the buyer may try again until it expires. */
-  async function settleFailed(write: ItemWrite, payment: PaymentRecord, failureCode: string): Promise<void> {
+  /** An attempt was declined. The deal keeps its hold, so the buyer may try again until it expires. */
+  async function settleFailed(
+    write: ItemWrite,
+    deal: DealRecord,
+    payment: PaymentRecord,
+    failureCode: string,
+  ): Promise<void> {
     if (!isOpen(payment.status)) return;
     await setPaymentStatus(write.tx, payment.id, "failed", failureCode);
-    await write.append(paymentEvent(payment, "failed", failureCode));
+    // Private (v2 amendment 2): the deal's thread, never the item's room.
+    await write.appendToThread(deal.id, paymentEvent(payment, "failed", failureCode));
   }
 
-  // Steps after commit: calls to the processor.
+  // After commit: calls to the processor.
 
-  /** Refunds once (the idempotency key makes repeats harmless); if it fails, the sweeper retries later. */
+  /** Refunds once (the idempotency key makes repeats harmless); if it fails, the timer worker retries later. */
   async function refund(payment: PaymentRecord): Promise<void> {
     if (!payment.providerRef) return;
     try {
@@ -132,17 +132,18 @@ export function createPaymentService(deps: Deps) {
    * Cancels the charge of a released hold. If the processor refuses, the charge may have succeeded
    * meanwhile: re-read it, and a success is settled (which refunds it, as the hold is gone).
    */
-  async function cancelCharge(payment: PaymentRecord): Promise<void> {
-    const ref = payment.providerRef;
+  async function cancelCharge(paymentId: string): Promise<void> {
+    const payment = await getPayment(db, paymentId);
+    const ref = payment?.providerRef;
     if (!ref) return;
     try {
       await gateway.cancel(ref);
     } catch (error) {
       const state = await gateway.retrieve(ref).catch(() => null);
       if (state?.status === "succeeded") {
-        await settleLateSuccess(payment.id);
+        await settleLateSuccess(paymentId);
       } else if (state?.status !== "canceled") {
-        logger.warn({ paymentId: payment.id, reason: reasonOf(error) }, "could not cancel the charge");
+        logger.warn({ paymentId, reason: reasonOf(error) }, "could not cancel the charge");
       }
     }
   }
@@ -151,26 +152,36 @@ export function createPaymentService(deps: Deps) {
   async function settleLateSuccess(paymentId: string): Promise<void> {
     const known = await getPayment(db, paymentId);
     if (!known) return;
-    const settlement = await timeline.write(known.itemId, async (write) => {
-      const item = await requireItem(write.tx, known.itemId, true);
-      return settleSucceeded(write, await lockPayment(write, paymentId), item);
-    });
+    const settlement = await withDeal(known, async (write, item, deal) =>
+      settleSucceeded(write, item, deal, await lockPayment(write, paymentId)),
+    );
     if (settlement === "refund") await refund(known);
   }
 
-  /** Opens the processor's charge for a new payment, once; a failure releases a hold just taken. */
+  engine.onEffect("payment.cancel_charge", cancelCharge);
+  engine.onEffect("payment.refund", async (paymentId) => {
+    const payment = await getPayment(db, paymentId);
+    if (payment) await refund(payment);
+  });
+
+  /** Opens the processor's charge for a new payment, once; a failure ends the deal just started. */
   async function ensureCharge(payment: PaymentRecord, created: boolean): Promise<PaymentRecord> {
     if (payment.providerRef) return payment;
     try {
       const intent = await gateway.createIntent(
         payment.amount,
-        { paymentId: payment.id, itemId: payment.itemId, buyerId: payment.buyerId },
+        {
+          paymentId: payment.id,
+          itemId: payment.itemId,
+          buyerId: payment.buyerId,
+          ...(payment.dealId ? { dealId: payment.dealId } : {}),
+        },
         `checkout:${payment.id}`,
       );
       await setIntent(db, payment.id, intent);
     } catch (error) {
       logger.error({ paymentId: payment.id, reason: reasonOf(error) }, "could not open a charge");
-      if (created) await releaseUnpaid(payment.id);
+      if (created) await voidUnpaid(payment);
       throw new AppError("payment_provider_error", "The payment processor is unavailable; please try again");
     }
     const stored = await getPayment(db, payment.id);
@@ -178,13 +189,9 @@ export function createPaymentService(deps: Deps) {
     return stored;
   }
 
-  async function releaseUnpaid(paymentId: string): Promise<void> {
-    const known = await getPayment(db, paymentId);
-    if (!known) return;
-    await timeline.write(known.itemId, async (write) => {
-      const item = await requireItem(write.tx, known.itemId, true);
-      const payment = await lockPayment(write, paymentId);
-      if (isOpen(payment.status)) await releaseHold(write, payment, item);
+  async function voidUnpaid(known: PaymentRecord): Promise<void> {
+    await withDeal(known, async (write, item, deal) => {
+      if (deal.state === "reserved") await engine.apply(write, item, deal, "void", SYSTEM);
     });
   }
 
@@ -192,7 +199,7 @@ export function createPaymentService(deps: Deps) {
    * Refuses, without a lock or a place in the item's write queue, a checkout that cannot succeed: the
    * item is sold or removed, or another buyer's hold is running. When a hundred buyers race, the ones
    * arriving after the winner committed get their 409 at once instead of waiting for every write
-   * before theirs. The locked check in `checkout` stays the authority.
+   * before theirs. The locked check in `checkout` (the process's guards) stays the authority.
    */
   async function refuseEarly(user: User, itemId: string): Promise<void> {
     const item = await requireItem(db, itemId);
@@ -204,55 +211,37 @@ export function createPaymentService(deps: Deps) {
 
   return {
     /**
-     * Reserves the item for the buyer and opens a payment for the item's price. The same buyer asking
-     * again while their hold lasts gets the same payment (`created: false`).
+     * Starts a buy-now deal: reserves the item for the buyer and opens a payment for the item's price.
+     * The same buyer asking again while their hold lasts gets the same deal and payment (`created: false`).
      */
-    async checkout(user: User, itemId: string): Promise<{ payment: Payment; created: boolean }> {
-      if (!paymentPolicy.checkout(user)) throw new AppError("forbidden", "Only buyer accounts can buy items");
+    async checkout(
+      user: User,
+      itemId: string,
+    ): Promise<{ payment: Payment; dealId: string; created: boolean }> {
+      if (!paymentPolicy.checkout(user)) throw new AppError("forbidden", "Moderators cannot buy items");
       await refuseEarly(user, itemId);
       const outcome = await timeline.write(itemId, async (write) => {
         let item = await requireItem(write.tx, itemId, true);
-        if (!paymentPolicy.buy(user, item)) throw new AppError("forbidden", "You cannot buy your own item");
-        let released: PaymentRecord | null = null;
         if (item.status === "reserved") {
-          const open = await findOpenPayment(write.tx, itemId, { forUpdate: true });
-          if (open && !open.holdExpired && open.buyerId === user.id) {
-            return { payment: open, created: false, released };
+          const holdingId = await findHoldingDeal(write.tx, itemId);
+          const holding = holdingId ? await getDeal(write.tx, holdingId, { forUpdate: true }) : null;
+          const open = holding?.paymentId ? await lockPayment(write, holding.paymentId) : null;
+          if (holding && open && !open.holdExpired && holding.buyer.id === user.id) {
+            return { payment: open, dealId: holding.id, created: false };
           }
-          // A hold that ran out but was not swept yet ends now rather than refusing this buyer.
-          if (open?.holdExpired) {
-            await releaseHold(write, open, item);
-            released = open;
+          // A hold that ran out but whose timer has not fired yet ends now rather than refusing this buyer.
+          if (holding && open?.holdExpired) {
+            await engine.apply(write, item, holding, "expire", SYSTEM);
             item = await requireItem(write.tx, itemId);
           }
         }
-        assertOpen(item);
-        const id = randomUUID();
-        try {
-          await insertPayment(write.tx, {
-            id,
-            itemId,
-            buyerId: user.id,
-            provider: gateway.provider,
-            price: item.price,
-            holdSeconds,
-          });
-        } catch (error) {
-          // Unreachable while the item's row lock is held; the index is the last line of defence.
-          if (isUniqueViolation(error, "payments_one_open_per_item")) {
-            throw new AppError("item_reserved", "This item is reserved by a buyer who is paying");
-          }
-          throw error;
-        }
-        await setItemStatus(write.tx, itemId, "reserved");
-        write.changed();
-        const payment = await getPayment(write.tx, id);
-        if (!payment) throw new Error(`payment ${id} vanished`);
-        return { payment, created: true, released };
+        const deal = await engine.start(write, item, "buy-now", "checkout", user);
+        const payment = deal.paymentId ? await getPayment(write.tx, deal.paymentId) : null;
+        if (!payment) throw new Error(`deal ${deal.id} opened no payment`);
+        return { payment, dealId: deal.id, created: true };
       });
-      if (outcome.released) await cancelCharge(outcome.released);
       const payment = await ensureCharge(outcome.payment, outcome.created);
-      return { payment: toPayment(payment), created: outcome.created };
+      return { payment: toPayment(payment), dealId: outcome.dealId, created: outcome.created };
     },
 
     async get(user: User, paymentId: string): Promise<Payment> {
@@ -260,9 +249,9 @@ export function createPaymentService(deps: Deps) {
     },
 
     /**
-     * Simulated processor only: charges the card now. A decline leaves the payment `failed` and holding
-     * the item, to be confirmed again; a success sells the item. Confirming a succeeded payment again
-     * changes nothing and answers with it.
+     * Simulated processor only: charges the card now. A decline leaves the payment `failed` and the deal
+     * holding the item, to be confirmed again; a success pays the deal. Confirming a succeeded payment
+     * again changes nothing and answers with it.
      */
     async confirm(user: User, paymentId: string, card: Card): Promise<Payment> {
       const known = await requireOwnPayment(user, paymentId);
@@ -271,45 +260,44 @@ export function createPaymentService(deps: Deps) {
         throw new AppError("conflict", "This payment is confirmed in the browser with Stripe, not here");
       }
       const charged = await ensureCharge(known, false);
-      const outcome = await timeline.write(known.itemId, async (write) => {
-        const item = await requireItem(write.tx, known.itemId, true);
+      const outcome = await withDeal(known, async (write, item, deal) => {
         const payment = await lockPayment(write, paymentId);
         if (payment.status === "succeeded") return { payment, error: null };
         if (!isOpen(payment.status)) {
           throw new AppError("payment_not_open", `This payment is ${payment.status}; check out again`);
         }
-        // Never charge for an item that cannot be sold: release the hold instead (committed), then refuse.
+        // Never charge for an item that cannot be sold: end the deal instead (committed), then refuse.
+        if (item.status === "removed") {
+          await engine.apply(write, item, deal, "void", SYSTEM);
+          return { payment, error: new AppError("item_removed", "This item was removed") };
+        }
         if (payment.holdExpired || item.status !== "reserved") {
-          await releaseHold(write, payment, item);
-          const error =
-            item.status === "removed"
-              ? new AppError("item_removed", "This item was removed")
-              : new AppError("payment_not_open", "The reservation expired; check out again");
-          return { payment, error };
+          await engine.apply(write, item, deal, "expire", SYSTEM);
+          return {
+            payment,
+            error: new AppError("payment_not_open", "The reservation expired; check out again"),
+          };
         }
         const result = chargeCard(charged.providerRef ?? "", card);
-        if (result.status === "succeeded") await settleSucceeded(write, payment, item);
-        else await settleFailed(write, payment, result.failureCode);
+        if (result.status === "succeeded") await settleSucceeded(write, item, deal, payment);
+        else await settleFailed(write, deal, payment, result.failureCode);
         return { payment: await lockPayment(write, paymentId), error: null };
       });
       if (outcome.error) throw outcome.error;
       return toPayment(outcome.payment);
     },
 
-    /** The buyer gives up: the hold ends and the item is available again. Canceling twice is harmless. */
+    /** The buyer gives up (the deal's `cancel`): the hold ends, the item is available again. Twice is harmless. */
     async cancel(user: User, paymentId: string): Promise<Payment> {
       const known = await requireOwnPayment(user, paymentId);
-      const released = await timeline.write(known.itemId, async (write) => {
-        const item = await requireItem(write.tx, known.itemId, true);
+      await withDeal(known, async (write, item, deal) => {
         const payment = await lockPayment(write, paymentId);
-        if (payment.status === "canceled") return null;
+        if (payment.status === "canceled") return;
         if (!isOpen(payment.status)) {
           throw new AppError("payment_not_open", `This payment is ${payment.status} and cannot be canceled`);
         }
-        await releaseHold(write, payment, item);
-        return payment;
+        await engine.apply(write, item, deal, "cancel", { actor: "buyer", user });
       });
-      if (released) await cancelCharge(released);
       return toPayment(await requireOwnPayment(user, paymentId));
     },
 
@@ -331,16 +319,16 @@ export function createPaymentService(deps: Deps) {
         if (state && state.status !== "requires_payment" && state.status !== "failed") type = state.status;
       }
 
-      const outcome = await timeline.write(known.itemId, async (write) => {
-        const item = await requireItem(write.tx, known.itemId, true);
+      const outcome = await withDeal(known, async (write, item, deal) => {
         if (!(await recordWebhookEvent(write.tx, event.id, event.type))) return "duplicate" as const;
         const payment = await lockPayment(write, known.id);
         switch (type) {
           case "succeeded":
-            return settleSucceeded(write, payment, item);
+            return settleSucceeded(write, item, deal, payment);
           case "failed":
             await settleFailed(
               write,
+              deal,
               payment,
               (event.type === "failed" && event.failureCode) || "card_declined",
             );
@@ -349,14 +337,16 @@ export function createPaymentService(deps: Deps) {
             if (isOpen(payment.status)) await setPaymentStatus(write.tx, payment.id, "processing", null);
             return "none";
           case "canceled":
-            if (isOpen(payment.status)) await releaseHold(write, payment, item);
+            if (isOpen(payment.status) && deal.state === "reserved") {
+              await engine.apply(write, item, deal, "void", SYSTEM);
+            }
             return "none";
           case "refunded":
             if (event.type !== "refunded") return "none";
             // Refunded outside Parley (the Stripe dashboard): record it; the item stays sold.
             if (payment.status === "succeeded") {
               await setPaymentStatus(write.tx, payment.id, "refunded", null);
-              await write.append(paymentEvent(payment, "refunded"));
+              await write.appendToThread(deal.id, paymentEvent(payment, "refunded"));
             }
             // Our own refund confirmed, or the one just recorded.
             if (payment.status === "succeeded" || payment.status === "refunded") {
@@ -370,29 +360,11 @@ export function createPaymentService(deps: Deps) {
       return "handled";
     },
 
-    /**
-     * Releases every hold that ran out and retries owed refunds. Safe to run in several processes at
-     * once: an item another process is working on is skipped (`skip locked`) and picked up next time,
-     * and each release re-checks the payment under its lock.
-     */
-    async sweep(): Promise<{ released: number; refunded: number }> {
-      let released = 0;
-      for (const due of await listExpiredHolds(db, 100)) {
-        const payment = await timeline.write(due.itemId, async (write) => {
-          if (!(await tryLockItem(write.tx, due.itemId))) return null;
-          const payment = await lockPayment(write, due.id);
-          if (!isOpen(payment.status) || !payment.holdExpired) return null;
-          await releaseHold(write, payment, await requireItem(write.tx, due.itemId));
-          return payment;
-        });
-        if (payment) {
-          released++;
-          await cancelCharge(payment);
-        }
-      }
+    /** Retries refunds the processor has not confirmed (run by the timer worker). */
+    async retryRefunds(): Promise<number> {
       const owed = await listRefundsOwed(db, 20);
       for (const payment of owed) await refund(payment);
-      return { released, refunded: owed.length };
+      return owed.length;
     },
   };
 }

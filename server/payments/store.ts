@@ -9,6 +9,8 @@ import type { Queryable } from "../db/db.js";
 
 /** A payment as the server knows it: the public shape plus what only the server needs. */
 export type PaymentRecord = Payment & {
+  /** The deal the payment belongs to (null only for payments from before deals existed). */
+  dealId: string | null;
   providerRef: string | null;
   buyerUsername: string;
   /** Whether the hold has run out, by the database's clock (the one clock all processes share). */
@@ -17,6 +19,7 @@ export type PaymentRecord = Payment & {
 
 type PaymentRow = {
   id: string;
+  deal_id: string | null;
   item_id: string;
   buyer_id: string;
   buyer_username: string;
@@ -35,7 +38,7 @@ type PaymentRow = {
 const OPEN_SQL = OPEN_PAYMENT_STATUSES.map((status) => `'${status}'`).join(", ");
 
 const SELECT_PAYMENTS = `
-  select p.id, p.item_id, p.buyer_id, u.username as buyer_username, p.status, p.provider, p.amount, p.currency,
+  select p.id, p.deal_id, p.item_id, p.buyer_id, u.username as buyer_username, p.status, p.provider, p.amount, p.currency,
          p.provider_ref, p.client_secret, p.failure_code, p.expires_at, p.created_at,
          p.expires_at <= now() as hold_expired
   from payments p join users u on u.id = p.buyer_id`;
@@ -43,6 +46,7 @@ const SELECT_PAYMENTS = `
 function toRecord(row: PaymentRow): PaymentRecord {
   return {
     id: row.id,
+    dealId: row.deal_id,
     itemId: row.item_id,
     buyerId: row.buyer_id,
     status: row.status,
@@ -60,7 +64,13 @@ function toRecord(row: PaymentRow): PaymentRecord {
 
 /** The contract's Payment, without the server's own fields. */
 export function toPayment(record: PaymentRecord): Payment {
-  const { providerRef: _ref, buyerUsername: _name, holdExpired: _expired, ...payment } = record;
+  const {
+    dealId: _deal,
+    providerRef: _ref,
+    buyerUsername: _name,
+    holdExpired: _expired,
+    ...payment
+  } = record;
   return payment;
 }
 
@@ -71,6 +81,7 @@ export async function insertPayment(
   q: Queryable,
   payment: {
     id: string;
+    dealId: string;
     itemId: string;
     buyerId: string;
     provider: PaymentProvider;
@@ -79,8 +90,8 @@ export async function insertPayment(
   },
 ): Promise<void> {
   await q.query(
-    `insert into payments (id, item_id, buyer_id, status, provider, amount, currency, expires_at)
-     values ($1, $2, $3, 'requires_payment', $4, $5, $6, now() + make_interval(secs => $7))`,
+    `insert into payments (id, item_id, buyer_id, status, provider, amount, currency, expires_at, deal_id)
+     values ($1, $2, $3, 'requires_payment', $4, $5, $6, now() + make_interval(secs => $7), $8)`,
     [
       payment.id,
       payment.itemId,
@@ -89,6 +100,7 @@ export async function insertPayment(
       payment.price.amount,
       payment.price.currency,
       payment.holdSeconds,
+      payment.dealId,
     ],
   );
 }
@@ -150,19 +162,6 @@ export async function setPaymentStatus(
   ]);
 }
 
-/** Open payments whose hold ran out, oldest first. */
-export async function listExpiredHolds(
-  q: Queryable,
-  limit: number,
-): Promise<{ id: string; itemId: string }[]> {
-  const rows = await q.query<{ id: string; item_id: string }>(
-    `select id, item_id from payments where status in (${OPEN_SQL}) and expires_at <= now()
-     order by expires_at limit $1`,
-    [limit],
-  );
-  return rows.map((row) => ({ id: row.id, itemId: row.item_id }));
-}
-
 /**
  * Refunded payments whose refund the processor has not confirmed yet, and not in the last few seconds
  * (the request that refunded them is still refunding them itself).
@@ -182,15 +181,6 @@ export async function setRefundRef(q: Queryable, id: string, refundRef: string):
     "update payments set refund_ref = $2, updated_at = now() where id = $1 and refund_ref is null",
     [id, refundRef],
   );
-}
-
-/**
- * Locks the item's row unless another transaction holds it. The expiry sweeper uses it so that several
- * processes sweeping at once skip each other's work instead of queueing behind it.
- */
-export async function tryLockItem(q: Queryable, itemId: string): Promise<boolean> {
-  const rows = await q.query("select id from items where id = $1 for update skip locked", [itemId]);
-  return rows.length > 0;
 }
 
 /** Records a processed Stripe event; false if it was recorded before (a redelivery). */

@@ -16,7 +16,8 @@ function setup(stored: number[] = []) {
   const emitted: number[] = [];
   const loads: [number, number][] = [];
   let members = 0;
-  const sequencer = new RoomSequencer({
+  const sequencer = new RoomSequencer<ItemEvent>({
+    keyOf: (e) => e.itemId,
     emit: (e) => emitted.push(e.seq),
     load: async (_itemId, after, before) => {
       loads.push([after, before]);

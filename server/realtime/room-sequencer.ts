@@ -1,10 +1,10 @@
-import type { ItemEvent } from "../../shared/events.js";
+type Sequenced = { seq: number };
 
-type Room = {
+type Room<E extends Sequenced> = {
   /** The next seq this process emits to the room; null until the first join has read the history. */
   next: number | null;
   /** Events that arrived ahead of `next`, or during a join. */
-  pending: Map<number, ItemEvent>;
+  pending: Map<number, E>;
   /** Joins reading history right now: emits wait for them so none falls between history and room. */
   joining: number;
   /** Joins to one room run one at a time. */
@@ -12,20 +12,22 @@ type Room = {
   gapTimer: NodeJS.Timeout | null;
 };
 
-export type RoomSequencerDeps = {
-  /** Emits to this process's sockets in the item's room. */
-  emit(event: ItemEvent): void;
+export type RoomSequencerDeps<E extends Sequenced> = {
+  /** The conversation an event belongs to (an item's room, a deal's thread). */
+  keyOf(event: E): string;
+  /** Emits to this process's sockets in the conversation's room. */
+  emit(event: E): void;
   /** Committed events with `after < seq < before`, from the database: fills a gap. */
-  load(itemId: string, after: number, before: number): Promise<ItemEvent[]>;
-  /** Whether any socket of this process is still in the item's room. */
-  hasLocalMembers(itemId: string): boolean;
+  load(key: string, after: number, before: number): Promise<E[]>;
+  /** Whether any socket of this process is still in the conversation's room. */
+  hasLocalMembers(key: string): boolean;
   onError(error: unknown): void;
   /** How long a missing seq is awaited before it is read from the database. */
   gapMs?: number;
 };
 
 /**
- * Delivers each item's committed events to this process's sockets in the item's room once each, in seq
+ * Delivers each conversation's (item room's, deal thread's) committed events to this process's sockets in the item's room once each, in seq
  * order, whichever process wrote them.
  *
  * Within one process `Timeline` publishes in seq order, but two processes writing to one item publish
@@ -36,22 +38,23 @@ export type RoomSequencerDeps = {
  * history), later ones wait for the missing one, and a seq that never comes (its writer died between
  * commit and publish, or Redis dropped it) is read from the database after `gapMs`.
  */
-export class RoomSequencer {
-  readonly #rooms = new Map<string, Room>();
+export class RoomSequencer<E extends Sequenced> {
+  readonly #rooms = new Map<string, Room<E>>();
   readonly #gapMs: number;
 
-  constructor(private readonly deps: RoomSequencerDeps) {
+  constructor(private readonly deps: RoomSequencerDeps<E>) {
     this.#gapMs = deps.gapMs ?? 500;
   }
 
   /** A committed event, from this process or another. */
-  offer(event: ItemEvent): void {
-    const room = this.#rooms.get(event.itemId);
+  offer(event: E): void {
+    const key = this.deps.keyOf(event);
+    const room = this.#rooms.get(key);
     // No local member: nobody here to deliver to, and a later join reads it from the database.
     if (!room) return;
     if (room.next !== null && event.seq < room.next) return;
     room.pending.set(event.seq, event);
-    this.#drain(event.itemId, room);
+    this.#drain(key, room);
   }
 
   /**
@@ -88,7 +91,7 @@ export class RoomSequencer {
     this.#rooms.delete(itemId);
   }
 
-  #room(itemId: string): Room {
+  #room(itemId: string): Room<E> {
     let room = this.#rooms.get(itemId);
     if (!room) {
       room = { next: null, pending: new Map(), joining: 0, queue: Promise.resolve(), gapTimer: null };
@@ -97,7 +100,7 @@ export class RoomSequencer {
     return room;
   }
 
-  #drain(itemId: string, room: Room): void {
+  #drain(itemId: string, room: Room<E>): void {
     if (room.joining > 0 || room.next === null) return;
     for (let event = room.pending.get(room.next); event; event = room.pending.get(room.next)) {
       room.pending.delete(room.next);
@@ -114,7 +117,7 @@ export class RoomSequencer {
     }
   }
 
-  #fillGap(itemId: string, room: Room): void {
+  #fillGap(itemId: string, room: Room<E>): void {
     room.gapTimer = null;
     if (this.#rooms.get(itemId) !== room || room.next === null || room.pending.size === 0) return;
     const before = Math.min(...room.pending.keys());

@@ -2,12 +2,14 @@ import type { Server as HttpServer, IncomingMessage } from "node:http";
 import type { Logger } from "pino";
 import { Server, type ServerOptions } from "socket.io";
 import { AppError, parseOrThrow } from "../../shared/errors.js";
-import type { ItemEvent } from "../../shared/events.js";
+import type { DealEvent, ItemEvent } from "../../shared/events.js";
 import { LIMITS } from "../../shared/limits.js";
 import {
   type Ack,
   type ClientToServerEvents,
   type ServerToClientEvents,
+  ZDealJoin,
+  ZDealLeave,
   ZItemJoin,
   ZItemLeave,
   ZItemsFeed,
@@ -20,6 +22,7 @@ import type { AuthService } from "../auth/service.js";
 import type { Bus } from "../bus.js";
 import type { RoomService } from "../chat/rooms.js";
 import type { ChatService } from "../chat/service.js";
+import type { DealService } from "../deals/service.js";
 import { toAppError } from "../http/errors.js";
 import { unsafeInput } from "../http/input-guard.js";
 import type { ItemService } from "../items/service.js";
@@ -33,6 +36,8 @@ export type SocketData = { user: User | null };
 export type InterServerEvents = {
   /** An event committed by another process, for this process's sockets in the item's room. */
   "item:appended": (event: ItemEvent) => void;
+  /** The same for an event of a deal's private thread. */
+  "deal:appended": (event: DealEvent) => void;
 };
 export type RealtimeServer = Server<
   ClientToServerEvents,
@@ -43,6 +48,8 @@ export type RealtimeServer = Server<
 
 export const itemRoom = (itemId: string) => `item:${itemId}`;
 export const userRoom = (userId: string) => `user:${userId}`;
+/** Sockets that joined a deal's private thread (parties and moderators only: `deal:join` checks). */
+export const dealRoom = (dealId: string) => `deal:${dealId}`;
 /** Sockets of the users who joined an item's conversation, wherever they are in the app. */
 export const memberRoom = (itemId: string) => `member:${itemId}`;
 /** Every moderator watching the whole marketplace. */
@@ -54,6 +61,8 @@ export const FEED_ROOM = "items:feed";
 const CLIENT_EVENTS = new Set<string>([
   "item:join",
   "item:leave",
+  "deal:join",
+  "deal:leave",
   "message:send",
   "typing:set",
   "moderation:watch",
@@ -71,6 +80,7 @@ type Deps = {
   items: ItemService;
   /** Members of an item hear `room:activity` on their own sockets (unread counts). */
   rooms: RoomService;
+  deals: DealService;
   moderation: ModerationService;
   bus: Bus;
   logger: Logger;
@@ -97,7 +107,8 @@ export function createRealtime(deps: Deps): RealtimeServer {
   });
 
   const clustered = deps.adapter !== undefined;
-  const sequencer = new RoomSequencer({
+  const sequencer = new RoomSequencer<ItemEvent>({
+    keyOf: (event) => event.itemId,
     // A gap may be filled from the database with an event hidden since: present it as to anyone.
     emit: (event) =>
       io.local
@@ -107,6 +118,22 @@ export function createRealtime(deps: Deps): RealtimeServer {
     hasLocalMembers: (itemId) => (io.of("/").adapter.rooms.get(itemRoom(itemId))?.size ?? 0) > 0,
     onError: (error) => logger.error({ err: error }, "reading missed events failed"),
   });
+  // Deal threads: the same exactly-once, in-order delivery, to the sockets that joined the thread.
+  const threads = new RoomSequencer<DealEvent>({
+    keyOf: (event) => event.dealId,
+    emit: (event) => io.local.to(dealRoom(event.dealId)).emit("deal:event", { dealId: event.dealId, event }),
+    load: (dealId, after, before) => deps.deals.eventsAfter(dealId, after, before - after - 1),
+    hasLocalMembers: (dealId) => (io.of("/").adapter.rooms.get(dealRoom(dealId))?.size ?? 0) > 0,
+    onError: (error) => logger.error({ err: error }, "reading missed deal events failed"),
+  });
+  /** A deal's committed event: to the thread's sockets in order, and to watching moderators who did not join it. */
+  const deliverThread = (event: DealEvent) => {
+    threads.offer(event);
+    io.local
+      .to(MODERATORS_ROOM)
+      .except(dealRoom(event.dealId))
+      .emit("deal:event", { dealId: event.dealId, event });
+  };
 
   /**
    * A committed event reaches this process's sockets (every process runs this for every event): those
@@ -206,11 +233,38 @@ export function createRealtime(deps: Deps): RealtimeServer {
       }),
     );
 
+    socket.on("deal:join", (payload, ack) =>
+      respond(ack, logger, async () => {
+        const { dealId, afterSeq } = parseOrThrow(ZDealJoin, payload, "payload");
+        return threads.join(dealId, async (before) => {
+          const joined = await deps.deals.join(
+            signedIn(),
+            dealId,
+            afterSeq ?? 0,
+            () => socket.join(dealRoom(dealId)),
+            before,
+          );
+          const lastSeq = Math.max(joined.deal.lastSeq, joined.events.at(-1)?.seq ?? 0);
+          return { value: joined, lastSeq };
+        });
+      }),
+    );
+
+    socket.on("deal:leave", (payload, ack) =>
+      respond(ack, logger, async () => {
+        const { dealId } = parseOrThrow(ZDealLeave, payload, "payload");
+        await socket.leave(dealRoom(dealId));
+        threads.release(dealId);
+        return {};
+      }),
+    );
+
     socket.on("message:send", (payload, ack) =>
       respond(ack, logger, async () => {
         const input = parseOrThrow(ZMessageSend, payload, "payload");
         const user = signedIn();
         await deps.limitMessages(user.id);
+        if ("dealId" in input) return { event: (await deps.deals.send(user, input)).event };
         const { event } = await chat.send(user, input);
         return { event: presentEvent(event, user) };
       }),
@@ -259,12 +313,16 @@ export function createRealtime(deps: Deps): RealtimeServer {
       const itemIds = [...socket.rooms]
         .filter((room) => room.startsWith("item:"))
         .map((room) => room.slice(5));
+      const dealIds = [...socket.rooms]
+        .filter((room) => room.startsWith("deal:"))
+        .map((room) => room.slice(5));
       // After the socket has left its rooms, so the counts no longer include it.
       setImmediate(() => {
         for (const itemId of itemIds) {
           sequencer.release(itemId);
           void broadcastPresence(io, itemId);
         }
+        for (const dealId of dealIds) threads.release(dealId);
       });
     });
   });
@@ -276,6 +334,30 @@ export function createRealtime(deps: Deps): RealtimeServer {
     if (clustered) io.serverSideEmit("item:appended", event);
   });
   io.on("item:appended", deliver);
+  bus.on("deal.event_appended", ({ event }) => {
+    deliverThread(event);
+    if (clustered) io.serverSideEmit("deal:appended", event);
+  });
+  io.on("deal:appended", deliverThread);
+  // Drained once across processes: the adapter carries the emit to the parties' sockets everywhere.
+  bus.on("outbox.drained", ({ entry }) => {
+    if (entry.resource.type !== "deal") return;
+    void emitDealChanged(entry.resource.id);
+  });
+  /** `deal:changed` to every socket of the buyer and of the seller, each with the transitions they may take. */
+  async function emitDealChanged(dealId: string): Promise<void> {
+    try {
+      const record = await deps.deals.record(dealId);
+      if (!record) return;
+      for (const party of [record.buyer, record.seller]) {
+        // A party's view depends on who they are in the deal, not on their role.
+        const deal = await deps.deals.present(record, { id: party.id, role: "buyer" });
+        io.to(userRoom(party.id)).emit("deal:changed", { deal });
+      }
+    } catch (error) {
+      logger.error({ err: error, dealId }, "deal:changed not sent");
+    }
+  }
   // Amendment 3: a listing change reaches those who look at the marketplace or at the item, so its cost
   // grows with the audience, not with everyone online (one emit; a socket in both rooms gets it once).
   bus.on("item.changed", ({ item }) => {

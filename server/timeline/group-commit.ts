@@ -1,22 +1,29 @@
 import { AppError } from "../../shared/errors.js";
-import type { ItemEvent } from "../../shared/events.js";
-import type { Item } from "../../shared/items.js";
+import type { TimelineEvent } from "../../shared/events.js";
 import type { Db, Queryable } from "../db/db.js";
 import { isDeadlock, isUniqueViolation } from "../db/db.js";
-import { lockItems } from "../items/store.js";
-import { findEventsByClientIds, insertEvents } from "./store.js";
+import { type ConversationKind, findEventsByClientIds, insertEvents } from "./store.js";
 import type { NewEvent } from "./timeline.js";
 
 /** An event that carries its author's idempotency key: a chat message. */
 export type KeyedEvent = NewEvent & { author: NonNullable<NewEvent["author"]>; clientMessageId: string };
 
-type Pending = {
-  itemId: string;
+type Pending<E, O> = {
+  ownerId: string;
   event: KeyedEvent;
-  /** Throws (e.g. `item_removed`) if the locked item does not accept the event. */
-  check: (item: Item) => void;
-  resolve: (result: { event: ItemEvent; duplicate: boolean }) => void;
+  /** Throws (e.g. `item_removed`) if the locked owner (item, deal) does not accept the event. */
+  check: (owner: O) => void;
+  resolve: (result: { event: E; duplicate: boolean }) => void;
   reject: (error: unknown) => void;
+};
+
+/** The conversations one group commit serves: their kind, and how their owners' rows are locked. */
+export type GroupCommitTarget<E extends TimelineEvent, O> = {
+  kind: ConversationKind<E>;
+  /** Locks the owners' rows (in id order, the caller sorts) and reads them. */
+  lock(tx: Queryable, ids: string[]): Promise<Map<string, O>>;
+  /** The `not_found` message for an owner that does not exist. */
+  missing: string;
 };
 
 /** Most events one transaction writes; more wait for the next. */
@@ -29,10 +36,10 @@ const keyOf = (event: KeyedEvent) => `${event.author.id}/${event.clientMessageId
  * and are written together by the next, in a constant number of statements: one lock per batch of items,
  * one duplicate lookup, one `last_seq` update, one insert, one commit (one fsync). Alone, an append is
  * written at once; under load, batches grow and the cost per message falls. Each is still acked only
- * after its transaction commits, and published in seq order per item.
+ * after its transaction commits, and published in seq order per conversation.
  */
-export class GroupCommit {
-  #queue: Pending[] = [];
+export class GroupCommit<E extends TimelineEvent, O> {
+  #queue: Pending<E, O>[] = [];
   /**
    * One batch commits at a time per process. Measured at 1,000 msg/s on PostgreSQL: four in flight gave
    * p50/p99 16/55 ms, one gave 9/21 ms, and more throughput too: fewer, larger commits (fsyncs) win.
@@ -41,17 +48,18 @@ export class GroupCommit {
 
   constructor(
     private readonly db: Db,
-    private readonly publish: (events: ItemEvent[]) => void,
+    private readonly target: GroupCommitTarget<E, O>,
+    private readonly publish: (events: E[]) => void,
   ) {}
 
   /** Appends `event`, or answers the first event written with the same author and `clientMessageId`. */
   append(
-    itemId: string,
+    ownerId: string,
     event: KeyedEvent,
-    check: (item: Item) => void,
-  ): Promise<{ event: ItemEvent; duplicate: boolean }> {
+    check: (owner: O) => void,
+  ): Promise<{ event: E; duplicate: boolean }> {
     return new Promise((resolve, reject) => {
-      this.#queue.push({ itemId, event, check, resolve, reject });
+      this.#queue.push({ ownerId, event, check, resolve, reject });
       if (this.#running) return;
       this.#running = true;
       // After this turn's I/O: every message read in it joins the batch. PGlite runs in this thread and
@@ -68,11 +76,11 @@ export class GroupCommit {
     }
   }
 
-  async #commit(batch: Pending[], retry = true): Promise<void> {
-    let outcomes: Outcome[];
-    let written: ItemEvent[];
+  async #commit(batch: Pending<E, O>[], retry = true): Promise<void> {
+    let outcomes: Outcome<E>[];
+    let written: E[];
     try {
-      ({ outcomes, written } = await this.db.transaction((tx) => plan(tx, batch)));
+      ({ outcomes, written } = await this.db.transaction((tx) => plan(tx, this.target, batch)));
     } catch (error) {
       // The same key racing in from another process (whose batch can also close a lock cycle with this
       // one): the other has committed by now, so one by one each either writes or finds it.
@@ -93,15 +101,20 @@ export class GroupCommit {
   }
 }
 
-type Outcome = { event: ItemEvent; duplicate: boolean } | { error: unknown };
+type Outcome<E> = { event: E; duplicate: boolean } | { error: unknown };
 
 /** Inside one transaction: what becomes of each pending append, and the events written. */
-async function plan(tx: Queryable, batch: Pending[]): Promise<{ outcomes: Outcome[]; written: ItemEvent[] }> {
-  const existing = await findEventsByClientIds(
+async function plan<E extends TimelineEvent, O>(
+  tx: Queryable,
+  target: GroupCommitTarget<E, O>,
+  batch: Pending<E, O>[],
+): Promise<{ outcomes: Outcome<E>[]; written: E[] }> {
+  const existing = await findEventsByClientIds<E>(
     tx,
+    target.kind,
     batch.map(({ event }) => ({ authorId: event.author.id, clientMessageId: event.clientMessageId })),
   );
-  const items = await lockItems(tx, [...new Set(batch.map((pending) => pending.itemId))].sort());
+  const owners = await target.lock(tx, [...new Set(batch.map((pending) => pending.ownerId))].sort());
   // Index in `batch` of the pending that writes each key; later ones with the same key repeat it.
   const writer = new Map<string, number>();
   const refused = new Map<number, unknown>();
@@ -109,27 +122,28 @@ async function plan(tx: Queryable, batch: Pending[]): Promise<{ outcomes: Outcom
     const key = keyOf(pending.event);
     // A retry is answered with the first event, even if the item has since been removed.
     if (existing.has(key) || writer.has(key)) return;
-    const item = items.get(pending.itemId);
+    const owner = owners.get(pending.ownerId);
     try {
-      if (!item) throw new AppError("not_found", "No such item");
-      pending.check(item);
+      if (!owner) throw new AppError("not_found", target.missing);
+      pending.check(owner);
       writer.set(key, i);
     } catch (error) {
       refused.set(i, error);
     }
   });
   const writers = [...writer.values()];
-  const events = await insertEvents(
+  const events = await insertEvents<E>(
     tx,
-    writers.map((i) => ({ itemId: batch[i]!.itemId, event: batch[i]!.event })),
+    target.kind,
+    writers.map((i) => ({ ownerId: batch[i]!.ownerId, event: batch[i]!.event })),
   );
-  const written = new Map(writers.map((i, n) => [i, events[n]!]));
-  const outcomes = batch.map((pending, i): Outcome => {
+  const written = new Map<number, E>(writers.map((i, n) => [i, events[n] as E]));
+  const outcomes = batch.map((pending, i): Outcome<E> => {
     const key = keyOf(pending.event);
     const event = written.get(i);
-    if (event) return { event, duplicate: false };
+    if (event !== undefined) return { event, duplicate: false };
     const first = existing.get(key) ?? written.get(writer.get(key) ?? -1);
-    return first ? { event: first, duplicate: true } : { error: refused.get(i) };
+    return first !== undefined ? { event: first, duplicate: true } : { error: refused.get(i) };
   });
   return { outcomes, written: events };
 }

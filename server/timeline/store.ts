@@ -1,9 +1,46 @@
-import type { ItemEvent } from "../../shared/events.js";
+import { type DealEvent, type ItemEvent, parseEventBody, type TimelineEvent } from "../../shared/events.js";
 import type { Queryable } from "../db/db.js";
 import type { NewEvent } from "./timeline.js";
 
+/** The columns every stored event has, whatever its conversation. */
+type Stored = Omit<ItemEvent, "itemId">;
+
+/**
+ * A kind of conversation: where its events live and which row owns its seq counter. An item's public
+ * room and a deal's private thread are both conversations: seqs 1, 2, 3… per owner with no gaps, taken
+ * under the owner's row lock.
+ */
+export type ConversationKind<E extends TimelineEvent> = {
+  readonly events: "events" | "deal_events";
+  readonly owners: "items" | "deals";
+  readonly column: "item_id" | "deal_id";
+  /** What else a new event changes on its owner's row ("latest activity"). */
+  readonly touch: string;
+  /** Only item events can be hidden by moderators. */
+  readonly hideable: boolean;
+  make(ownerId: string, stored: Stored): E;
+};
+
+export const ITEM_EVENTS: ConversationKind<ItemEvent> = {
+  events: "events",
+  owners: "items",
+  column: "item_id",
+  touch: "last_event_at = now()",
+  hideable: true,
+  make: (itemId, stored) => ({ itemId, ...stored }),
+};
+
+export const DEAL_EVENTS: ConversationKind<DealEvent> = {
+  events: "deal_events",
+  owners: "deals",
+  column: "deal_id",
+  touch: "updated_at = now()",
+  hideable: false,
+  make: (dealId, stored) => ({ dealId, ...stored }) as DealEvent,
+};
+
 type EventRow = {
-  item_id: string;
+  owner_id: string;
   seq: number;
   type: string;
   body: Record<string, unknown>;
@@ -18,14 +55,14 @@ type EventRow = {
   client_message_id: string | null;
 };
 
-const SELECT_EVENTS = `
-  select e.item_id, e.seq, e.type, e.body, e.created_at, e.hidden, e.hidden_reason, e.hidden_at, e.client_message_id,
+const selectEvents = (kind: Pick<ConversationKind<TimelineEvent>, "column" | "events" | "hideable">) => `
+  select e.${kind.column} as owner_id, e.seq, e.type, e.body, e.created_at, e.client_message_id,
+         ${kind.hideable ? "e.hidden, e.hidden_reason, e.hidden_at" : "false as hidden, null as hidden_reason, null::timestamptz as hidden_at"},
          u.id as author_id, u.username as author_username, u.display_name as author_display_name, u.role as author_role
-  from events e left join users u on u.id = e.author_id`;
+  from ${kind.events} e left join users u on u.id = e.author_id`;
 
-function toEvent(row: EventRow): ItemEvent {
-  return {
-    itemId: row.item_id,
+function toEvent<E extends TimelineEvent>(kind: ConversationKind<E>, row: EventRow): E {
+  return kind.make(row.owner_id, {
     seq: row.seq,
     type: row.type,
     author:
@@ -39,6 +76,7 @@ function toEvent(row: EventRow): ItemEvent {
         : null,
     body: row.body,
     createdAt: row.created_at.toISOString(),
+    ...(row.client_message_id ? { clientMessageId: row.client_message_id } : {}),
     // The raw truth; `presentEvent` (moderation/redaction.ts) decides who may see it.
     ...(row.hidden
       ? {
@@ -49,46 +87,49 @@ function toEvent(row: EventRow): ItemEvent {
           },
         }
       : {}),
-  };
+  });
 }
 
 /** Events with `seq > after`, oldest first. */
-export async function listEvents(
+export async function listEvents<E extends TimelineEvent>(
   q: Queryable,
-  itemId: string,
+  kind: ConversationKind<E>,
+  ownerId: string,
   after: number,
   limit: number,
-): Promise<ItemEvent[]> {
+): Promise<E[]> {
   const rows = await q.query<EventRow>(
-    `${SELECT_EVENTS} where e.item_id = $1 and e.seq > $2 order by e.seq limit $3`,
-    [itemId, after, limit],
+    `${selectEvents(kind)} where e.${kind.column} = $1 and e.seq > $2 order by e.seq limit $3`,
+    [ownerId, after, limit],
   );
-  return rows.map(toEvent);
+  return rows.map((row) => toEvent(kind, row));
 }
 
 /** One event by its seq; with `forUpdate`, its row stays locked until the transaction ends. */
-export async function getEvent(
+export async function getEvent<E extends TimelineEvent>(
   q: Queryable,
-  itemId: string,
+  kind: ConversationKind<E>,
+  ownerId: string,
   seq: number,
   options: { forUpdate?: boolean } = {},
-): Promise<ItemEvent | null> {
+): Promise<E | null> {
   const [row] = await q.query<EventRow>(
-    `${SELECT_EVENTS} where e.item_id = $1 and e.seq = $2${options.forUpdate ? " for update of e" : ""}`,
-    [itemId, seq],
+    `${selectEvents(kind)} where e.${kind.column} = $1 and e.seq = $2${options.forUpdate ? " for update of e" : ""}`,
+    [ownerId, seq],
   );
-  return row ? toEvent(row) : null;
+  return row ? toEvent(kind, row) : null;
 }
 
 /** The first event of each `(author, clientMessageId)` pair that exists, keyed `author/clientMessageId`. */
-export async function findEventsByClientIds(
+export async function findEventsByClientIds<E extends TimelineEvent>(
   q: Queryable,
+  kind: ConversationKind<E>,
   keys: { authorId: string; clientMessageId: string }[],
-): Promise<Map<string, ItemEvent>> {
-  const found = new Map<string, ItemEvent>();
+): Promise<Map<string, E>> {
+  const found = new Map<string, E>();
   if (keys.length === 0) return found;
   const rows = await q.query<EventRow>(
-    `${SELECT_EVENTS}
+    `${selectEvents(kind)}
      join jsonb_to_recordset($1::jsonb) as k(author_id uuid, client_message_id text)
        on k.author_id = e.author_id and k.client_message_id = e.client_message_id`,
     [
@@ -97,46 +138,49 @@ export async function findEventsByClientIds(
       ),
     ],
   );
-  for (const row of rows) found.set(`${row.author_id}/${row.client_message_id}`, toEvent(row));
+  for (const row of rows) found.set(`${row.author_id}/${row.client_message_id}`, toEvent(kind, row));
   return found;
 }
 
 /**
- * Appends many events to many items in three statements, whatever their number: the items' `last_seq`
- * grow by their count of new events (under the row locks, which the caller holds) and the events are
- * inserted with consecutive seqs in the given order.
+ * Appends many events to many conversations of one kind in three statements, whatever their number:
+ * the owners' `last_seq` grow by their count of new events (under the row locks, which the caller holds)
+ * and the events are inserted with consecutive seqs in the given order.
  */
-export async function insertEvents(
+export async function insertEvents<E extends TimelineEvent>(
   tx: Queryable,
-  entries: { itemId: string; event: NewEvent }[],
-): Promise<ItemEvent[]> {
+  kind: ConversationKind<E>,
+  entries: { ownerId: string; event: NewEvent }[],
+): Promise<E[]> {
   if (entries.length === 0) return [];
+  // A body that does not match its type's schema is a bug: refuse it before it is stored for good.
+  for (const { event } of entries) parseEventBody(event.type, event.body);
   const counts = new Map<string, number>();
-  for (const { itemId } of entries) counts.set(itemId, (counts.get(itemId) ?? 0) + 1);
+  for (const { ownerId } of entries) counts.set(ownerId, (counts.get(ownerId) ?? 0) + 1);
   const bumped = await tx.query<{ id: string; last_seq: number }>(
-    `update items i set last_seq = i.last_seq + x.k, last_event_at = now()
+    `update ${kind.owners} o set last_seq = o.last_seq + x.k, ${kind.touch}
      from jsonb_to_recordset($1::jsonb) as x(id uuid, k int)
-     where i.id = x.id
-     returning i.id, i.last_seq`,
+     where o.id = x.id
+     returning o.id, o.last_seq`,
     [JSON.stringify([...counts].map(([id, k]) => ({ id, k })))],
   );
   const next = new Map(bumped.map((row) => [row.id, row.last_seq - counts.get(row.id)! + 1]));
-  const numbered = entries.map(({ itemId, event }) => {
-    const seq = next.get(itemId);
-    if (seq === undefined) throw new Error(`insertEvents: no item ${itemId}`);
-    next.set(itemId, seq + 1);
-    return { itemId, seq, event };
+  const numbered = entries.map(({ ownerId, event }) => {
+    const seq = next.get(ownerId);
+    if (seq === undefined) throw new Error(`insertEvents: no ${kind.owners} row ${ownerId}`);
+    next.set(ownerId, seq + 1);
+    return { ownerId, seq, event };
   });
-  const inserted = await tx.query<{ item_id: string; seq: number; created_at: Date }>(
-    `insert into events (item_id, seq, type, author_id, body, client_message_id)
-     select x.item_id, x.seq, x.type, x.author_id, x.body, x.client_message_id
+  const inserted = await tx.query<{ owner_id: string; seq: number; created_at: Date }>(
+    `insert into ${kind.events} (${kind.column}, seq, type, author_id, body, client_message_id)
+     select x.owner_id, x.seq, x.type, x.author_id, x.body, x.client_message_id
      from jsonb_to_recordset($1::jsonb)
-       as x(item_id uuid, seq int, type text, author_id uuid, body jsonb, client_message_id text)
-     returning item_id, seq, created_at`,
+       as x(owner_id uuid, seq int, type text, author_id uuid, body jsonb, client_message_id text)
+     returning ${kind.column} as owner_id, seq, created_at`,
     [
       JSON.stringify(
-        numbered.map(({ itemId, seq, event }) => ({
-          item_id: itemId,
+        numbered.map(({ ownerId, seq, event }) => ({
+          owner_id: ownerId,
           seq,
           type: event.type,
           author_id: event.author?.id ?? null,
@@ -147,14 +191,16 @@ export async function insertEvents(
     ],
   );
   const createdAt = new Map(
-    inserted.map((row) => [`${row.item_id}/${row.seq}`, row.created_at.toISOString()]),
+    inserted.map((row) => [`${row.owner_id}/${row.seq}`, row.created_at.toISOString()]),
   );
-  return numbered.map(({ itemId, seq, event }) => ({
-    itemId,
-    seq,
-    type: event.type,
-    author: event.author,
-    body: event.body,
-    createdAt: createdAt.get(`${itemId}/${seq}`)!,
-  }));
+  return numbered.map(({ ownerId, seq, event }) =>
+    kind.make(ownerId, {
+      seq,
+      type: event.type,
+      author: event.author,
+      body: event.body,
+      createdAt: createdAt.get(`${ownerId}/${seq}`)!,
+      ...(event.clientMessageId ? { clientMessageId: event.clientMessageId } : {}),
+    }),
+  );
 }

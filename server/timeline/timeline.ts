@@ -1,10 +1,11 @@
-import type { EventAuthor, EventType, ItemEvent } from "../../shared/events.js";
+import type { DealEvent, EventAuthor, EventType, ItemEvent } from "../../shared/events.js";
 import type { Item } from "../../shared/items.js";
 import type { Bus } from "../bus.js";
 import type { Db, Queryable } from "../db/db.js";
-import { getItem } from "../items/store.js";
+import { type DealRecord, lockDeals } from "../deals/store.js";
+import { getItem, lockItems } from "../items/store.js";
 import { GroupCommit, type KeyedEvent } from "./group-commit.js";
-import { insertEvents } from "./store.js";
+import { DEAL_EVENTS, ITEM_EVENTS, insertEvents } from "./store.js";
 
 export type NewEvent = {
   type: EventType;
@@ -18,26 +19,45 @@ export type ItemWrite = {
   tx: Queryable;
   /** Appends an event with the item's next seq; published after commit. */
   append(event: NewEvent): Promise<ItemEvent>;
+  /**
+   * Appends an event to a deal's private thread (a deal of this item, whose row the caller has locked);
+   * published after commit.
+   */
+  appendToThread(dealId: string, event: NewEvent): Promise<DealEvent>;
   /** Marks the item changed; its committed state is published to everyone after commit. */
   changed(): void;
+  /** Runs after commit and publish, in order, before the write resolves (processor calls, the outbox). */
+  afterCommit(effect: () => Promise<void>): void;
 };
 
 /**
- * The single owner of writes to items' timelines. Every write holds the item's row lock while it takes
- * seqs, so they are 1, 2, 3… with no gap under any number of writers and processes, and every appended
- * event is published only after its commit, in seq order per item. Two entry points:
- * - `write`: any transaction on one item (details, payments, moderation), queued per item in this process;
- * - `appendKeyed`: one keyed event (a chat message), group-committed with the others arriving meanwhile.
+ * The single owner of writes to conversations: items' public rooms and deals' private threads. Every
+ * write holds the owner's row lock while it takes seqs, so they are 1, 2, 3… with no gap under any number
+ * of writers and processes, and every appended event is published only after its commit. Entry points:
+ * - `write`: any transaction on one item (details, payments, deals, moderation), queued per item in this
+ *   process; it may also append to the threads of the item's deals;
+ * - `appendKeyed` / `appendToDeal`: one keyed event (a chat message), group-committed with the others
+ *   arriving meanwhile.
  */
 export class Timeline {
   readonly #queues = new Map<string, Promise<unknown>>();
-  readonly #grouped: GroupCommit;
+  readonly #rooms: GroupCommit<ItemEvent, Item>;
+  readonly #threads: GroupCommit<DealEvent, DealRecord>;
 
   constructor(
     private readonly db: Db,
     private readonly bus: Bus,
   ) {
-    this.#grouped = new GroupCommit(db, (events) => this.#publish(events, null));
+    this.#rooms = new GroupCommit(
+      db,
+      { kind: ITEM_EVENTS, lock: lockItems, missing: "No such item" },
+      (events) => this.#publish(events, [], null),
+    );
+    this.#threads = new GroupCommit(
+      db,
+      { kind: DEAL_EVENTS, lock: lockDeals, missing: "No such deal" },
+      (events) => this.#publish([], events, null),
+    );
   }
 
   /**
@@ -49,11 +69,23 @@ export class Timeline {
     event: KeyedEvent,
     check: (item: Item) => void,
   ): Promise<{ event: ItemEvent; duplicate: boolean }> {
-    return this.#grouped.append(itemId, event, check);
+    return this.#rooms.append(itemId, event, check);
   }
 
-  write<T>(itemId: string, fn: (write: ItemWrite) => Promise<T>): Promise<T> {
-    return this.#queued(itemId, () => this.#commitThenPublish(itemId, fn));
+  /** As `appendKeyed`, to a deal's private thread. */
+  appendToDeal(
+    dealId: string,
+    event: KeyedEvent,
+    check: (deal: DealRecord) => void,
+  ): Promise<{ event: DealEvent; duplicate: boolean }> {
+    return this.#threads.append(dealId, event, check);
+  }
+
+  async write<T>(itemId: string, fn: (write: ItemWrite) => Promise<T>): Promise<T> {
+    const { result, effects } = await this.#queued(itemId, () => this.#commitThenPublish(itemId, fn));
+    // Outside the item's queue: a slow processor call must not hold up the item's next write.
+    for (const effect of effects) await effect();
+    return result;
   }
 
   /** Runs `fn` after every earlier write to the item in this process: publishes leave in seq order. */
@@ -68,32 +100,47 @@ export class Timeline {
     }
   }
 
-  async #commitThenPublish<T>(itemId: string, fn: (write: ItemWrite) => Promise<T>): Promise<T> {
+  async #commitThenPublish<T>(
+    itemId: string,
+    fn: (write: ItemWrite) => Promise<T>,
+  ): Promise<{ result: T; effects: (() => Promise<void>)[] }> {
     const appended: ItemEvent[] = [];
+    const threaded: DealEvent[] = [];
+    const effects: (() => Promise<void>)[] = [];
     let itemChanged = false;
     const { result, item } = await this.db.transaction(async (tx) => {
       const result = await fn({
         tx,
         append: async (event) => {
-          const [stored] = await insertEvents(tx, [{ itemId, event }]);
+          const [stored] = await insertEvents(tx, ITEM_EVENTS, [{ ownerId: itemId, event }]);
           if (!stored) throw new Error("insertEvents returned nothing");
           appended.push(stored);
+          return stored;
+        },
+        appendToThread: async (dealId, event) => {
+          const [stored] = await insertEvents(tx, DEAL_EVENTS, [{ ownerId: dealId, event }]);
+          if (!stored) throw new Error("insertEvents returned nothing");
+          threaded.push(stored);
           return stored;
         },
         changed: () => {
           itemChanged = true;
         },
+        afterCommit: (effect) => {
+          effects.push(effect);
+        },
       });
       // Only a changed item is published, so only then is it read (inside the transaction: as committed).
       return { result, item: itemChanged ? await getItem(tx, itemId) : null };
     });
-    this.#publish(appended, item);
-    return result;
+    this.#publish(appended, threaded, item);
+    return { result, effects };
   }
 
   /** After commit: the events in seq order, then the item if it changed. */
-  #publish(events: ItemEvent[], item: Item | null): void {
+  #publish(events: ItemEvent[], threaded: DealEvent[], item: Item | null): void {
     for (const event of events) this.bus.emit("event.appended", { event });
+    for (const event of threaded) this.bus.emit("deal.event_appended", { event });
     if (item) this.bus.emit("item.changed", { item });
   }
 }

@@ -1,4 +1,5 @@
-import type { ItemEvent } from "../../shared/events.js";
+import type { Deal } from "../../shared/deals.js";
+import type { DealEvent, ItemEvent } from "../../shared/events.js";
 import type { Item } from "../../shared/items.js";
 import type { Payment } from "../../shared/payments.js";
 import type { Session } from "../factories.js";
@@ -14,7 +15,9 @@ export const CARDS = {
 export const card = (number: string) => ({ number, expMonth: 12, expYear: 2034, cvc: "123" });
 
 export const checkout = (url: string, buyer: Session, itemId: string) =>
-  call<{ payment: Payment }>(url, "POST", `/api/items/${itemId}/checkout`, { token: buyer.token });
+  call<{ payment: Payment; deal: Deal }>(url, "POST", `/api/items/${itemId}/checkout`, {
+    token: buyer.token,
+  });
 
 export const confirm = (url: string, buyer: Session, paymentId: string, number: string = CARDS.succeeds) =>
   call<{ payment: Payment }>(url, "POST", `/api/payments/${paymentId}/confirm`, {
@@ -38,10 +41,37 @@ export async function itemOf(url: string, itemId: string): Promise<Item> {
   return body.item;
 }
 
-/** The item's `custom:payment` events, from its history. */
-export async function paymentEvents(url: string, session: Session, itemId: string): Promise<ItemEvent[]> {
-  const { body } = await call<{ events: ItemEvent[] }>(url, "GET", `/api/items/${itemId}/events`, {
+export type PaymentEvent = Extract<ItemEvent | DealEvent, { type: "custom:payment" }>;
+
+/**
+ * The `custom:payment` events about the item that `session` can read, oldest first: the item's public
+ * history (the sale) and the private threads of the session's own deals on it (declines and refunds,
+ * v2 amendment 2). A success, written to both, appears once.
+ */
+export async function paymentEvents(url: string, session: Session, itemId: string): Promise<PaymentEvent[]> {
+  const isPayment = (event: ItemEvent | DealEvent): event is PaymentEvent => event.type === "custom:payment";
+  const room = await call<{ events: ItemEvent[] }>(url, "GET", `/api/items/${itemId}/events`, {
     token: session.token,
   });
-  return body.events.filter((event) => event.type === "custom:payment");
+  const deals = await call<{ deals: Deal[] }>(url, "GET", "/api/deals?limit=100", { token: session.token });
+  const threads = await Promise.all(
+    deals.body.deals
+      .filter((deal) => deal.itemId === itemId)
+      .map(async (deal) => {
+        const { body } = await call<{ events: DealEvent[] }>(url, "GET", `/api/deals/${deal.id}/events`, {
+          token: session.token,
+        });
+        return body.events;
+      }),
+  );
+  const seen = new Set<string>();
+  return [...room.body.events, ...threads.flat()]
+    .filter(isPayment)
+    .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.seq - b.seq)
+    .filter((event) => {
+      if (event.body.status !== "succeeded") return true;
+      if (seen.has(event.body.paymentId)) return false;
+      seen.add(event.body.paymentId);
+      return true;
+    });
 }

@@ -1,9 +1,10 @@
 import { init } from "./0001-init.js";
 import { payments } from "./0002-payments.js";
 import { moderation } from "./0003-moderation.js";
+import { deals } from "./0010-deals.js";
 import { catalog } from "./0020-catalog.js";
 
 export type Migration = { version: string; statements: string[] };
 
 /** Every migration, oldest first. A migration is never edited once it has landed: add a new one. */
-export const migrations: Migration[] = [init, payments, moderation, catalog];
+export const migrations: Migration[] = [init, payments, moderation, deals, catalog];

@@ -1,0 +1,255 @@
+import { randomUUID } from "node:crypto";
+import type { Logger } from "pino";
+import { z } from "zod";
+import type { ProcessDescription, ProcessName } from "../../shared/deals.js";
+import { AppError, parseOrThrow } from "../../shared/errors.js";
+import type { DealEventBody } from "../../shared/events.js";
+import type { Item } from "../../shared/items.js";
+import type { PaymentProvider } from "../../shared/payments.js";
+import type { User } from "../../shared/users.js";
+import type { Db } from "../db/db.js";
+import { requireItem } from "../items/service.js";
+import { writeOutbox } from "../outbox/outbox.js";
+import type { ItemWrite, Timeline } from "../timeline/timeline.js";
+import { dealPolicy } from "./policy.js";
+import type { Caller, Durations, EffectName, Process, Transition, TransitionContext } from "./process.js";
+import { PROCESSES } from "./processes/index.js";
+import { type DealRecord, getDeal, insertDeal, setDealState } from "./store.js";
+import { cancelTimers, type DueTimer, scheduleTimer, takeTimer } from "./timers.js";
+
+export type DealEngine = ReturnType<typeof createDealEngine>;
+
+type Deps = {
+  db: Db;
+  timeline: Timeline;
+  durations: Durations;
+  provider: PaymentProvider;
+  logger: Logger;
+  /** Drains the outbox after a transition commits. */
+  drainOutbox: () => Promise<void>;
+};
+
+const NO_PARAMS = z.strictObject({});
+
+export function processOf(name: ProcessName): Process {
+  const process = PROCESSES[name];
+  if (!process) throw new Error(`no process ${name}`);
+  return process;
+}
+
+function transitionOf(process: Process, name: string): Transition {
+  const transition = process.transitions.find((t) => t.name === name);
+  if (!transition) throw new AppError("not_found", `No transition "${name}" in ${process.name}`);
+  return transition;
+}
+
+/**
+ * The deal engine: runs processes (deals/processes/*.ts) as data. Every transition, whoever takes it
+ * (a party over HTTP, a timer, the processor's report), goes through `run`, inside one transaction on
+ * the deal's item (item row, then deal row locked): checks, guards, actions, the new state, a
+ * `custom:deal` event in the deal's thread, timers reset, an outbox entry. After commit: publishes,
+ * processor calls (named effects), the outbox drain.
+ */
+export function createDealEngine(deps: Deps) {
+  const { db, timeline, durations, provider, logger } = deps;
+  const effects = new Map<EffectName, (paymentId: string) => Promise<void>>();
+
+  async function run(
+    write: ItemWrite,
+    item: Item,
+    deal: DealRecord,
+    transition: Transition,
+    caller: Caller,
+    rawParams: unknown,
+  ): Promise<DealRecord> {
+    const process = processOf(deal.process);
+    const params = parseOrThrow(transition.params ?? NO_PARAMS, rawParams ?? {}, "params");
+    const from = transition.from.length === 0 ? null : deal.state;
+    const ctx: TransitionContext = {
+      write,
+      item,
+      deal,
+      caller,
+      params,
+      durations,
+      provider,
+      after: (name, paymentId) =>
+        write.afterCommit(async () => {
+          try {
+            await effects.get(name)?.(paymentId);
+          } catch (error) {
+            logger.warn({ err: error, effect: name, paymentId }, "after-commit effect failed");
+          }
+        }),
+    };
+    for (const guard of transition.guards ?? []) await guard(ctx);
+    for (const action of transition.actions) await action(ctx);
+    await setDealState(write.tx, deal.id, transition.to);
+    const body: DealEventBody = {
+      transition: transition.name,
+      from,
+      to: transition.to,
+      by: caller.actor,
+      ...(Object.keys(params).length > 0 ? { params } : {}),
+    };
+    await write.appendToThread(deal.id, { type: "custom:deal", author: null, body });
+    await cancelTimers(write.tx, deal.id);
+    for (const timed of process.transitions) {
+      if (timed.after && timed.from.includes(transition.to)) {
+        await scheduleTimer(write.tx, {
+          id: randomUUID(),
+          dealId: deal.id,
+          transition: timed.name,
+          seconds: durations[timed.after],
+        });
+      }
+    }
+    // Named after the state reached (`deal.paid`, `deal.expired`), as the feed's types are. Params stay
+    // in the private thread: the outbox feeds integrations, and params may carry an address.
+    await writeOutbox(write.tx, {
+      type: `deal.${transition.to}`,
+      resource: { type: "deal", id: deal.id },
+      data: {
+        transition: transition.name,
+        from,
+        to: transition.to,
+        by: caller.actor,
+        itemId: deal.itemId,
+        buyerId: deal.buyer.id,
+        sellerId: deal.seller.id,
+      },
+    });
+    write.afterCommit(deps.drainOutbox);
+    const updated = await getDeal(write.tx, deal.id);
+    if (!updated) throw new Error(`deal ${deal.id} vanished`);
+    return updated;
+  }
+
+  /** Checks the transition is allowed now (state: 409 `invalid_transition`) and to this caller (403). */
+  function check(deal: DealRecord, transition: Transition, caller: Caller): void {
+    if (!transition.from.includes(deal.state)) {
+      throw new AppError(
+        "invalid_transition",
+        `This deal is ${deal.state}; "${transition.name}" is not possible now`,
+      );
+    }
+    if (transition.actor !== caller.actor) {
+      throw new AppError(
+        "forbidden",
+        transition.actor === "system"
+          ? `"${transition.name}" happens by itself`
+          : `Only the ${transition.actor} may ${transition.name} this deal`,
+      );
+    }
+  }
+
+  /** Inside a write holding the item and deal locks: takes `name` if it is allowed. */
+  async function apply(
+    write: ItemWrite,
+    item: Item,
+    deal: DealRecord,
+    name: string,
+    caller: Caller,
+    params?: unknown,
+  ): Promise<DealRecord> {
+    const transition = transitionOf(processOf(deal.process), name);
+    check(deal, transition, caller);
+    return run(write, item, deal, transition, caller, params);
+  }
+
+  /**
+   * Fires the deal's pending timer for `name` now if there is one (a request found it overdue before the
+   * sweeper did); null if it fired or was canceled already. Inside a write holding the item and deal locks.
+   */
+  async function fireNow(
+    write: ItemWrite,
+    item: Item,
+    deal: DealRecord,
+    name: string,
+  ): Promise<DealRecord | null> {
+    if (!(await takeTimer(write.tx, deal.id, name))) return null;
+    return apply(write, item, deal, name, { actor: "system", user: null });
+  }
+
+  return {
+    /** Named after-commit work (processor calls); the payments domain registers its own. */
+    onEffect(name: EffectName, handler: (paymentId: string) => Promise<void>): void {
+      effects.set(name, handler);
+    },
+
+    /** Every process, as data (`GET /api/processes`). */
+    describe(): ProcessDescription[] {
+      return Object.values(PROCESSES).map((process) => ({
+        name: process.name,
+        states: process.states,
+        terminal: process.terminal,
+        transitions: process.transitions.map((t) => ({
+          name: t.name,
+          from: t.from,
+          to: t.to,
+          actor: t.actor,
+          ...(t.params ? { params: z.toJSONSchema(t.params) as Record<string, unknown> } : {}),
+          ...(t.after ? { afterSeconds: durations[t.after] } : {}),
+        })),
+      }));
+    },
+
+    /**
+     * Starts a deal on the locked item with the process's start transition: the caller becomes the
+     * buyer. Inside a write on the item.
+     */
+    async start(
+      write: ItemWrite,
+      item: Item,
+      processName: ProcessName,
+      name: string,
+      buyer: User,
+      params?: unknown,
+    ): Promise<DealRecord> {
+      const transition = transitionOf(processOf(processName), name);
+      if (transition.from.length > 0) throw new Error(`${name} does not start a ${processName} deal`);
+      const id = randomUUID();
+      await insertDeal(write.tx, {
+        id,
+        itemId: item.id,
+        process: processName,
+        state: transition.to,
+        buyerId: buyer.id,
+        sellerId: item.seller.id,
+        quantity: 1,
+        unitPrice: item.price,
+      });
+      const deal = await getDeal(write.tx, id, { forUpdate: true });
+      if (!deal) throw new Error(`deal ${id} vanished`);
+      return run(write, item, deal, transition, { actor: "buyer", user: buyer }, params);
+    },
+
+    apply,
+
+    /** A party's (or a moderator's) transition over HTTP. Outsiders get 404: the deal is private. */
+    async transition(dealId: string, name: string, user: User, params: unknown): Promise<DealRecord> {
+      const known = await getDeal(db, dealId);
+      const actor = known && dealPolicy.partyOf(user, known);
+      if (!known || !actor) throw new AppError("not_found", "No such deal");
+      return timeline.write(known.itemId, async (write) => {
+        const item = await requireItem(write.tx, known.itemId, true);
+        const deal = await getDeal(write.tx, dealId, { forUpdate: true });
+        if (!deal) throw new AppError("not_found", "No such deal");
+        return apply(write, item, deal, name, { actor, user }, params);
+      });
+    },
+
+    /** A due timer, claimed by a sweeper: fires it unless it fired (or was canceled) meanwhile. */
+    async fire(timer: DueTimer): Promise<boolean> {
+      const known = await getDeal(db, timer.dealId);
+      if (!known) return false;
+      const fired = await timeline.write(known.itemId, async (write) => {
+        const item = await requireItem(write.tx, known.itemId, true);
+        const deal = await getDeal(write.tx, timer.dealId, { forUpdate: true });
+        if (!deal) return null;
+        return fireNow(write, item, deal, timer.transition);
+      });
+      return fired !== null;
+    },
+  };
+}

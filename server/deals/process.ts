@@ -1,0 +1,61 @@
+import type { z } from "zod";
+import type { ProcessName } from "../../shared/deals.js";
+import type { Actor } from "../../shared/events.js";
+import type { Item } from "../../shared/items.js";
+import type { PaymentProvider } from "../../shared/payments.js";
+import type { User } from "../../shared/users.js";
+import type { ItemWrite } from "../timeline/timeline.js";
+import type { DealRecord } from "./store.js";
+
+/** The durations a timer may wait, named after their configuration (see config.ts). */
+export type Durations = { checkoutHoldSeconds: number };
+
+/** Work the engine runs after commit, by name; the payments domain registers the processor calls. */
+export type EffectName = "payment.cancel_charge" | "payment.refund";
+
+/** Who takes a transition: a party of the deal (with the user) or the system (timers, the processor). */
+export type Caller = { actor: Exclude<Actor, "system">; user: User } | { actor: "system"; user: null };
+
+/** What an action or a guard sees: the locked item and deal, the caller, the validated params. */
+export type TransitionContext = {
+  write: ItemWrite;
+  item: Item;
+  /** The deal as locked before the transition (its `state` is still the from-state). */
+  deal: DealRecord;
+  caller: Caller;
+  params: Record<string, unknown>;
+  durations: Durations;
+  /** The configured card processor, for new payments. */
+  provider: PaymentProvider;
+  /** Runs a named effect after commit (processor calls); idempotent on its side. */
+  after(effect: EffectName, paymentId: string): void;
+};
+
+/** A small step inside the transaction: reserve the item, open a payment, sell, … */
+export type Action = (ctx: TransitionContext) => Promise<void>;
+
+/** Throws an `AppError` to refuse (nothing changes); returns to allow. */
+export type Guard = (ctx: TransitionContext) => void | Promise<void>;
+
+export type Transition = {
+  name: string;
+  /** The states it leaves; empty for the transition that starts a deal. */
+  from: string[];
+  to: string;
+  actor: Actor;
+  /** Its params (the HTTP body); absent means it takes none. */
+  params?: z.ZodType<Record<string, unknown>>;
+  guards?: Guard[];
+  /** Run in order, inside the transaction. */
+  actions: Action[];
+  /** A system transition fired by a timer this long after entering one of its `from` states. */
+  after?: keyof Durations;
+};
+
+/** A process: read top to bottom, it is the whole life of a deal of its kind. */
+export type Process = {
+  name: ProcessName;
+  states: string[];
+  terminal: string[];
+  transitions: Transition[];
+};

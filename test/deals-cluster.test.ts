@@ -1,0 +1,135 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Deal } from "../shared/deals.js";
+import { bodyOf, type DealEvent } from "../shared/events.js";
+import { listItem, newClientMessageId, type Session, signUp } from "./factories.js";
+import { call } from "./helpers/http.js";
+import { checkout, confirm, itemOf } from "./helpers/payments.js";
+import {
+  createTestDatabase,
+  type ServerProcess,
+  sharedEnv,
+  startServerProcess,
+  type TestDatabase,
+} from "./helpers/processes.js";
+import { type ClientSocket, collect, connect, eventually, requestOk } from "./helpers/sockets.js";
+
+// Two real server processes on one PostgreSQL database and one Redis, with one-second checkout holds:
+// both run the timer worker, so every expiry is raced for.
+let database: TestDatabase;
+let a: ServerProcess;
+let b: ServerProcess;
+const open: ClientSocket[] = [];
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  const env = { ...sharedEnv(database.url), CHECKOUT_HOLD_SECONDS: "1" };
+  a = await startServerProcess(env);
+  b = await startServerProcess(env);
+});
+afterAll(async () => {
+  for (const socket of open) socket.close();
+  await Promise.all([a?.stop(), b?.stop()]);
+  await database?.drop();
+});
+
+async function socketOn(server: ServerProcess, session: Session): Promise<ClientSocket> {
+  const socket = await connect(server.url, session.token);
+  open.push(socket);
+  return socket;
+}
+
+const threadOf = async (session: Session, dealId: string) =>
+  (
+    await call<{ events: DealEvent[] }>(a.url, "GET", `/api/deals/${dealId}/events`, {
+      token: session.token,
+    })
+  ).body.events;
+
+describe("deals on two server processes", () => {
+  it("fires each hold's expiry exactly once, whichever process's worker gets there", async () => {
+    const seller = await signUp(a.url, "seller");
+    const buyers = await Promise.all([1, 2, 3, 4, 5, 6].map(() => signUp(a.url, "buyer")));
+    const items = await Promise.all(buyers.map(() => listItem(a.url, seller)));
+    const watchers = await Promise.all([socketOn(a, seller), socketOn(b, seller)]);
+    const changes = watchers.map((socket) => collect(socket, "deal:changed"));
+    const deals = await Promise.all(
+      buyers.map(async (buyer, i) => (await checkout(i % 2 ? b.url : a.url, buyer, items[i]!.id)).body.deal),
+    );
+    for (const [i, deal] of deals.entries()) {
+      await eventually(
+        async () => expect((await itemOf(b.url, items[i]!.id)).status).toBe("available"),
+        10_000,
+      );
+      const expiries = (await threadOf(buyers[i]!, deal.id)).filter(
+        (event) => bodyOf(event, "custom:deal")?.transition === "expire",
+      );
+      expect(expiries).toHaveLength(1);
+    }
+    const rows = await database.query<{ fired: number; canceled: number }>(
+      `select count(*) filter (where fired_at is not null)::int as fired,
+              count(*) filter (where canceled_at is not null)::int as canceled
+       from timers where deal_id = any($1::uuid[])`,
+      [deals.map((deal) => deal.id)],
+    );
+    expect(rows[0]).toEqual({ fired: deals.length, canceled: 0 });
+    // The seller has a socket on each process: each hears every transition of every deal once.
+    for (const received of changes) {
+      await eventually(() => {
+        for (const deal of deals) {
+          expect(
+            received.filter((payload) => payload.deal.id === deal.id).map((payload) => payload.deal.state),
+          ).toEqual(["reserved", "expired"]);
+        }
+      });
+    }
+    // Outbox positions: one per transition, no gaps, none twice.
+    const positions = await database.query<{ position: string }>(
+      "select position from outbox where position is not null order by position",
+    );
+    expect(positions.map((row) => Number(row.position))).toEqual(positions.map((_, i) => i + 1));
+  });
+
+  it("sells once when two buyers race across the processes, and the thread reaches both parties live", async () => {
+    const seller = await signUp(a.url, "seller");
+    const item = await listItem(a.url, seller);
+    const racers = await Promise.all([1, 2, 3, 4].map(() => signUp(a.url, "buyer")));
+    const attempts = await Promise.all(
+      racers.map((buyer, i) => checkout(i % 2 ? b.url : a.url, buyer, item.id)),
+    );
+    expect(attempts.filter((attempt) => attempt.status === 201)).toHaveLength(1);
+    const winnerIndex = attempts.findIndex((attempt) => attempt.status === 201);
+    const winner = racers[winnerIndex]!;
+    const deal: Deal = attempts[winnerIndex]!.body.deal;
+    // At once: the hold is one second.
+    expect((await confirm(b.url, winner, attempts[winnerIndex]!.body.payment.id)).status).toBe(200);
+    expect((await itemOf(a.url, item.id)).status).toBe("sold");
+
+    // Buyer on one process, seller on the other, in the deal's thread: one history, then live.
+    const buyerSocket = await socketOn(a, winner);
+    const sellerSocket = await socketOn(b, seller);
+    const joined = await requestOk<{ deal: Deal; events: DealEvent[] }>(buyerSocket, "deal:join", {
+      dealId: deal.id,
+    });
+    expect(joined.deal.state).toBe("paid");
+    expect(joined.events.map((event) => bodyOf(event, "custom:deal")?.transition ?? event.type)).toEqual([
+      "checkout",
+      "custom:payment",
+      "pay",
+    ]);
+    await requestOk(sellerSocket, "deal:join", { dealId: deal.id, afterSeq: 3 });
+    const heard = [collect(buyerSocket, "deal:event"), collect(sellerSocket, "deal:event")];
+    await requestOk(sellerSocket, "message:send", {
+      dealId: deal.id,
+      text: "Thanks!",
+      clientMessageId: newClientMessageId(),
+    });
+    await requestOk(buyerSocket, "message:send", {
+      dealId: deal.id,
+      text: "Thank you",
+      clientMessageId: newClientMessageId(),
+    });
+    for (const received of heard) {
+      await eventually(() => expect(received.map(({ event }) => event.seq)).toEqual([4, 5]));
+    }
+  });
+});
