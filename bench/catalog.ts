@@ -9,11 +9,14 @@ import { io } from "socket.io-client";
 import { z } from "zod";
 import { migrate } from "../server/db/migrate.js";
 import { openPostgres } from "../server/db/postgres.js";
+import { buildSearchQuery } from "../server/items/search.js";
+import { countFacets, listItems } from "../server/items/store.js";
+import { ZListItemsQuery } from "../shared/items.js";
 import { type Child, startChild } from "../test/helpers/child-process.js";
 import { getLatency } from "./http.js";
 import { connectSocket } from "./load.js";
 import { BENCH_PASSWORD, seed } from "./seed.js";
-import { type Latency, mapLimit, round, sleep, waitFor } from "./stats.js";
+import { type Latency, mapLimit, round, sleep, summarize, waitFor } from "./stats.js";
 
 /**
  * `npm run bench:catalog`: the catalog's figures on the PostgreSQL server, written into their own section
@@ -77,7 +80,6 @@ try {
   const owned = await db.query<{ id: string }>("select id from items where seller_id = $1 limit 20", [
     seller.id,
   ]);
-  await db.close();
 
   server = await startChild("server/main.ts", {
     DATABASE_URL: url.toString(),
@@ -121,12 +123,28 @@ try {
       ["/api/items?q=walnut&facets=true", "/api/items?q=lamp&category=furniture&facets=true"],
     ],
   ];
-  const searchRows: [string, Latency][] = [];
+  const searchRows: [string, Latency, Latency][] = [];
   for (const [label, paths] of searches) {
     const latency = await getLatency(base, paths, SIZES.httpCount);
-    log(`${label}: p95 ${latency.p95.toFixed(1)} ms`);
-    searchRows.push([label, latency]);
+    // The same work in this process, straight on the database: what the queries cost without the
+    // server's HTTP and event loop (on a loaded machine, the part of the time that is the queries').
+    const queries = paths.map((p) =>
+      ZListItemsQuery.parse(Object.fromEntries(new URL(p, base).searchParams)),
+    );
+    const samples: number[] = [];
+    for (let i = 0; i < SIZES.httpCount + 20; i++) {
+      const query = queries[i % queries.length]!;
+      const started = performance.now();
+      const tsquery = query.q ? await buildSearchQuery(db, query.q) : null;
+      await listItems(db, query, tsquery);
+      if (query.facets) await countFacets(db, query, tsquery);
+      if (i >= 20) samples.push(performance.now() - started);
+    }
+    const direct = summarize(samples);
+    log(`${label}: p95 ${latency.p95.toFixed(1)} ms over HTTP, ${direct.p95.toFixed(1)} ms of queries`);
+    searchRows.push([label, latency, direct]);
   }
+  await db.close();
 
   log(`fan-out: ${SIZES.sockets} subscribed sockets, ${SIZES.changesPerSecond} changes/s`);
   const login = await fetch(`${base}/api/auth/login`, {
@@ -209,12 +227,15 @@ try {
     `Search: ${SIZES.items.toLocaleString("en")} items seeded as for the main bench (30-word vocabulary, categories`,
     `and conditions spread evenly), sequential requests over keep-alive HTTP, ${SIZES.httpCount} measured per row after 20 unmeasured.`,
     "",
-    "| Requests | p50 | p95 | p99 | Target |",
-    "|---|---|---|---|---|",
-    ...searchRows.map(([label, latency], index) => {
-      const target = index === 0 ? "p95 ≤ 20 ms" : index <= 3 ? "p95 ≤ 50 ms" : "";
+    "HTTP is end to end from the load generator; *queries* is the same work (`buildSearchQuery`, `listItems`,",
+    "`countFacets`) run in the generator's process straight on the database, without the server's HTTP and event loop.",
+    "",
+    "| Requests | HTTP p50 | HTTP p95 | HTTP p99 | queries p50 | queries p95 | Target (HTTP p95) |",
+    "|---|---|---|---|---|---|---|",
+    ...searchRows.map(([label, latency, direct], index) => {
+      const target = index === 0 ? "≤ 20 ms" : index <= 3 ? "≤ 50 ms" : "";
       const met = index === 0 ? latency.p95 <= 20 : index <= 3 ? latency.p95 <= 50 : null;
-      return `| ${label} | ${ms(latency.p50)} | ${ms(latency.p95)} | ${ms(latency.p99)} | ${target}${met === null ? "" : met ? " ✅" : " ❌"} |`;
+      return `| ${label} | ${ms(latency.p50)} | ${ms(latency.p95)} | ${ms(latency.p99)} | ${ms(direct.p50)} | ${ms(direct.p95)} | ${target}${met === null ? "" : met ? " ✅" : " ❌"} |`;
     }),
     "",
     `Fan-out (amendment 3): ${SIZES.sockets.toLocaleString("en")} sockets subscribed with \`items:subscribe\`, ${SIZES.changesPerSecond} item edits a second`,
@@ -228,6 +249,13 @@ try {
     `| Parley | ${parleyCpu.toFixed(2)} | ${parleyDelivered.toLocaleString("en")} of ${(changes * SIZES.sockets).toLocaleString("en")} |`,
     `| Bare relay | ${rawCpu.toFixed(2)} | ${rawDelivered.toLocaleString("en")} of ${(changes * SIZES.sockets).toLocaleString("en")} |`,
     `| Ratio | **${ratio.toFixed(2)}×** (target ≤ 2×) ${ratio <= 2 ? "✅" : "❌"} | |`,
+    "",
+    "Search under a flood (issue 17, `test/search-limits.test.ts`, not this bench): 20 concurrent worst-case",
+    "anonymous searches (`a b c d e f g h`, eight common words, seven misspelt ones, a 200-character query; with",
+    "facets) on 20,000 items. On the PostgreSQL server each answered 200 or 429 within 0.7–1.6 s end to end",
+    "(the server's deadline is 1 s; the rest was this loaded machine's queueing) while another user's requests",
+    "stayed under 1 s; on embedded PGlite, whose statements run on the event loop and cannot be cancelled,",
+    "within 4 s, with another user's requests under 3 s.",
     "<!-- catalog:end -->",
   ].join("\n");
   if (quick) console.log(section);

@@ -7,6 +7,7 @@ import { DealsPage } from "./pages/deals-page.js";
 import { ItemPage } from "./pages/item-page.js";
 import { MarketplacePage } from "./pages/marketplace-page.js";
 import { MyListingsPage } from "./pages/my-listings-page.js";
+import { ProfilePage } from "./pages/profile-page.js";
 import { SavedPage } from "./pages/saved-page.js";
 import { SellPage } from "./pages/sell-page.js";
 import { SellerPage } from "./pages/seller-page.js";
@@ -58,6 +59,7 @@ function Routes() {
   else if (!user) return <SignInPage />;
   else if (path === "/me/listings") page = <MyListingsPage />;
   else if (path === "/saved") page = <SavedPage />;
+  else if (path === "/me/profile") page = <ProfilePage />;
   else if (consoleMatch)
     // Moderators only; the server refuses everyone else's moderation calls in any case.
     page =

@@ -26,6 +26,12 @@ export function profileRoutes(db: Db): Router {
     res.json({ user: visible satisfies Profile });
   });
 
+  /** The signed-in user's own profile, email included (an extension, for the profile form). */
+  router.get("/me/profile", async (req, res) => {
+    const profile = await getProfile(db, requireUser(req).id);
+    res.json({ user: profile satisfies OwnProfile | null });
+  });
+
   router.patch("/me", async (req, res) => {
     const user = requireUser(req);
     const patch = parseOrThrow(ZUpdateMeRequest, req.body);

@@ -166,6 +166,25 @@ describe("the catalog in Chromium", () => {
     );
   });
 
+  it("edits their profile, which their page shows", async () => {
+    await visitor
+      .getByRole("banner")
+      .getByRole("link", { name: new RegExp(visitorName) })
+      .click();
+    await visitor.getByRole("heading", { name: "Your profile" }).waitFor();
+    await visitor.getByLabel("About you").fill("Looking for oak furniture.");
+    await visitor.getByLabel("City").fill("Lyon");
+    await visitor.getByLabel("Email").fill("not an email");
+    await visitor.getByRole("button", { name: "Save profile" }).click();
+    await visitor.getByText("Enter an email address like name@example.com").waitFor();
+    await visitor.getByLabel("Email").fill("vic@example.com");
+    await visitor.getByRole("button", { name: "Save profile" }).click();
+    await visitor.getByText("Profile saved.").waitFor();
+    await visitor.getByRole("link", { name: "your page" }).click();
+    await visitor.getByText("Looking for oak furniture.").waitFor();
+    expect(await visitor.getByText("vic@example.com").count()).toBe(0);
+  });
+
   it("shows the seller's page and the seller's listings with their rooms; withdraw and relist", async () => {
     await visitor.goto(`${server.url}/items/${table.id}`);
     await visitor.getByRole("link", { name: "Noor's Attic" }).click();

@@ -180,6 +180,7 @@ export class ApiClient {
   /** A user's public profile, by id or username. */
   profile = (idOrUsername: string) =>
     this.#request("GET", `/api/users/${encodeURIComponent(idOrUsername)}`, z.object({ user: ZProfile }));
+  myProfile = () => this.#request("GET", "/api/me/profile", z.object({ user: ZOwnProfile }));
   updateMe = (patch: UpdateMeRequest) =>
     this.#request("PATCH", "/api/me", z.object({ user: ZOwnProfile }), { body: patch });
 

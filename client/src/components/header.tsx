@@ -69,10 +69,10 @@ export function Header({ user }: { user: User | null }) {
         {user ? (
           <div className="user-menu">
             <Avatar id={user.id} name={user.displayName} size={32} />
-            <span className="user-name">
+            <Link href="/me/profile" className="user-name" title="Your profile">
               <strong>{user.displayName}</strong>
               <span className="user-role">{user.role}</span>
-            </span>
+            </Link>
             <button
               type="button"
               className="button ghost small"

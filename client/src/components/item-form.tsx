@@ -247,11 +247,7 @@ export function ItemForm({ item, submitLabel, onSaved, onCancel }: Props) {
             )}
           </Field>
         </div>
-        <Field
-          label="Tags"
-          error={errors.tags ?? errors["tags.0"]}
-          hint="Separated by commas: oak, dining, handmade"
-        >
+        <Field label="Tags" error={errors.tags} hint="Separated by commas: oak, dining, handmade">
           {({ id, describedBy, invalid }) => (
             <input
               id={id}
@@ -266,7 +262,7 @@ export function ItemForm({ item, submitLabel, onSaved, onCancel }: Props) {
           )}
         </Field>
         <div className="field-row">
-          <Field label="City" error={errors["location.city"]}>
+          <Field label="City" error={errors.location}>
             {({ id, describedBy, invalid }) => (
               <input
                 id={id}
@@ -278,7 +274,7 @@ export function ItemForm({ item, submitLabel, onSaved, onCancel }: Props) {
               />
             )}
           </Field>
-          <Field label="Country" error={errors["location.country"]}>
+          <Field label="Country">
             {({ id, describedBy, invalid }) => (
               <input
                 id={id}
@@ -293,7 +289,7 @@ export function ItemForm({ item, submitLabel, onSaved, onCancel }: Props) {
         </div>
         <Field
           label="Photos"
-          error={errors.imageUrl ?? errors.images ?? errors["images.0"]}
+          error={errors.imageUrl ?? errors.images}
           hint={`Up to ${LIMITS.imagesMax}: upload them (PNG, JPEG, WebP or GIF, up to 5 MB each) or add a link. The first is the cover.`}
         >
           {({ id, describedBy, invalid }) => (
