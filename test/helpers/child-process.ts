@@ -44,7 +44,11 @@ export async function startChild(
   let output = "";
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${entry} did not start:\n${output}`)), 60_000);
+    const timer = setTimeout(() => {
+      // A server that never said it started must not outlive the test.
+      child.kill("SIGKILL");
+      reject(new Error(`${entry} did not start:\n${output}`));
+    }, 60_000);
     const onData = (chunk: Buffer) => {
       output = (output + chunk.toString()).slice(-20_000);
       const match = /running: http:\/\/(?:localhost|127\.0\.0\.1):(\d+)/.exec(output);
