@@ -44,7 +44,11 @@ export async function startChild(
   let output = "";
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${entry} did not start:\n${output}`)), 60_000);
+    // A child that never starts is killed; its exit (below) rejects, so nobody cleans up under its feet.
+    const timer = setTimeout(() => {
+      output += `\n${entry} did not start within 60 s`;
+      child.kill("SIGKILL");
+    }, 60_000);
     const onData = (chunk: Buffer) => {
       output = (output + chunk.toString()).slice(-20_000);
       const match = /running: http:\/\/localhost:(\d+)/.exec(output);
