@@ -298,7 +298,7 @@ export async function countFacets(
 ): Promise<Facets> {
   const { where, params } = filtersOf({ ...query, cursor: undefined }, tsquery);
   const rows = await q.query<{ kind: "category" | "condition"; value: string; count: number }>(
-    `with matching as (select i.category, i.condition from items i where ${where.join(" and ")})
+    `with matching as (select i.category, i.condition ${ITEMS_FROM} where ${where.join(" and ")})
      select 'category' as kind, category as value, count(*)::int as count from matching
        where category is not null group by category
      union all
