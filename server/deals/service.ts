@@ -1,4 +1,4 @@
-import type { Deal, DealPage, ListDealsQuery } from "../../shared/deals.js";
+import { type Deal, type DealPage, type ListDealsQuery, MAX_BUYER_OFFERS } from "../../shared/deals.js";
 import { AppError } from "../../shared/errors.js";
 import type { DealEvent } from "../../shared/events.js";
 import type { EventsQuery } from "../../shared/items.js";
@@ -29,11 +29,19 @@ export async function presentDeal(
 ): Promise<Deal> {
   const party = dealPolicy.partyOf(viewer, record);
   const payment = record.paymentId ? await getPayment(q, record.paymentId) : null;
-  const { paymentId: _payment, cursorAt: _cursor, ...rest } = record;
+  const { paymentId: _payment, cursorAt: _cursor, offer, ...rest } = record;
   return {
     ...rest,
     shipping: null,
-    offer: null,
+    offer:
+      offer?.amount && offer.by
+        ? {
+            amount: { amount: offer.amount, currency: record.unitPrice.currency },
+            by: offer.by,
+            round: offer.round,
+            offersLeft: Math.max(0, MAX_BUYER_OFFERS - offer.buyerOffers),
+          }
+        : null,
     shippingAddress: null,
     payment: payment ? toPayment(payment) : null,
     transitions: processOf(record.process)

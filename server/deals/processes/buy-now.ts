@@ -1,3 +1,4 @@
+import { closeOtherOffers } from "../actions/offers.js";
 import {
   cancelPayment,
   capturePayment,
@@ -62,7 +63,7 @@ export const buyNow: Process = {
       from: ["reserved"],
       to: "paid",
       actor: "system",
-      actions: [capturePayment, sellItem],
+      actions: [capturePayment, sellItem, closeOtherOffers],
     },
   ],
 };
