@@ -312,13 +312,7 @@ describe("offer: the system's transitions", () => {
     const open = await offer(listed, usd(6_000));
     const other = await user("buyer");
     const bought = await timeline().write(listed.id, async (write) =>
-      engine.start(
-        write,
-        await requireItem(write.tx, listed.id, true),
-        "buy-now",
-        "checkout",
-        other,
-      ),
+      engine.start(write, await requireItem(write.tx, listed.id, true), "buy-now", "checkout", other),
     );
     expect(await stateOf(open)).toBe("offered");
     await apply(bought, "pay", SYSTEM);
