@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ZCategoriesResponse } from "../../../shared/categories.js";
+import { type OfferRequest, ZDealPage, ZDealResponse, ZOfferList } from "../../../shared/deals.js";
 import { type FieldError, ZApiError, ZFieldError } from "../../../shared/errors.js";
 import { ZItemEvent } from "../../../shared/events.js";
 import {
@@ -193,6 +194,17 @@ export class ApiClient {
     });
   cancelPayment = (paymentId: string) =>
     this.#request("POST", `/api/payments/${paymentId}/cancel`, ZPaymentResponse);
+
+  // Offers and deals.
+  makeOffer = (itemId: string, input: OfferRequest) =>
+    this.#request("POST", `/api/items/${itemId}/offers`, ZDealResponse, { body: input });
+  /** The item's open offers, best first (its seller only). */
+  itemOffers = (itemId: string) => this.#request("GET", `/api/items/${itemId}/offers`, ZOfferList);
+  myDeals = (role: "buyer" | "seller") =>
+    this.#request("GET", "/api/deals", ZDealPage, { query: { role, limit: "100" } });
+  deal = (dealId: string) => this.#request("GET", `/api/deals/${dealId}`, ZDealResponse);
+  takeTransition = (dealId: string, name: string, params: Record<string, unknown> = {}) =>
+    this.#request("POST", `/api/deals/${dealId}/transitions/${name}`, ZDealResponse, { body: params });
 
   /** Anyone signed in: a whole item, or one event of it when `seq` is given. */
   report = (input: ReportRequest) =>
