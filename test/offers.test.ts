@@ -236,6 +236,7 @@ describe("two buyers", () => {
     // The room saw a sale and never an amount of an offer.
     const room = JSON.stringify(await roomOf(server.url, item.id));
     expect(room).not.toContain("6000");
+    expect(room).not.toContain("8000");
     expect(JSON.stringify(changes)).not.toContain("6000");
   });
 

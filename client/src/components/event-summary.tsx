@@ -17,13 +17,13 @@ export function eventSummary(event: ItemEvent): { text: string; system: boolean 
   }
   const payment = bodyOf(event, "custom:payment");
   if (payment) {
-    const amount = formatMoney(payment.amount);
+    const amount = payment.amount ? formatMoney(payment.amount) : "";
     return {
       text:
         payment.status === "succeeded"
-          ? `Sold to ${payment.buyer.username} for ${amount}`
+          ? `Sold to ${payment.buyer.username}${amount ? ` for ${amount}` : ""}`
           : payment.status === "refunded"
-            ? `${amount} refunded to ${payment.buyer.username}`
+            ? `${amount || "The payment"} refunded to ${payment.buyer.username}`
             : `Payment by ${payment.buyer.username} failed (${payment.failureCode ?? "declined"})`,
       system: true,
     };

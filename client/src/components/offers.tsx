@@ -164,8 +164,7 @@ export function OfferCard({
       </header>
       {offer && (
         <p className="muted">
-          {who(offer.by)} {offer.by === "buyer" ? (offer.round === 1 ? "offered" : "countered") : "countered"}
-          {mine === "seller" && offer.by === "buyer" ? ` (${deal.buyer.displayName})` : ""}.{" "}
+          {who(offer.by)} {offer.round === 1 ? "offered" : "countered"}.{" "}
           {offer.offersLeft !== undefined &&
             `${offer.offersLeft} buyer offer${offer.offersLeft === 1 ? "" : "s"} left.`}
         </p>

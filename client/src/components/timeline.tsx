@@ -79,12 +79,12 @@ function EventView({
   const payment = bodyOf(event, "custom:payment");
   if (payment && !isHidden(event)) {
     const buyer = payment.buyer.id === me?.id ? "you" : payment.buyer.username;
-    const amount = formatMoney(payment.amount);
+    const amount = payment.amount ? formatMoney(payment.amount) : "";
     const line =
       payment.status === "succeeded"
-        ? `Sold to ${buyer} for ${amount}`
+        ? `Sold to ${buyer}${amount ? ` for ${amount}` : ""}`
         : payment.status === "refunded"
-          ? `${amount} refunded to ${buyer}`
+          ? `${amount || "The payment"} refunded to ${buyer}`
           : `A payment by ${buyer} did not go through: ${FAILURES[payment.failureCode ?? ""] ?? payment.failureCode ?? "declined"}`;
     return (
       <li className={`payment-card payment-${payment.status}`} data-seq={event.seq}>

@@ -3,6 +3,8 @@ import { MAX_BUYER_OFFERS, ZOfferAmount } from "../../../shared/deals.js";
 import { AppError } from "../../../shared/errors.js";
 import { formatMoney, type Money } from "../../../shared/money.js";
 import { assertOpen, requireItem } from "../../items/service.js";
+import { paymentEvent } from "../../payments/events.js";
+import { getPayment, setPaymentStatus } from "../../payments/store.js";
 import type { Action, Guard, TransitionContext } from "../process.js";
 import { getDeal, listOpenOffers, recordOffer, setDealPrice } from "../store.js";
 
@@ -125,6 +127,20 @@ export const agreePrice: Action = async (ctx) => {
 /** The item's count of open offers changed: `items:changed` goes out after commit. */
 export const offersChanged: Action = async ({ write }) => {
   write.changed();
+};
+
+/**
+ * The processor took the money for an accepted offer: the payment succeeded; the thread gets the whole
+ * `custom:payment`, the room the sale without the agreed amount (offers are private).
+ */
+export const capturePrivately: Action = async ({ write, deal }) => {
+  const payment = deal.paymentId ? await getPayment(write.tx, deal.paymentId, { forUpdate: true }) : null;
+  if (!payment) throw new Error(`deal ${deal.id} has no payment to capture`);
+  await setPaymentStatus(write.tx, payment.id, "succeeded", null);
+  const event = paymentEvent(payment, "succeeded");
+  const { amount: _private, ...sale } = event.body;
+  await write.append({ ...event, body: sale });
+  await write.appendToThread(deal.id, event);
 };
 
 /** Sold: every other open offer on the item ends `declined` by the system, with the reason. */

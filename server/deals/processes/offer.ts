@@ -1,6 +1,7 @@
 import {
   agreePrice,
   buyerCounterInBounds,
+  capturePrivately,
   closeOtherOffers,
   noOpenOffer,
   offerInBounds,
@@ -14,7 +15,6 @@ import {
 } from "../actions/offers.js";
 import {
   cancelPayment,
-  capturePayment,
   notModerator,
   notOwnItem,
   openPayment,
@@ -129,7 +129,7 @@ export const offer: Process = {
       from: ["accepted"],
       to: "paid",
       actor: "system",
-      actions: [capturePayment, sellItem, closeOtherOffers],
+      actions: [capturePrivately, sellItem, closeOtherOffers],
     },
   ],
 };
