@@ -94,7 +94,8 @@ describe("offers in Chromium", () => {
     // The counter reaches Alice live.
     await alicePage.getByText("€95.00").waitFor();
     await alicePage.getByRole("button", { name: "Accept" }).click();
-    await alicePage.getByRole("heading", { name: "Pay €95.00" }).waitFor();
+    await alicePage.getByRole("heading", { name: "Reserved for you" }).waitFor();
+    await alicePage.getByText("Total €95.00").waitFor();
     await alicePage.getByLabel("Card number").fill("4242 4242 4242 4242");
     await alicePage.getByLabel("Expiry").fill("12 / 34");
     await alicePage.getByLabel("CVC").fill("123");

@@ -2,12 +2,11 @@ import { useCallback, useEffect, useState } from "react";
 import type { Deal } from "../../../shared/deals.js";
 import type { Item } from "../../../shared/items.js";
 import { formatMoney, type Money } from "../../../shared/money.js";
-import type { Card, Payment } from "../../../shared/payments.js";
 import type { User } from "../../../shared/users.js";
 import { ApiRequestError, api } from "../api/http.js";
 import { parseMoneyInput } from "../state/money.js";
 import { useRealtime } from "../state/realtime.js";
-import { CardForm } from "./card-form.js";
+import { DealPayment } from "./deal-payment.js";
 
 /** Every refusal an offer can meet, in words; anything else shows the server's own message. */
 const ERRORS: Record<string, string> = {
@@ -28,11 +27,6 @@ const errorText = (error: unknown) =>
       ? error.message
       : (ERRORS[error.code] ?? error.message)
     : "Something went wrong. Try again.";
-
-const PAYMENT_FAILURES: Record<string, string> = {
-  card_declined: "Your card was declined. Try another card.",
-  insufficient_funds: "Your card has insufficient funds. Try another card.",
-};
 
 const STATES: Record<string, string> = {
   offered: "Waiting for the seller",
@@ -106,6 +100,9 @@ function useDealChanges(onChange: () => void) {
   }, [socket, onChange]);
 }
 
+/** The offer deal's states in which the offer card (not the generic deal status) shows it. */
+export const OFFER_OPEN: ReadonlySet<string> = new Set(["offered", "countered", "accepted"]);
+
 /** One offer deal as a card: the number on the table, whose turn, time and offers left, the actions. */
 export function OfferCard({
   deal,
@@ -129,7 +126,7 @@ export function OfferCard({
     setBusy(true);
     setError(null);
     try {
-      onChange((await api.takeTransition(deal.id, name, params)).deal);
+      onChange((await api.transition(deal.id, name, params)).deal);
       setCountering(false);
       setAmount("");
     } catch (e) {
@@ -213,54 +210,12 @@ export function OfferCard({
         </p>
       )}
       {deal.state === "accepted" && mine === "buyer" && deal.payment && (
-        <OfferPayment
-          payment={deal.payment}
-          onPaid={() => void api.deal(deal.id).then((r) => onChange(r.deal))}
-        />
+        <DealPayment deal={deal} payment={deal.payment} onChanged={onChange} />
       )}
       {deal.state === "accepted" && mine === "seller" && (
         <p className="muted">Accepted: the buyer is paying.</p>
       )}
     </article>
-  );
-}
-
-/** The payment panel of an accepted offer: the agreed total, the card form, declines in words. */
-function OfferPayment({ payment, onPaid }: { payment: Payment; onPaid: () => void }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const seconds = useSecondsLeft(payment.expiresAt);
-  const pay = async (card: Card) => {
-    setBusy(true);
-    setError(null);
-    try {
-      const { payment: result } = await api.confirmPayment(payment.id, card);
-      if (result.status === "failed") {
-        setError(
-          PAYMENT_FAILURES[result.failureCode ?? ""] ?? "The payment did not go through. Try another card.",
-        );
-      } else onPaid();
-    } catch (e) {
-      setError(errorText(e));
-    } finally {
-      setBusy(false);
-    }
-  };
-  return (
-    <section className="checkout payment-panel" aria-label="Pay for your accepted offer">
-      <div className="payment-head">
-        <h3>Pay {formatMoney(payment.amount)}</h3>
-        {seconds !== null && (
-          <span className="countdown">{seconds > 0 ? timeLeft(seconds) : "Time is up"}</span>
-        )}
-      </div>
-      {error && (
-        <p className="form-error" role="alert">
-          {error}
-        </p>
-      )}
-      <CardForm busy={busy} onPay={(card) => void pay(card)} />
-    </section>
   );
 }
 
@@ -274,7 +229,7 @@ function BuyerOffers({ item, user }: { item: Item; user: User }) {
   const [error, setError] = useState<string | null>(null);
 
   const refresh = useCallback(() => {
-    api.myDeals("buyer").then(
+    api.deals("buyer", undefined, 100).then(
       ({ deals }) => setDeal(deals.find((d) => d.itemId === item.id && d.process === "offer") ?? null),
       () => {},
     );
