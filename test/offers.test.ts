@@ -319,5 +319,5 @@ describe("expiry", () => {
     } finally {
       await quick.close();
     }
-  });
+  }, 90_000);
 });
