@@ -32,7 +32,11 @@ export const ZTextBody = z.object({ text: z.string() });
 export const ZPaymentEventBody = z.object({
   paymentId: z.uuid(),
   status: z.enum(["succeeded", "failed", "refunded"]),
-  amount: ZMoney,
+  /**
+   * Absent (extension) only in the item's room for the sale of an offer deal: what buyer and seller
+   * agreed stays in their private thread, whose copy of the event carries it.
+   */
+  amount: ZMoney.optional(),
   buyer: z.object({ id: z.uuid(), username: z.string() }),
   provider: z.enum(["simulated", "stripe"]),
   failureCode: z.string().optional(),

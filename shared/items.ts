@@ -179,6 +179,8 @@ export const ZItem = z.object({
   offers: ZOffersSetting,
   /** When its seller withdrew it (status `removed`); null otherwise, and for a moderator's removal. */
   withdrawnAt: z.string().nullable(),
+  /** How many offer deals on it are open (`offered`, `countered`); the amounts stay in the deal threads. */
+  openOffers: z.int().min(0),
 });
 export type Item = z.infer<typeof ZItem>;
 

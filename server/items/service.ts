@@ -12,7 +12,7 @@ import type {
 import type { User } from "../../shared/users.js";
 import type { Db, Queryable } from "../db/db.js";
 import { ITEM_EVENTS, listEvents } from "../timeline/store.js";
-import type { Timeline } from "../timeline/timeline.js";
+import type { ItemWrite, Timeline } from "../timeline/timeline.js";
 import { itemPolicy } from "./policy.js";
 import { buildSearchQuery } from "./search.js";
 import type { SearchGate } from "./search-gate.js";
@@ -128,7 +128,18 @@ export async function requireItem(q: Queryable, id: string, forUpdate = false): 
   return item;
 }
 
-export function createItemService(deps: { db: Db; timeline: Timeline; searchGate: SearchGate }) {
+/**
+ * Runs inside the write that takes an item off the marketplace (a withdrawal, a moderator's removal):
+ * the deal engine ends the item's open offers there.
+ */
+export type OnItemRemoved = (write: ItemWrite, item: Item, reason: string) => Promise<void>;
+
+export function createItemService(deps: {
+  db: Db;
+  timeline: Timeline;
+  searchGate: SearchGate;
+  onRemoved?: OnItemRemoved;
+}) {
   const { db, timeline, searchGate } = deps;
 
   return {
@@ -211,6 +222,7 @@ export function createItemService(deps: { db: Db; timeline: Timeline; searchGate
           throw new AppError("forbidden", "Only the item's seller can withdraw it");
         assertOpen(item);
         await setWithdrawn(write.tx, id, true);
+        await deps.onRemoved?.(write, item, "The seller withdrew the item");
         write.changed();
         return requireItem(write.tx, id);
       }),

@@ -41,12 +41,15 @@ type ItemRow = {
   offers_enabled: boolean;
   offers_min_amount: number | null;
   withdrawn_at: Date | null;
+  open_offers: number;
 };
 
 const ITEM_COLUMNS = `i.id, i.position, i.title, i.description, i.price_amount, i.price_currency, i.image_url, i.status,
          i.last_seq, i.created_at, i.updated_at, i.images, i.category, i.condition, i.tags, i.specs, i.quantity,
          i.quantity_available, i.location_city, i.location_country, i.shipping_options, i.offers_enabled,
          i.offers_min_amount, i.withdrawn_at,
+         (select count(*)::int from deals d where d.item_id = i.id and d.process = 'offer'
+            and d.state in ('offered', 'countered')) as open_offers,
          u.id as seller_id, u.username as seller_username, u.display_name as seller_display_name`;
 const ITEMS_FROM = "from items i join users u on u.id = i.seller_id";
 const SELECT_ITEMS = `select ${ITEM_COLUMNS} ${ITEMS_FROM}`;
@@ -79,6 +82,7 @@ function toItem(row: ItemRow): Item {
         : { minAmount: { amount: row.offers_min_amount, currency: row.price_currency } }),
     },
     withdrawnAt: row.withdrawn_at?.toISOString() ?? null,
+    openOffers: row.open_offers,
   };
 }
 

@@ -253,7 +253,10 @@ describe("deals in Chromium", () => {
       expect(
         (await page.getByRole("button", { name: "Send" }).boundingBox())?.height ?? 0,
       ).toBeGreaterThanOrEqual(44);
-      // The composer is the last thing in the thread's card.
+      // The composer is the last thing in the thread's card once the reader is at the end of the page (above
+      // that it sticks to the screen's bottom edge; whether the page follows the thread there at once
+      // depends on timing, so the test scrolls down itself).
+      await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
       const [thread, composer] = await Promise.all([
         page.locator(".chat").boundingBox(),
         page.locator(".composer").boundingBox(),

@@ -102,9 +102,10 @@ function TextView({ event, body, me, parties, extra }: EventViewProps<"text">) {
 }
 
 const paymentLine = (body: EventBodies["custom:payment"], buyer: string) => {
-  const amount = formatMoney(body.amount);
-  if (body.status === "succeeded") return `Sold to ${buyer} for ${amount}`;
-  if (body.status === "refunded") return `${amount} refunded to ${buyer}`;
+  // A sale from an offer reaches the room without its amount: what the two agreed stays private.
+  const amount = body.amount ? formatMoney(body.amount) : "";
+  if (body.status === "succeeded") return `Sold to ${buyer}${amount ? ` for ${amount}` : ""}`;
+  if (body.status === "refunded") return `${amount || "The payment"} refunded to ${buyer}`;
   return `A payment by ${buyer} did not go through: ${FAILURES[body.failureCode ?? ""] ?? body.failureCode ?? "declined"}`;
 };
 

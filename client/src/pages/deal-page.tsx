@@ -11,6 +11,7 @@ import { DealActions } from "../components/deal-actions.js";
 import { DealPayment } from "../components/deal-payment.js";
 import { DealStepper } from "../components/deal-stepper.js";
 import { ItemImage } from "../components/item-image.js";
+import { OFFER_OPEN, OfferCard } from "../components/offers.js";
 import { useReasonDialog } from "../components/reason-dialog.js";
 import { Timeline } from "../components/timeline.js";
 import { checkoutError, PAID_STATES } from "../state/deal-words.js";
@@ -172,8 +173,14 @@ export function DealPage({ dealId, user }: { dealId: string; user: User }) {
             </div>
           </header>
           <DealStepper deal={deal} visited={visited} />
-          <DealStatus deal={deal} me={user} onChanged={setDeal} />
-          <DealActions deal={deal} onChanged={setDeal} ask={ask} />
+          {deal.process === "offer" && OFFER_OPEN.has(deal.state) ? (
+            <OfferCard deal={deal} viewer={user} onChange={setDeal} />
+          ) : (
+            <>
+              <DealStatus deal={deal} me={user} onChanged={setDeal} />
+              <DealActions deal={deal} onChanged={setDeal} ask={ask} />
+            </>
+          )}
         </article>
 
         <section className="card chat" aria-labelledby="thread-title">

@@ -15,6 +15,7 @@ import {
   moderationActions,
   reportActions,
 } from "../components/moderation-actions.js";
+import { Offers } from "../components/offers.js";
 import { useReasonDialog } from "../components/reason-dialog.js";
 import { StatusBadge } from "../components/status-badge.js";
 import { Timeline } from "../components/timeline.js";
@@ -193,8 +194,16 @@ export function ItemPage({ itemId, user }: { itemId: string; user: User | null }
                     Edit item
                   </button>
                 )}
+                {item.openOffers > 0 && item.status !== "sold" && (
+                  <p className="muted open-offers">
+                    {item.openOffers} open offer{item.openOffers === 1 ? "" : "s"}
+                  </p>
+                )}
                 {user ? (
-                  <Checkout item={item} user={user} />
+                  <>
+                    <Checkout item={item} user={user} />
+                    <Offers item={item} user={user} />
+                  </>
                 ) : (
                   item.status === "available" && (
                     <button type="button" className="button primary wide" onClick={askToSignIn}>

@@ -1,4 +1,5 @@
 import { ZCheckoutRequest } from "../../../shared/deals.js";
+import { closeOtherOffers } from "../actions/offers.js";
 import {
   cancelPayment,
   capturePayment,
@@ -67,7 +68,7 @@ export const buyNow: Process = {
       from: ["reserved"],
       to: "paid",
       actor: "system",
-      actions: [capturePayment, sellItem],
+      actions: [capturePayment, sellItem, closeOtherOffers],
     },
   ],
 };
