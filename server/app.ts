@@ -4,6 +4,8 @@ import path from "node:path";
 import express from "express";
 import type { Logger } from "pino";
 import { LIMITS } from "../shared/limits.js";
+import { auctionRoutes } from "./auctions/routes.js";
+import { createAuctionService } from "./auctions/service.js";
 import { authRoutes } from "./auth/routes.js";
 import { createAuthService } from "./auth/service.js";
 import { createTokenSigner } from "./auth/tokens.js";
@@ -86,12 +88,16 @@ export function createApp(deps: AppDeps) {
   const engine = createDealEngine({
     db,
     timeline,
-    durations: { checkoutHoldSeconds: config.checkoutHoldSeconds },
+    durations: {
+      checkoutHoldSeconds: config.checkoutHoldSeconds,
+      auctionPaymentSeconds: config.auctionPaymentSeconds,
+    },
     provider: gateway.provider,
     logger,
     drainOutbox: outbox.drain,
   });
   const deals = createDealService({ db, timeline, engine });
+  const auctions = createAuctionService({ db, timeline, engine, logger });
   const payments = createPaymentService({ db, timeline, engine, gateway, logger });
   const moderation = createModerationService({ db, timeline, bus });
   const savedSearches = createSavedSearchService({ db });
@@ -141,6 +147,7 @@ export function createApp(deps: AppDeps) {
     }),
   );
   api.use(dealRoutes(deals, engine));
+  api.use(auctionRoutes(auctions, (userId) => limiter.consume(limits.messagesPerUser, userId)));
   api.use(moderationRoutes(moderation, limiter, limits));
   api.use(notFound);
   app.use("/api", api);
@@ -180,6 +187,7 @@ export function createApp(deps: AppDeps) {
     items,
     rooms,
     deals,
+    auctions,
     moderation,
     bus,
     logger,
@@ -200,7 +208,11 @@ export function createApp(deps: AppDeps) {
   const worker = startWorker(
     async () => {
       const fired = (
-        await Promise.all((await claimDueTimers(db, 100)).map((timer) => engine.fire(timer)))
+        await Promise.all(
+          (
+            await claimDueTimers(db, 100)
+          ).map((timer) => (timer.dealId ? engine.fire(timer) : auctions.fire(timer))),
+        )
       ).filter(Boolean).length;
       if (fired > 0) logger.info({ fired }, "fired due timers");
       await payments.retryRefunds();
@@ -221,6 +233,7 @@ export function createApp(deps: AppDeps) {
       moderation,
       payments,
       deals,
+      auctions,
       engine,
       savedSearches,
       bus,

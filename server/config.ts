@@ -27,6 +27,7 @@ const ZEnv = z.object({
   STRIPE_WEBHOOK_SECRET: z.string().min(1).optional(),
   STRIPE_API_BASE: z.url().optional(),
   CHECKOUT_HOLD_SECONDS: z.coerce.number().int().min(1).default(900),
+  AUCTION_PAYMENT_SECONDS: z.coerce.number().int().min(1).default(86_400),
   /** Comma-separated origins allowed to open a socket besides the server's own. */
   ALLOWED_ORIGINS: z.string().default(""),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -63,6 +64,8 @@ export type Config = {
     apiBase: string | undefined;
   } | null;
   checkoutHoldSeconds: number;
+  /** How long an auction's winner has to pay before the second chance. */
+  auctionPaymentSeconds: number;
   allowedOrigins: string[];
   logLevel: z.infer<typeof ZEnv>["LOG_LEVEL"];
   trustProxy: boolean | number | string;
@@ -120,6 +123,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           }
         : null,
     checkoutHoldSeconds: e.CHECKOUT_HOLD_SECONDS,
+    auctionPaymentSeconds: e.AUCTION_PAYMENT_SECONDS,
     allowedOrigins: e.ALLOWED_ORIGINS.split(",")
       .map((origin) => origin.trim())
       .filter(Boolean),

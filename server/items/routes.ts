@@ -40,7 +40,8 @@ export function itemRoutes(items: ItemService, limiter: RateLimiter, rules: Rate
   });
 
   router.get("/items/:id", async (req, res) => {
-    res.json({ item: await items.get(itemId(req.params.id)) });
+    const user = req.authError ? requireUser(req) : (req.user ?? null);
+    res.json({ item: await items.get(itemId(req.params.id), user) });
   });
 
   router.patch("/items/:id", async (req, res) => {

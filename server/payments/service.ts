@@ -38,6 +38,9 @@ type Deps = {
   logger: Logger;
 };
 
+/** The deal holds the item while its payment is open: a buy-now `reserved`, an auction's `won`. */
+const holdsItem = (deal: DealRecord) => deal.state === "reserved" || deal.state === "won";
+
 /** How a success report ended: the deal paid, a refund owed, or nothing to do (already handled). */
 type Settlement = "sold" | "refund" | "none";
 
@@ -93,7 +96,7 @@ export function createPaymentService(deps: Deps) {
     payment: PaymentRecord,
   ): Promise<Settlement> {
     if (payment.status === "succeeded" || payment.status === "refunded") return "none";
-    if (isOpen(payment.status) && deal.state === "reserved" && item.status === "reserved") {
+    if (isOpen(payment.status) && holdsItem(deal) && item.status === "reserved") {
       await engine.apply(write, item, deal, "pay", SYSTEM);
       return "sold";
     }
@@ -191,7 +194,7 @@ export function createPaymentService(deps: Deps) {
 
   async function voidUnpaid(known: PaymentRecord): Promise<void> {
     await withDeal(known, async (write, item, deal) => {
-      if (deal.state === "reserved") await engine.apply(write, item, deal, "void", SYSTEM);
+      if (holdsItem(deal)) await engine.apply(write, item, deal, "void", SYSTEM);
     });
   }
 
@@ -337,7 +340,7 @@ export function createPaymentService(deps: Deps) {
             if (isOpen(payment.status)) await setPaymentStatus(write.tx, payment.id, "processing", null);
             return "none";
           case "canceled":
-            if (isOpen(payment.status) && deal.state === "reserved") {
+            if (isOpen(payment.status) && holdsItem(deal)) {
               await engine.apply(write, item, deal, "void", SYSTEM);
             }
             return "none";

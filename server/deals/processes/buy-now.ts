@@ -2,6 +2,7 @@ import {
   cancelPayment,
   capturePayment,
   itemAvailable,
+  notAuctioned,
   notModerator,
   notOwnItem,
   openPayment,
@@ -32,7 +33,7 @@ export const buyNow: Process = {
       from: [],
       to: "reserved",
       actor: "buyer",
-      guards: [notModerator, notOwnItem, itemAvailable],
+      guards: [notModerator, notOwnItem, notAuctioned, itemAvailable],
       actions: [reserveItem, openPayment],
     },
     {
