@@ -1,6 +1,8 @@
 import { ConnectionBanner } from "./components/connection-banner.js";
 import { Header } from "./components/header.js";
 import { ConsolePage, type ConsoleTab, NotAModerator } from "./pages/console-page.js";
+import { DealPage } from "./pages/deal-page.js";
+import { DealsPage } from "./pages/deals-page.js";
 import { ItemPage } from "./pages/item-page.js";
 import { MarketplacePage } from "./pages/marketplace-page.js";
 import { MyListingsPage } from "./pages/my-listings-page.js";
@@ -16,8 +18,9 @@ import { ToastProvider } from "./state/toasts.js";
 import { UnreadProvider } from "./state/unread.js";
 
 const ITEM_PATH = /^\/items\/([0-9a-f-]{36})\/?$/i;
-const CONSOLE_PATH = /^\/console(?:\/(reports|audit))?\/?$/;
-const CONSOLE_TABS: Record<string, ConsoleTab> = { reports: "reports", audit: "audit" };
+const DEAL_PATH = /^\/deals\/([0-9a-f-]{36})\/?$/i;
+const CONSOLE_PATH = /^\/console(?:\/(reports|audit|deals))?\/?$/;
+const CONSOLE_TABS: Record<string, ConsoleTab> = { reports: "reports", audit: "audit", deals: "deals" };
 const SELLER_PATH = /^\/u\/([a-z0-9_-]{3,32})\/?$/;
 /** Pages anyone may see; every other page asks a signed-out visitor to sign in, then comes back. */
 const isOpenPage = (path: string) =>
@@ -29,6 +32,7 @@ function Routes() {
   if (path === "/signin" || (!user && !isOpenPage(path))) return <SignInPage />;
   const itemId = ITEM_PATH.exec(path)?.[1];
   const sellerName = SELLER_PATH.exec(path)?.[1];
+  const dealId = DEAL_PATH.exec(path)?.[1];
   const consoleMatch = CONSOLE_PATH.exec(path);
   let page: React.ReactNode;
   if (path === "/" || path === "") page = <MarketplacePage user={user} />;
@@ -46,6 +50,9 @@ function Routes() {
         <NotAModerator />
       );
   else if (path === "/sell") page = <SellPage user={user} />;
+  else if (dealId) page = <DealPage key={dealId} dealId={dealId} user={user} />;
+  else if (path === "/purchases") page = <DealsPage key="buyer" side="buyer" user={user} />;
+  else if (path === "/sales") page = <DealsPage key="seller" side="seller" user={user} />;
   else
     page = (
       <main className="page narrow">

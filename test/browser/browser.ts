@@ -143,3 +143,11 @@ export async function openPage(
 
 /** A phone's window: the width the layout must fit without scrolling sideways. */
 export const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true } as const;
+
+/** Opens the app already signed in as `session` (an account made through the API), as after a reload. */
+export async function signInAs(page: Page, url: string, session: { token: string; user: unknown }) {
+  await page.goto(url);
+  await page.evaluate((stored) => localStorage.setItem("parley.session", stored), JSON.stringify(session));
+  await page.reload();
+  await page.getByRole("heading", { name: "Marketplace" }).waitFor();
+}

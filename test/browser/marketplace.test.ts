@@ -188,23 +188,30 @@ describe("the web app in Chromium", () => {
 
   it("the buyer is declined, then pays; both pages show Sold", async () => {
     await buyer.getByRole("button", { name: "Buy now" }).click();
+    // v2: Buy now opens the buyer's deal, where paying happens.
+    await buyer.waitForURL(/\/deals\/[0-9a-f-]{36}$/);
     await buyer.getByText("Reserved for you").waitFor();
     await seller.getByText("Reserved", { exact: true }).first().waitFor();
     await buyer.getByLabel("Card number").fill("4000000000000002");
     await buyer.getByRole("button", { name: "Pay" }).click();
-    // The form's own error and the failed payment in both timelines (the card hint also says "declined").
+    // The form's own error and the failed payment in the deal's private thread (the card hint also says
+    // "declined"); v2 amendment 2: the item's room never hears of it.
     await buyer.getByText("Your card was declined. Try another card.").waitFor();
-    for (const page of [buyer, seller]) {
-      await page.getByText(/did not go through: the card was declined/).waitFor();
-    }
+    await buyer.getByText(/did not go through: the card was declined/).waitFor();
+    expect(await seller.getByText(/did not go through/).count()).toBe(0);
     await screenshot(buyer, "payment", { fullPage: true });
 
     await buyer.getByLabel("Card number").fill("4242424242424242");
     await buyer.getByRole("button", { name: "Pay" }).click();
-    for (const page of [buyer, seller]) {
-      await page.locator(".sold-panel").getByText("Sold").waitFor();
-      await page.getByText(/Sold to/).waitFor();
-    }
+    await buyer.getByText("It's yours!").waitFor();
+    await buyer.getByRole("link", { name: `← ${title}, 54 cm` }).click();
+    await seller.locator(".sold-panel").getByText("Sold", { exact: true }).waitFor();
+    await buyer.locator(".sold-panel").getByText("It's yours!").waitFor();
+    for (const page of [buyer, seller])
+      await page
+        .locator(".timeline")
+        .getByText(/Sold to/)
+        .waitFor();
     await screenshot(buyer, "sold");
     await seller.getByRole("link", { name: "← Marketplace" }).click();
     const card = seller.getByRole("link", { name: new RegExp(`${title}, 54 cm`) });
@@ -221,6 +228,10 @@ describe("the web app in Chromium", () => {
       await page.getByRole("link", { name: new RegExp(title) }).click();
       await page.getByLabel("Message").waitFor();
       expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      // v2: a buyer can start selling from the header, a touch target like every other.
+      expect(
+        (await page.getByRole("button", { name: "Start selling" }).boundingBox())?.height,
+      ).toBeGreaterThanOrEqual(44);
       await screenshot(page, "phone-item-room");
       await page.getByRole("button", { name: "Sign out" }).click();
       // Signed out, the item's page stays open to read; the header offers to sign in again.

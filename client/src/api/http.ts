@@ -1,5 +1,15 @@
 import { z } from "zod";
 import { ZCategoriesResponse } from "../../../shared/categories.js";
+import {
+  type CheckoutResponse,
+  type ProcessList,
+  type TransitionParams,
+  ZCheckoutResponse,
+  ZDealEventsResponse,
+  ZDealPage,
+  ZDealResponse,
+  ZProcessList,
+} from "../../../shared/deals.js";
 import { type FieldError, ZApiError, ZFieldError } from "../../../shared/errors.js";
 import { ZItemEvent } from "../../../shared/events.js";
 import {
@@ -24,7 +34,13 @@ import { type UpdateMeRequest, ZOwnProfile, ZProfile } from "../../../shared/pro
 import { ZMarkReadResponse, ZRoomList } from "../../../shared/rooms.js";
 import { type CreateSavedSearchRequest, ZSavedSearch } from "../../../shared/saved-searches.js";
 import { ZUploadResponse } from "../../../shared/uploads.js";
-import { type LoginRequest, type RegisterRequest, ZAuthResponse, ZUser } from "../../../shared/users.js";
+import {
+  type LoginRequest,
+  type RegisterRequest,
+  ZAuthResponse,
+  ZBecomeSellerResponse,
+  ZUser,
+} from "../../../shared/users.js";
 
 /** An API call that failed: the contract's error code and message, and the fields at fault for `bad_request`. */
 export class ApiRequestError extends Error {
@@ -126,6 +142,8 @@ export class ApiClient {
   login = (input: LoginRequest) => this.#request("POST", "/api/auth/login", ZAuthResponse, { body: input });
   logout = (token: string) => this.#request("POST", "/api/auth/logout", ZEmpty, { token });
   me = () => this.#request("GET", "/api/me", z.object({ user: ZUser }));
+  /** A buyer becomes a seller: the user with role `seller` and a fresh token carrying it. */
+  startSelling = () => this.#request("POST", "/api/me/selling", ZBecomeSellerResponse);
 
   listItems = (filters: ItemFilters) => this.#request("GET", "/api/items", ZItemPage, { query: filters });
   getItem = (id: string) => this.#request("GET", `/api/items/${id}`, z.object({ item: ZItem }));
@@ -186,13 +204,39 @@ export class ApiClient {
     });
     return this.#config;
   }
-  checkout = (itemId: string) => this.#request("POST", `/api/items/${itemId}/checkout`, ZPaymentResponse);
+  /** Buy now: a `buy-now` deal, `reserved` for the caller, with its payment. */
+  checkout = (itemId: string): Promise<CheckoutResponse> =>
+    this.#request("POST", `/api/items/${itemId}/checkout`, ZCheckoutResponse);
   confirmPayment = (paymentId: string, card: Card) =>
     this.#request("POST", `/api/payments/${paymentId}/confirm`, ZPaymentResponse, {
       body: { card },
     });
   cancelPayment = (paymentId: string) =>
     this.#request("POST", `/api/payments/${paymentId}/cancel`, ZPaymentResponse);
+
+  /**
+   * The caller's deals as buyer ("My purchases") or seller ("My sales"), newest activity first; without
+   * a role, a moderator's answer holds every deal.
+   */
+  deals = (role: "buyer" | "seller" | undefined, cursor?: string, limit?: number) =>
+    this.#request("GET", "/api/deals", ZDealPage, { query: { role, cursor, limit } });
+  deal = (id: string) => this.#request("GET", `/api/deals/${id}`, ZDealResponse);
+  dealEvents = (id: string, after: number, limit = 200) =>
+    this.#request("GET", `/api/deals/${id}/events`, ZDealEventsResponse, { query: { after, limit } });
+  /** One of `deal.transitions`; the server checks the state, the actor and the params. */
+  transition = (id: string, name: string, params: TransitionParams = {}) =>
+    this.#request("POST", `/api/deals/${id}/transitions/${encodeURIComponent(name)}`, ZDealResponse, {
+      body: params,
+    });
+  #processes: Promise<ProcessList> | null = null;
+  /** Every process as data (states in their usual order, transitions); fixed while the server runs. */
+  processes(): Promise<ProcessList> {
+    this.#processes ??= this.#request("GET", "/api/processes", ZProcessList).catch((error: unknown) => {
+      this.#processes = null;
+      throw error;
+    });
+    return this.#processes;
+  }
 
   /** Anyone signed in: a whole item, or one event of it when `seq` is given. */
   report = (input: ReportRequest) =>

@@ -1,11 +1,21 @@
 import { io, type Socket } from "socket.io-client";
-import type { ItemEvent } from "../../../shared/events.js";
+import type { z } from "zod";
+import { type Deal, ZDeal } from "../../../shared/deals.js";
+import {
+  type DealEvent,
+  type ItemEvent,
+  type TimelineEvent,
+  ZDealEvent,
+  ZItemEvent,
+} from "../../../shared/events.js";
 import type { Item } from "../../../shared/items.js";
 import type {
   Ack,
   ClientToServerEvents,
+  DealJoin,
+  DealMessageSend,
   ItemJoin,
-  MessageSend,
+  ItemMessageSend,
   ServerToClientEvents,
 } from "../../../shared/socket.js";
 
@@ -38,6 +48,13 @@ async function withTimeout<T>(request: Promise<Ack<T>>): Promise<T> {
   }
 }
 
+/** Acks and live payloads are parsed with the shared schemas, as HTTP answers are. */
+export function parsed<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  throw new SocketRequestError("internal", "The server's answer was not understood");
+}
+
 /**
  * The one typed Socket.IO client: opens the connection and speaks the contract's events with acks.
  * Without a token the socket is anonymous: it reads public rooms and the marketplace feed.
@@ -62,8 +79,33 @@ export const joinItem = (
 export const leaveItem = (socket: ParleySocket, itemId: string) =>
   withTimeout(socket.timeout(ACK_TIMEOUT_MS).emitWithAck("item:leave", { itemId }));
 
-export const sendMessage = (socket: ParleySocket, payload: MessageSend): Promise<{ event: ItemEvent }> =>
-  withTimeout(socket.timeout(ACK_TIMEOUT_MS).emitWithAck("message:send", payload));
+export const sendMessage = async (socket: ParleySocket, payload: ItemMessageSend): Promise<ItemEvent> => {
+  const { event } = await withTimeout<{ event: TimelineEvent }>(
+    socket.timeout(ACK_TIMEOUT_MS).emitWithAck("message:send", payload),
+  );
+  return parsed(ZItemEvent, event);
+};
+
+/** A deal's private thread (parties and moderators): the deal and its events; then `deal:event` live. */
+export const joinDeal = async (
+  socket: ParleySocket,
+  payload: DealJoin,
+): Promise<{ deal: Deal; events: DealEvent[] }> => {
+  const joined = await withTimeout<{ deal: unknown; events: unknown }>(
+    socket.timeout(ACK_TIMEOUT_MS).emitWithAck("deal:join", payload),
+  );
+  return { deal: parsed(ZDeal, joined.deal), events: parsed(ZDealEvent.array(), joined.events) };
+};
+
+export const leaveDeal = (socket: ParleySocket, dealId: string) =>
+  withTimeout(socket.timeout(ACK_TIMEOUT_MS).emitWithAck("deal:leave", { dealId }));
+
+export const sendDealMessage = async (socket: ParleySocket, payload: DealMessageSend): Promise<DealEvent> => {
+  const { event } = await withTimeout<{ event: TimelineEvent }>(
+    socket.timeout(ACK_TIMEOUT_MS).emitWithAck("message:send", payload),
+  );
+  return parsed(ZDealEvent, event);
+};
 
 /** Moderators: the most recently active items; the socket then receives `item:event` for every item. */
 export const watchModeration = (socket: ParleySocket): Promise<{ items: Item[] }> =>

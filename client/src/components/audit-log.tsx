@@ -3,7 +3,7 @@ import type { AuditAction, AuditEntry, AuditTarget } from "../../../shared/moder
 import { api } from "../api/http.js";
 import { describeError } from "../state/moderation.js";
 import { Link } from "../state/router.js";
-import { dateTime } from "./event-summary.js";
+import { dateTime } from "../state/time.js";
 
 const ACTIONS: Record<AuditAction, string> = {
   hide: "Hid a message",

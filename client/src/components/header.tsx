@@ -1,13 +1,28 @@
 import { useState } from "react";
 import type { User } from "../../../shared/users.js";
-import { askToSignIn, Link } from "../state/router.js";
+import { api } from "../api/http.js";
+import { askToSignIn, Link, navigate, usePath } from "../state/router.js";
 import { useSession } from "../state/session.js";
 import { Avatar } from "./avatar.js";
 import { Logo } from "./logo.js";
 
 export function Header({ user }: { user: User | null }) {
-  const { signOut } = useSession();
+  const { signOut, signedIn } = useSession();
   const [busy, setBusy] = useState(false);
+  const path = usePath();
+  const current = (href: string) => (path === href ? "page" : undefined);
+  // v2: a buyer becomes a seller in one step, keeping their purchases.
+  const startSelling = () => {
+    setBusy(true);
+    api.startSelling().then(
+      (session) => {
+        signedIn(session);
+        setBusy(false);
+        navigate("/sell");
+      },
+      () => setBusy(false),
+    );
+  };
   return (
     <header className="site-header">
       <div className="site-header-inner">
@@ -19,6 +34,22 @@ export function Header({ user }: { user: User | null }) {
           <Link href="/">Marketplace</Link>
           {user && user.role !== "moderator" && <Link href="/saved">Saved</Link>}
           {user?.role === "seller" && <Link href="/me/listings">My listings</Link>}
+          {user && user.role !== "moderator" && (
+            <Link href="/purchases" className="nav-deals" aria-current={current("/purchases")}>
+              My purchases
+            </Link>
+          )}
+          {user?.role === "seller" && (
+            <Link href="/sales" className="nav-deals" aria-current={current("/sales")}>
+              My sales
+            </Link>
+          )}
+          {user && user.role !== "moderator" && (
+            // Phones have room for one link: the page it opens has both lists.
+            <Link href="/purchases" className="nav-deals-phone" aria-label="My purchases and sales">
+              Deals
+            </Link>
+          )}
           {user?.role === "moderator" && (
             <Link href="/console" className="nav-console">
               Console
@@ -28,6 +59,11 @@ export function Header({ user }: { user: User | null }) {
             <Link href="/sell" className="button primary small">
               Sell an item
             </Link>
+          )}
+          {user?.role === "buyer" && (
+            <button type="button" className="button small" disabled={busy} onClick={startSelling}>
+              Start selling
+            </button>
           )}
         </nav>
         {user ? (

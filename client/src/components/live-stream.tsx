@@ -1,10 +1,11 @@
 import { useId, useMemo, useState } from "react";
-import type { EventAuthor, ItemEvent } from "../../../shared/events.js";
+import type { EventAuthor, TimelineEvent } from "../../../shared/events.js";
 import type { Item } from "../../../shared/items.js";
 import { Link } from "../state/router.js";
-import type { FeedState } from "../state/use-moderation-feed.js";
+import { clock } from "../state/time.js";
+import { type FeedState, feedKey } from "../state/use-moderation-feed.js";
 import { Avatar } from "./avatar.js";
-import { clock, eventSummary } from "./event-summary.js";
+import { eventSummary } from "./event-registry.js";
 import { MessageModerationButtons, type ModerationActions } from "./moderation-actions.js";
 import { StatusBadge } from "./status-badge.js";
 
@@ -15,7 +16,7 @@ const ROLE_LABELS: Record<EventAuthor["role"], string> = {
 };
 
 function StreamRow(props: {
-  event: ItemEvent;
+  event: TimelineEvent;
   item: Item | undefined;
   actions: ModerationActions;
   suspended: ReadonlySet<string>;
@@ -33,9 +34,15 @@ function StreamRow(props: {
       </time>
       <div className="stream-main">
         <div className="stream-head">
-          <Link href={`/items/${event.itemId}`} className="stream-room">
-            {item?.title ?? "Item"}
-          </Link>
+          {"itemId" in event ? (
+            <Link href={`/items/${event.itemId}`} className="stream-room">
+              {item?.title ?? "Item"}
+            </Link>
+          ) : (
+            <Link href={`/deals/${event.dealId}`} className="stream-room">
+              Private deal thread
+            </Link>
+          )}
           <span className="stream-seq">#{event.seq}</span>
           {author ? (
             <span className="stream-author">
@@ -59,7 +66,10 @@ function StreamRow(props: {
         )}
       </div>
       <div className="stream-actions">
-        <MessageModerationButtons event={event} actions={props.actions} suspended={props.suspended} />
+        {/* Hiding is for item rooms; a deal thread is read here and on its page. */}
+        {"itemId" in event && (
+          <MessageModerationButtons event={event} actions={props.actions} suspended={props.suspended} />
+        )}
       </div>
     </li>
   );
@@ -83,7 +93,8 @@ export function LiveStream(props: {
   }, [feed.events]);
   const shown = feed.events.filter(
     (event) =>
-      (!itemFilter || event.itemId === itemFilter) && (!authorFilter || event.author?.id === authorFilter),
+      (!itemFilter || ("itemId" in event && event.itemId === itemFilter)) &&
+      (!authorFilter || event.author?.id === authorFilter),
   );
   const filtered = Boolean(itemFilter || authorFilter);
 
@@ -157,9 +168,9 @@ export function LiveStream(props: {
           <ol className="stream" aria-label="Events from every room">
             {shown.map((event) => (
               <StreamRow
-                key={`${event.itemId}:${event.seq}`}
+                key={feedKey(event)}
                 event={event}
-                item={items.get(event.itemId)}
+                item={"itemId" in event ? items.get(event.itemId) : undefined}
                 actions={props.actions}
                 suspended={props.suspended}
               />

@@ -7,14 +7,17 @@ import { useReasonDialog } from "../components/reason-dialog.js";
 import { ReportsQueue } from "../components/reports-queue.js";
 import { Link } from "../state/router.js";
 import { recordSuspension, useSuspended } from "../state/suspended.js";
+import { useDeals } from "../state/use-deals.js";
 import { useModerationFeed } from "../state/use-moderation-feed.js";
+import { DealRow } from "./deals-page.js";
 
-export type ConsoleTab = "live" | "reports" | "audit";
+export type ConsoleTab = "live" | "reports" | "audit" | "deals";
 
 const TABS: { tab: ConsoleTab; href: string; label: string }[] = [
   { tab: "live", href: "/console", label: "Live stream" },
   { tab: "reports", href: "/console/reports", label: "Reports" },
   { tab: "audit", href: "/console/audit", label: "Audit log" },
+  { tab: "deals", href: "/console/deals", label: "Deals" },
 ];
 
 /** What a non-moderator gets at a console address: no console (the server refuses them anyway). */
@@ -25,6 +28,34 @@ export function NotAModerator() {
       <p className="muted">There is nothing here for your account.</p>
       <Link href="/">Back to the marketplace</Link>
     </main>
+  );
+}
+
+/** Every deal, newest activity first; each opens its page, private thread included. */
+function AllDeals() {
+  const { deals, loading, error, hasMore, loadMore } = useDeals(undefined);
+  return (
+    <section className="card console-panel" aria-label="Deals">
+      {error && (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      )}
+      {deals.length > 0 ? (
+        <ul className="deal-list">
+          {deals.map((deal) => (
+            <DealRow key={deal.id} deal={deal} side={undefined} />
+          ))}
+        </ul>
+      ) : (
+        !loading && !error && <p className="empty">No deals yet.</p>
+      )}
+      {hasMore && !loading && (
+        <button type="button" className="button load-more" onClick={loadMore}>
+          Show more
+        </button>
+      )}
+    </section>
   );
 }
 
@@ -90,6 +121,7 @@ export function ConsolePage({ user, tab }: { user: User; tab: ConsoleTab }) {
         />
       )}
       {tab === "audit" && <AuditLog directory={directory} revision={revision} />}
+      {tab === "deals" && <AllDeals />}
       {dialog}
     </main>
   );

@@ -246,6 +246,7 @@ export function ItemPage({ itemId, user }: { itemId: string; user: User | null }
             events={room.events}
             pending={room.pending}
             me={user}
+            parties={item}
             onRetry={room.retry}
             actions={(event) =>
               !user ? null : isModerator ? (

@@ -9,7 +9,8 @@ export function SellPage({ user }: { user: User }) {
       <main className="page narrow">
         <h1>Only sellers list items</h1>
         <p className="muted">
-          You signed up as a buyer. <Link href="/">Back to the marketplace</Link>
+          You signed up as a buyer: press Start selling at the top to list items too.{" "}
+          <Link href="/">Back to the marketplace</Link>
         </p>
       </main>
     );

@@ -1,4 +1,4 @@
-import { bodyOf, HIDDEN_BODY, type ItemEvent } from "../../../shared/events.js";
+import { bodyOf, HIDDEN_BODY, type TimelineEvent } from "../../../shared/events.js";
 import { ApiRequestError } from "../api/http.js";
 
 /**
@@ -6,11 +6,11 @@ import { ApiRequestError } from "../api/http.js";
  * the original and gain (or lose) the `moderation` mark; everyone else gets the body blanked on a hide,
  * and on a restore must fetch the original again: they never had it, or only before it was hidden.
  */
-export function applyModeration(
-  target: ItemEvent,
-  moderation: ItemEvent,
+export function applyModeration<E extends TimelineEvent>(
+  target: E,
+  moderation: TimelineEvent,
   isModerator: boolean,
-): ItemEvent | "refetch" {
+): E | "refetch" {
   const body = bodyOf(moderation, "custom:moderation");
   if (!body || body.targetSeq !== target.seq) return target;
   if (body.action === "hide") {
@@ -20,14 +20,13 @@ export function applyModeration(
   }
   if (body.action === "restore") {
     if (!isModerator) return "refetch";
-    const { moderation: _dropped, ...rest } = target;
-    return rest;
+    return { ...target, moderation: undefined };
   }
   return target;
 }
 
 /** The seq a moderation event targets, if it is a hide or a restore. */
-export function moderationTarget(event: ItemEvent): number | null {
+export function moderationTarget(event: TimelineEvent): number | null {
   const body = bodyOf(event, "custom:moderation");
   if (!body || body.action === "remove" || body.targetSeq === undefined) return null;
   return body.targetSeq;

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import type { ItemEvent } from "../../../shared/events.js";
+import { conversationOf, type TimelineEvent, ZDealEvent } from "../../../shared/events.js";
 import type { Item } from "../../../shared/items.js";
 import { api } from "../api/http.js";
 import { SocketRequestError, watchModeration } from "../api/socket.js";
@@ -12,28 +12,30 @@ const FEED_MAX = 500;
 const BACKFILL_ROOMS = 12;
 const BACKFILL_EVENTS = 6;
 
-const keyOf = (event: Pick<ItemEvent, "itemId" | "seq">) => `${event.itemId}:${event.seq}`;
+/** One key per event across rooms and deal threads: each numbers its own events. */
+export const feedKey = (event: TimelineEvent) => `${conversationOf(event)}:${event.seq}`;
 
 export type FeedState = {
-  /** Newest first. */
-  events: ItemEvent[];
+  /** Newest first: item rooms' events and deals' private threads'. */
+  events: TimelineEvent[];
   /** Every item the console has heard of, most recently active first. */
   items: Item[];
   status: "connecting" | "live" | "error";
   error: string | null;
   /** An event from an HTTP answer (a hide or restore): applied now rather than when it arrives live. */
-  merge(events: ItemEvent[]): void;
+  merge(events: TimelineEvent[]): void;
   updateItem(item: Item): void;
 };
 
 /**
  * The moderator's view of every room at once: `moderation:watch` on every (re)connect, then every
- * `item:event`. Hides and restores are applied to the messages on screen, which moderators keep whole.
+ * `item:event`, and every deal thread's `deal:event`. Hides and restores are applied to the messages on
+ * screen, which moderators keep whole.
  */
 export function useModerationFeed(): FeedState {
   const { socket, epoch } = useRealtime();
-  const byKey = useRef(new Map<string, ItemEvent>());
-  const [events, setEvents] = useState<ItemEvent[]>([]);
+  const byKey = useRef(new Map<string, TimelineEvent>());
+  const [events, setEvents] = useState<TimelineEvent[]>([]);
   const [items, setItems] = useState<Map<string, Item>>(new Map());
   const [status, setStatus] = useState<FeedState["status"]>("connecting");
   const [error, setError] = useState<string | null>(null);
@@ -44,22 +46,21 @@ export function useModerationFeed(): FeedState {
   }, []);
 
   const merge = useCallback(
-    (incoming: ItemEvent[]) => {
+    (incoming: TimelineEvent[]) => {
       const map = byKey.current;
       let changed = false;
       for (const event of [...incoming].sort((a, b) => a.createdAt.localeCompare(b.createdAt))) {
-        if (map.has(keyOf(event))) continue;
-        map.set(keyOf(event), event);
+        if (map.has(feedKey(event))) continue;
+        map.set(feedKey(event), event);
         changed = true;
         const targetSeq = moderationTarget(event);
-        const target =
-          targetSeq === null ? undefined : map.get(keyOf({ itemId: event.itemId, seq: targetSeq }));
+        const target = targetSeq === null ? undefined : map.get(`${conversationOf(event)}:${targetSeq}`);
         if (target) {
           const next = applyModeration(target, event, true);
-          if (next !== "refetch") map.set(keyOf(target), next);
+          if (next !== "refetch") map.set(feedKey(target), next);
         }
         // A room that was quiet when the watch began: learn its title once.
-        if (!lookedUp.current.has(event.itemId)) {
+        if ("itemId" in event && !lookedUp.current.has(event.itemId)) {
           lookedUp.current.add(event.itemId);
           api.getItem(event.itemId).then(
             ({ item }) => updateItem(item),
@@ -70,7 +71,7 @@ export function useModerationFeed(): FeedState {
       if (!changed) return;
       let list = [...map.values()].sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.seq - a.seq);
       if (list.length > FEED_MAX) {
-        for (const old of list.slice(FEED_MAX)) map.delete(keyOf(old));
+        for (const old of list.slice(FEED_MAX)) map.delete(feedKey(old));
         list = list.slice(0, FEED_MAX);
       }
       setEvents(list);
@@ -119,12 +120,18 @@ export function useModerationFeed(): FeedState {
 
   useEffect(() => {
     if (!socket) return;
-    const onEvent = ({ event }: { itemId: string; event: ItemEvent }) => merge([event]);
+    const onEvent = ({ event }: { event: TimelineEvent }) => merge([event]);
+    const onDealEvent = ({ event }: { event: unknown }) => {
+      const parsed = ZDealEvent.safeParse(event);
+      if (parsed.success) merge([parsed.data]);
+    };
     const onChanged = ({ item }: { item: Item }) =>
       setItems((current) => (current.has(item.id) ? new Map(current).set(item.id, item) : current));
     socket.on("item:event", onEvent);
     socket.on("items:changed", onChanged);
+    socket.on("deal:event", onDealEvent);
     return () => {
+      socket.off("deal:event", onDealEvent);
       socket.off("item:event", onEvent);
       socket.off("items:changed", onChanged);
     };
@@ -133,7 +140,9 @@ export function useModerationFeed(): FeedState {
   // Once per change, not per render: the console's memos downstream depend on this array's identity.
   const itemList = useMemo(() => {
     const latest = new Map<string, string>();
-    for (const event of events) if (!latest.has(event.itemId)) latest.set(event.itemId, event.createdAt);
+    for (const event of events) {
+      if ("itemId" in event && !latest.has(event.itemId)) latest.set(event.itemId, event.createdAt);
+    }
     const active = (item: Item) => latest.get(item.id) ?? item.updatedAt;
     return [...items.values()].sort((a, b) => active(b).localeCompare(active(a)));
   }, [items, events]);

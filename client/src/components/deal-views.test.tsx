@@ -1,0 +1,89 @@
+import { renderToStaticMarkup } from "react-dom/server";
+import { describe, expect, it } from "vitest";
+import type { ProcessDescription } from "../../../shared/deals.js";
+import { type DealEvent, ZDealEvent } from "../../../shared/events.js";
+import type { User } from "../../../shared/users.js";
+import { dealSteps } from "./deal-stepper.js";
+import { EventView, eventSummary } from "./event-registry.js";
+
+const me: User = {
+  id: "00000000-0000-4000-8000-000000000001",
+  username: "noor",
+  displayName: "Noor",
+  role: "seller",
+  createdAt: "2026-12-02T10:00:00.000Z",
+};
+
+const event = (type: string, body: Record<string, unknown>, seq = 1): DealEvent =>
+  ZDealEvent.parse({
+    dealId: "00000000-0000-4000-8000-0000000000d1",
+    seq,
+    type,
+    author: null,
+    body,
+    createdAt: "2026-12-02T10:00:00.000Z",
+  });
+
+const draw = (e: DealEvent) => renderToStaticMarkup(<EventView event={e} me={me} />);
+
+describe("the event registry", () => {
+  it("draws a deal's transition by the state it reached, and says it in one line", () => {
+    const expired = event("custom:deal", {
+      transition: "expire",
+      from: "reserved",
+      to: "expired",
+      by: "system",
+    });
+    expect(draw(expired)).toContain("The reservation ended: it was not paid in time");
+    expect(draw(expired)).toContain("deal-expired");
+    expect(eventSummary(expired)).toEqual({
+      text: "The reservation ended: it was not paid in time",
+      system: true,
+    });
+  });
+
+  it("says 'you' to the buyer of a failed payment in the thread", () => {
+    const failed = event("custom:payment", {
+      paymentId: "00000000-0000-4000-8000-0000000000a1",
+      status: "failed",
+      amount: { amount: 8500, currency: "usd" },
+      buyer: { id: me.id, username: "noor" },
+      provider: "simulated",
+      failureCode: "card_declined",
+    });
+    expect(draw(failed)).toContain("A payment by you did not go through: the card was declined");
+    expect(eventSummary(failed).text).toBe("A payment by noor did not go through: the card was declined");
+  });
+
+  it("ignores types it does not know", () => {
+    const future = event("custom:review", { rating: 5 });
+    expect(draw(future)).toBe("");
+  });
+});
+
+describe("the deal stepper", () => {
+  const buyNow: ProcessDescription = {
+    name: "buy-now",
+    states: ["reserved", "paid", "canceled", "expired"],
+    terminal: ["canceled", "expired"],
+    transitions: [],
+  };
+
+  it("walks the main path in the process's order", () => {
+    expect(dealSteps("reserved", buyNow, new Set(["reserved"]))).toEqual([
+      { state: "reserved", status: "current" },
+      { state: "paid", status: "next" },
+    ]);
+    expect(dealSteps("paid", buyNow, new Set(["reserved", "paid"]))).toEqual([
+      { state: "reserved", status: "done" },
+      { state: "paid", status: "current" },
+    ]);
+  });
+
+  it("ends early with the state a deal left the path for", () => {
+    expect(dealSteps("expired", buyNow, new Set(["reserved", "expired"]))).toEqual([
+      { state: "reserved", status: "done" },
+      { state: "expired", status: "ended" },
+    ]);
+  });
+});

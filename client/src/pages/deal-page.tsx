@@ -1,0 +1,201 @@
+import { useCallback, useMemo, useState } from "react";
+import type { Deal } from "../../../shared/deals.js";
+import { bodyOf } from "../../../shared/events.js";
+import { formatMoney } from "../../../shared/money.js";
+import { OPEN_PAYMENT_STATUSES } from "../../../shared/payments.js";
+import type { User } from "../../../shared/users.js";
+import { api } from "../api/http.js";
+import { Avatar } from "../components/avatar.js";
+import { Composer } from "../components/composer.js";
+import { DealActions } from "../components/deal-actions.js";
+import { DealPayment } from "../components/deal-payment.js";
+import { DealStepper } from "../components/deal-stepper.js";
+import { ItemImage } from "../components/item-image.js";
+import { useReasonDialog } from "../components/reason-dialog.js";
+import { Timeline } from "../components/timeline.js";
+import { checkoutError, PAID_STATES } from "../state/deal-words.js";
+import { Link, navigate } from "../state/router.js";
+import { hourMinute } from "../state/time.js";
+import { useDeal } from "../state/use-deal.js";
+
+const ENDED_BEFORE_PAYING = new Set(["expired", "canceled"]);
+
+/** "Buy again" after a reservation ended: a new checkout, and its deal page. */
+function BuyAgain({ deal }: { deal: Deal }) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const buy = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      const { deal: fresh } = await api.checkout(deal.itemId);
+      navigate(`/deals/${fresh.id}`);
+    } catch (failure) {
+      setError(checkoutError(failure));
+      setBusy(false);
+    }
+  };
+  return (
+    <>
+      <button type="button" className="button primary wide big" disabled={busy} onClick={() => void buy()}>
+        Buy again
+      </button>
+      {error && (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      )}
+    </>
+  );
+}
+
+/** Where the deal is, said for this reader, with what they can do about it. */
+function DealStatus({ deal, me, onChanged }: { deal: Deal; me: User; onChanged(deal: Deal): void }) {
+  const buyer = deal.buyer.id === me.id;
+  const seller = deal.seller.id === me.id;
+  const payment = deal.payment;
+  const open = payment !== null && OPEN_PAYMENT_STATUSES.some((status) => status === payment.status);
+
+  if (deal.state === "reserved" && buyer && payment && open) {
+    return <DealPayment deal={deal} payment={payment} onChanged={onChanged} />;
+  }
+  if (deal.state === "reserved") {
+    const until = deal.nextDeadline ?? payment?.expiresAt;
+    return (
+      <p className="notice" role="status">
+        {seller ? `Reserved by ${deal.buyer.displayName}` : "Reserved"}
+        {until ? ` until ${hourMinute(until)}` : ""}: the buyer is paying. If they don't finish, the item is
+        available again.
+      </p>
+    );
+  }
+  if (ENDED_BEFORE_PAYING.has(deal.state)) {
+    const why =
+      deal.state === "expired"
+        ? "The reservation ended: it was not paid in time."
+        : buyer
+          ? "You canceled this reservation."
+          : "The buyer canceled this reservation.";
+    return (
+      <div className="ended-panel" role="status">
+        <strong>Reservation ended</strong>
+        <span>
+          {why} {buyer ? "Nothing was charged." : "The item is available again."}
+        </span>
+        {buyer && <BuyAgain deal={deal} />}
+      </div>
+    );
+  }
+  if (PAID_STATES.has(deal.state)) {
+    return (
+      <div className="sold-panel" role="status">
+        <strong>{buyer ? "It's yours!" : seller ? "Sold" : "Paid"}</strong>
+        <span>
+          {buyer
+            ? `You paid ${formatMoney(deal.total)}. Arrange delivery with ${deal.seller.displayName} here.`
+            : seller
+              ? deal.state === "paid"
+                ? `${deal.buyer.displayName} paid ${formatMoney(deal.total)}. Next step: send the item, or agree a pickup in this conversation.`
+                : `${deal.buyer.displayName} paid ${formatMoney(deal.total)}.`
+              : `${formatMoney(deal.total)} paid.`}
+        </span>
+      </div>
+    );
+  }
+  return null;
+}
+
+/** One deal: its progress, what the reader may do now, paying, and the buyer and seller's private thread. */
+export function DealPage({ dealId, user }: { dealId: string; user: User }) {
+  const thread = useDeal(dealId);
+  const { ask, dialog } = useReasonDialog();
+  const { deal, setDeal } = thread;
+  const visited = useMemo(
+    () =>
+      new Set(
+        thread.events.flatMap((event) => {
+          const body = bodyOf(event, "custom:deal");
+          return body ? [body.to] : [];
+        }),
+      ),
+    [thread.events],
+  );
+  const noTyping = useCallback(() => {}, []);
+
+  if (!deal) {
+    return (
+      <main className="page">
+        <p className={thread.error ? "form-error" : "muted"} role={thread.error ? "alert" : "status"}>
+          {thread.error ?? "Opening the deal…"}
+        </p>
+        <Link href="/purchases">Your purchases</Link>
+      </main>
+    );
+  }
+
+  const buyer = deal.buyer.id === user.id;
+  const party = buyer || deal.seller.id === user.id;
+  const other = buyer ? deal.seller : deal.buyer;
+
+  return (
+    <main className="page deal-page">
+      <Link href={`/items/${deal.itemId}`} className="back-link">
+        ← {deal.item.title}
+      </Link>
+      <div className="item-layout">
+        <article className="card deal-details" aria-labelledby="deal-title">
+          <header className="deal-head">
+            <ItemImage id={deal.item.id} title={deal.item.title} url={deal.item.imageUrl} />
+            <div>
+              <h1 id="deal-title">{deal.item.title}</h1>
+              <p className="deal-parties">
+                <Avatar id={other.id} name={other.displayName} size={24} />
+                {party ? (
+                  <span>
+                    {PAID_STATES.has(deal.state)
+                      ? buyer
+                        ? "Bought from"
+                        : "Sold to"
+                      : buyer
+                        ? "Sold by"
+                        : "Buyer:"}{" "}
+                    <strong>{other.displayName}</strong>
+                  </span>
+                ) : (
+                  <span>
+                    <strong>{deal.buyer.displayName}</strong> buys from{" "}
+                    <strong>{deal.seller.displayName}</strong>
+                  </span>
+                )}
+              </p>
+              <p className="deal-total">{formatMoney(deal.total)}</p>
+            </div>
+          </header>
+          <DealStepper deal={deal} visited={visited} />
+          <DealStatus deal={deal} me={user} onChanged={setDeal} />
+          <DealActions deal={deal} onChanged={setDeal} ask={ask} />
+        </article>
+
+        <section className="card chat" aria-labelledby="thread-title">
+          <header className="chat-head">
+            <h2 id="thread-title">Private conversation</h2>
+            <span className="muted small">
+              {party
+                ? `Only you, ${other.displayName} and moderators`
+                : "The buyer, the seller and moderators"}
+            </span>
+          </header>
+          <Timeline
+            events={thread.events}
+            pending={thread.pending}
+            me={user}
+            parties={deal}
+            onRetry={thread.retry}
+          />
+          <Composer onSend={thread.send} onTyping={noTyping} />
+        </section>
+      </div>
+      {dialog}
+    </main>
+  );
+}

@@ -1,0 +1,95 @@
+import type { DealEventBody } from "../../../shared/events.js";
+import { ApiRequestError } from "../api/http.js";
+
+/** States in which the buyer has paid: the item is theirs. */
+export const PAID_STATES: ReadonlySet<string> = new Set(["paid", "shipped", "completed"]);
+
+/** Each state a deal can be in, as a person says it. A state missing here shows as its name. */
+export const STATE_LABELS: Record<string, string> = {
+  reserved: "Reserved",
+  offered: "Offer made",
+  countered: "Countered",
+  accepted: "Accepted",
+  won: "Won",
+  paid: "Paid",
+  shipped: "Shipped",
+  completed: "Completed",
+  canceled: "Canceled",
+  expired: "Reservation ended",
+  declined: "Declined",
+  withdrawn: "Withdrawn",
+  disputed: "Disputed",
+  refunded: "Refunded",
+};
+
+export const stateLabel = (state: string) => STATE_LABELS[state] ?? state;
+
+/** What a transition's button says. */
+export const TRANSITION_LABELS: Record<string, string> = {
+  cancel: "Cancel and release the item",
+  ship: "Mark as shipped",
+  "confirm-received": "I received it",
+  dispute: "Report a problem",
+  "cancel-order": "Cancel the order and refund",
+  accept: "Accept",
+  decline: "Decline",
+  withdraw: "Withdraw the offer",
+  counter: "Counter",
+};
+
+export const transitionLabel = (name: string) => TRANSITION_LABELS[name] ?? name.replace(/-/g, " ");
+
+/** One line for a `custom:deal` event; `who` names the actor ("You", "Sam", "The buyer"). */
+export function dealLine(body: DealEventBody, who: string): string {
+  const params = body.params ?? {};
+  const text = (key: string) => {
+    const value = params[key];
+    return typeof value === "string" ? value : "";
+  };
+  switch (body.to) {
+    case "reserved":
+      return `${who} reserved the item`;
+    case "paid":
+      return "Paid: the item is sold";
+    case "canceled":
+      return `${who} canceled the reservation`;
+    case "expired":
+      return "The reservation ended: it was not paid in time";
+    case "shipped": {
+      const tracking = [text("carrier"), text("trackingNumber")].filter(Boolean).join(" ");
+      return `${who} shipped the item${tracking ? ` (${tracking})` : ""}`;
+    }
+    case "completed":
+      return body.by === "system" ? "Completed automatically" : `${who} confirmed it arrived: done`;
+    case "disputed":
+      return `${who} reported a problem${text("reason") ? `: ${text("reason")}` : ""}`;
+    case "refunded":
+      return `Refunded${text("reason") ? `: ${text("reason")}` : ""}`;
+    default:
+      return `${who}: ${body.transition.replace(/-/g, " ")} (${stateLabel(body.to)})`;
+  }
+}
+
+/** Why a card payment failed, by the processor's code. */
+export const CARD_FAILURES: Record<string, string> = {
+  card_declined: "Your card was declined. Try another card.",
+  insufficient_funds: "Your card has insufficient funds. Try another card.",
+  expired_card: "Your card has expired. Try another card.",
+};
+
+/** Refusals of a checkout or a payment, by error code, in the buyer's words. */
+export const CHECKOUT_ERRORS: Record<string, string> = {
+  item_reserved:
+    "Someone else is paying for this right now. If they don't finish, it becomes available again.",
+  item_sold: "Sorry, this item has just been sold.",
+  item_removed: "This item was removed.",
+  payment_not_open: "This reservation has ended.",
+  invalid_transition: "This deal has moved on meanwhile; the page now shows where it is.",
+  forbidden: "You can't buy this item: it is yours, or your account is a moderator's.",
+};
+
+/** A failed checkout or payment call, said for the buyer. */
+export const checkoutError = (error: unknown) =>
+  error instanceof ApiRequestError
+    ? (CHECKOUT_ERRORS[error.code] ?? error.message)
+    : "Something went wrong. Try again.";

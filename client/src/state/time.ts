@@ -1,0 +1,40 @@
+import { useEffect, useState } from "react";
+
+/** 14:05:09, for streams where seconds matter. */
+export const clock = (iso: string) =>
+  new Date(iso).toLocaleTimeString(undefined, { hour: "numeric", minute: "2-digit", second: "2-digit" });
+
+/** Dec 2, 14:05. */
+export const dateTime = (iso: string) =>
+  new Date(iso).toLocaleString(undefined, {
+    month: "short",
+    day: "numeric",
+    hour: "numeric",
+    minute: "2-digit",
+  });
+
+/** 14:05 today, Dec 2, 14:05 on another day: a chat time that stays true when read tomorrow. */
+export function chatTime(iso: string): string {
+  const date = new Date(iso);
+  return date.toDateString() === new Date().toDateString() ? hourMinute(iso) : dateTime(iso);
+}
+
+/** 14:05: when something will happen, later today. */
+export const hourMinute = (iso: string) =>
+  new Date(iso).toLocaleTimeString(undefined, { hour: "numeric", minute: "2-digit" });
+
+/** Seconds left until `until` (0 once past), ticking every second; 0 when there is no deadline. */
+export function useCountdown(until: string | null): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (!until) return;
+    setNow(Date.now());
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, [until]);
+  return until ? Math.max(0, Math.floor((Date.parse(until) - now) / 1000)) : 0;
+}
+
+/** 125 → "2:05". */
+export const mmss = (seconds: number) =>
+  `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
