@@ -141,8 +141,11 @@ export function createAuctionService(deps: {
         if (auction.endedAt || auction.endsAt <= now) {
           throw new AppError("auction_not_live", "This auction has ended");
         }
-        if (auction.startsAt > now)
+        if (auction.startsAt > now) {
           throw new AppError("auction_not_live", "This auction has not started yet");
+        }
+        // Removed by a moderator (or withdrawn): no more bids.
+        assertOpen(item);
         if (input.maxAmount.currency !== item.price.currency) {
           throw new AppError("bad_request", "Bid in the item's currency", [
             { path: "maxAmount.currency", message: `Use ${item.price.currency}` },

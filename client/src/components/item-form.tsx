@@ -22,6 +22,15 @@ type Props = {
   onCancel?: () => void;
 };
 
+/** How long a new auction runs, in minutes, as the seller picks it. */
+const AUCTION_LENGTHS: [number, string][] = [
+  [5, "5 minutes"],
+  [60, "1 hour"],
+  [1440, "1 day"],
+  [4320, "3 days"],
+  [10080, "7 days"],
+];
+
 /**
  * Title, description, price in dollars (sent as cents), photos (upload several or add by URL, reorder,
  * the first is the cover), category, condition, tags and place; the server's errors show inline.
@@ -38,6 +47,10 @@ export function ItemForm({ item, submitLabel, onSaved, onCancel }: Props) {
   const [tags, setTags] = useState(item?.tags.join(", ") ?? "");
   const [city, setCity] = useState(item?.location.city ?? "");
   const [country, setCountry] = useState(item?.location.country ?? "");
+  // Only a new listing chooses how it sells: an auction's terms are set once (the API allows edits before a bid).
+  const [auction, setAuction] = useState(false);
+  const [auctionMinutes, setAuctionMinutes] = useState(String(AUCTION_LENGTHS[3]![0]));
+  const [reserve, setReserve] = useState("");
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [message, setMessage] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -97,7 +110,13 @@ export function ItemForm({ item, submitLabel, onSaved, onCancel }: Props) {
       setErrors({ price: "Enter a price like 25.00" });
       return;
     }
+    const reserveCents = reserve.trim() ? parseDollars(reserve) : null;
+    if (auction && reserve.trim() && reserveCents === null) {
+      setErrors({ "sale.reserve.amount": "Enter a reserve like 50.00, or leave it empty" });
+      return;
+    }
     setErrors({});
+    const currency = item?.price.currency ?? "usd";
     const place = {
       ...(city.trim() ? { city: city.trim() } : {}),
       ...(country.trim() ? { country: country.trim() } : {}),
@@ -105,7 +124,7 @@ export function ItemForm({ item, submitLabel, onSaved, onCancel }: Props) {
     const input: CreateItemRequest = {
       title,
       description,
-      price: { amount: cents, currency: item?.price.currency ?? "usd" },
+      price: { amount: cents, currency },
       // The first photo is the cover (imageUrl); no photo at all clears it.
       ...(images.length > 0 ? { images } : item ? { imageUrl: null } : {}),
       category: category || null,
@@ -115,6 +134,16 @@ export function ItemForm({ item, submitLabel, onSaved, onCancel }: Props) {
         .map((tag) => tag.trim())
         .filter(Boolean),
       location: place,
+      ...(auction && !item
+        ? {
+            sale: {
+              kind: "auction" as const,
+              startingBid: { amount: cents, currency },
+              ...(reserveCents !== null ? { reserve: { amount: reserveCents, currency } } : {}),
+              endsAt: new Date(Date.now() + Number(auctionMinutes) * 60_000).toISOString(),
+            },
+          }
+        : {}),
     };
     setBusy(true);
     try {
@@ -166,7 +195,65 @@ export function ItemForm({ item, submitLabel, onSaved, onCancel }: Props) {
             />
           )}
         </Field>
-        <Field label="Price" error={errors.price} hint="In US dollars, e.g. 25.00">
+        {!item && (
+          <fieldset className="sale-kind">
+            <legend>How do you want to sell it?</legend>
+            <label>
+              <input type="radio" name="sale" checked={!auction} onChange={() => setAuction(false)} /> At a
+              fixed price
+            </label>
+            <label>
+              <input type="radio" name="sale" checked={auction} onChange={() => setAuction(true)} /> By
+              auction, live in the item's room
+            </label>
+          </fieldset>
+        )}
+        {auction && !item && (
+          <div className="field-row">
+            <Field label="Auction length" error={errors["sale.endsAt"]}>
+              {({ id, describedBy, invalid }) => (
+                <select
+                  id={id}
+                  aria-describedby={describedBy}
+                  aria-invalid={invalid}
+                  value={auctionMinutes}
+                  onChange={(e) => setAuctionMinutes(e.target.value)}
+                >
+                  {AUCTION_LENGTHS.map(([minutes, label]) => (
+                    <option key={minutes} value={minutes}>
+                      {label}
+                    </option>
+                  ))}
+                </select>
+              )}
+            </Field>
+            <Field
+              label="Reserve (optional)"
+              error={errors["sale.reserve.amount"]}
+              hint="Not sold below this; bidders only see whether it is met"
+            >
+              {({ id, describedBy, invalid }) => (
+                <div className="input-prefix">
+                  <span aria-hidden="true">$</span>
+                  <input
+                    id={id}
+                    aria-describedby={describedBy}
+                    aria-invalid={invalid}
+                    inputMode="decimal"
+                    placeholder="none"
+                    value={reserve}
+                    onChange={(e) => setReserve(e.target.value)}
+                  />
+                </div>
+              )}
+            </Field>
+          </div>
+        )}
+        <Field
+          label={auction && !item ? "Starting bid" : "Price"}
+          error={errors.price}
+          hint="In US dollars, e.g. 25.00"
+        >
           {({ id, describedBy, invalid }) => (
             <div className="input-prefix">
               <span aria-hidden="true">$</span>
