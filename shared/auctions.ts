@@ -70,6 +70,8 @@ export const ZBidEventBody = z.object({
   bidder: z.object({ id: z.uuid(), username: z.string() }),
   amount: ZMoney,
   leaderId: z.uuid(),
+  /** How many bids the auction has with this one (extension: a raised maximum counts, unannounced). */
+  bidCount: z.int().optional(),
 });
 export type BidEventBody = z.infer<typeof ZBidEventBody>;
 

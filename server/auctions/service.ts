@@ -185,6 +185,7 @@ export function createAuctionService(deps: {
               bidder: { id: user.id, username: user.username },
               amount: money(next.price),
               leaderId: next.leaderId,
+              bidCount: auction.bidCount + 1,
             },
           });
           const softClose = new Date(now.getTime() + auction.softCloseSeconds * 1000);

@@ -76,6 +76,7 @@ describe("an auction in Chromium", () => {
 
     // The watcher saw both bids and the end move, in the room's timeline, interleaved with chat.
     await wes.getByTestId("auction-price").getByText("$10.50").waitFor();
+    await wes.getByText(/^2 bids/).waitFor();
     await wes
       .locator(".timeline")
       .getByText(/leads at \$10\.50/)

@@ -207,7 +207,7 @@ const REGISTRY: { [T in EventType]: EventKind<T> } = {
     view: ({ event, body, me, parties }) => (
       <SystemCard
         event={event}
-        icon={body.status === "ended" ? "⚑" : "⏱"}
+        icon={body.status === "ended" ? "⚑" : "»"}
         className={`system-card auction-card auction-${body.status}`}
       >
         {auctionLine(body, body.status === "ended" && body.winner ? nameOf(body.winner, me, parties) : null)}

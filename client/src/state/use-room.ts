@@ -46,7 +46,8 @@ function withAuctionEvent(item: Item, event: ItemEvent): Item {
         : auction.leader?.id === bid.leaderId
           ? auction.leader
           : null;
-    return { ...item, auction: { ...auction, currentPrice: bid.amount, leader } };
+    const bidCount = bid.bidCount ?? auction.bidCount + 1;
+    return { ...item, auction: { ...auction, currentPrice: bid.amount, leader, bidCount } };
   }
   const change = bodyOf(event, "custom:auction");
   if (!change || "hidden" in change) return item;
