@@ -333,3 +333,28 @@ describe("the end", () => {
     }
   });
 });
+
+describe("the grid", () => {
+  it("sorts live auctions first by their end with sort=ending_soon, then the rest newest first", async () => {
+    const later = await auctionItem({ endsAt: inSeconds(600) });
+    const sooner = await auctionItem({ endsAt: inSeconds(300) });
+    const fixed = await listItem(server.url, seller, {});
+    const ids: string[] = [];
+    let cursor: string | null = "";
+    while (cursor !== null) {
+      const page: { status: number; body: { items: Item[]; nextCursor: string | null } } = await call(
+        server.url,
+        "GET",
+        `/api/items?sort=ending_soon&limit=5${cursor ? `&cursor=${cursor}` : ""}`,
+      );
+      expect(page.status).toBe(200);
+      ids.push(...page.body.items.map((found) => found.id));
+      cursor = page.body.nextCursor;
+    }
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.indexOf(sooner.id)).toBeLessThan(ids.indexOf(later.id));
+    expect(ids.indexOf(later.id)).toBeLessThan(ids.indexOf(fixed.id));
+    const live = ids.filter((id) => id === sooner.id || id === later.id);
+    expect(live).toEqual([sooner.id, later.id]);
+  });
+});

@@ -297,8 +297,12 @@ export async function listItems(
   } else if (sort === "relevance") {
     offset = Math.min(Number(/^r(\d+)$/.exec(cursor)?.[1] ?? 0), RELEVANCE_DEPTH_MAX);
     order = "tier, position desc";
+  } else if (sort === "ending_soon") {
+    // Live auctions by their end, soonest first; then everything else (fixed prices never end), newest
+    // first. The end moves with every late bid, so pages are by offset (`r<offset>`), not by a key.
+    offset = Math.min(Number(/^r(\d+)$/.exec(cursor)?.[1] ?? 0), RELEVANCE_DEPTH_MAX);
+    order = "tier, ends, position desc";
   } else {
-    // newest, and ending_soon: fixed-price items never end, so they come newest first.
     if (/^\d+$/.test(cursor)) where.push(`i.position < ${param(cursor)}`);
     order = "i.position desc";
   }
@@ -319,6 +323,18 @@ export async function listItems(
        where ${base} and i.search @@ ${ts} and not (i.title_search @@ ${ts})
        order by i.position desc limit ${depth})
     ) ranked order by ${order} limit ${param(query.limit + 1)} offset ${param(offset)}`;
+  } else if (sort === "ending_soon") {
+    // In two tiers, like relevance: the live auctions (few) by end, then the rest by the newest-first index.
+    const depth = param(offset + query.limit + 1);
+    const base = where.join(" and ");
+    const live = "(a.ended_at is null and a.ends_at > now())";
+    sql = `select * from (
+      (select ${ITEM_COLUMNS}, 0 as tier, a.ends_at as ends ${ITEMS_FROM}
+       where ${base} and ${live} order by a.ends_at limit ${depth})
+      union all
+      (select ${ITEM_COLUMNS}, 1 as tier, null as ends ${ITEMS_FROM}
+       where ${base} and not coalesce(${live}, false) order by i.position desc limit ${depth})
+    ) ranked order by ${order} limit ${param(query.limit + 1)} offset ${param(offset)}`;
   } else {
     sql = `${SELECT_ITEMS} where ${where.join(" and ")} order by ${order}
      limit ${param(query.limit + 1)} offset ${param(offset)}`;
@@ -329,7 +345,7 @@ export async function listItems(
   let nextCursor: string | null = null;
   if (rows.length > query.limit && last) {
     if (sort === "price_asc" || sort === "price_desc") nextCursor = `p${last.price_amount}_${last.position}`;
-    else if (sort === "relevance")
+    else if (sort === "relevance" || sort === "ending_soon")
       nextCursor = offset + query.limit <= RELEVANCE_DEPTH_MAX ? `r${offset + query.limit}` : null;
     else nextCursor = String(last.position);
   }
