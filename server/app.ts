@@ -4,6 +4,7 @@ import path from "node:path";
 import express from "express";
 import type { Logger } from "pino";
 import { LIMITS } from "../shared/limits.js";
+import { UPLOAD_MAX_BYTES } from "../shared/uploads.js";
 import { auctionRoutes } from "./auctions/routes.js";
 import { createAuctionService } from "./auctions/service.js";
 import { authRoutes } from "./auth/routes.js";
@@ -21,10 +22,13 @@ import { createDealService } from "./deals/service.js";
 import { claimDueTimers, startWorker, timerIntervalMs } from "./deals/timers.js";
 import { favoriteRoutes } from "./favorites/routes.js";
 import { authenticate } from "./http/authenticate.js";
+import { bodyLimit } from "./http/body-limit.js";
+import { clientFiles } from "./http/client-files.js";
 import { errorHandler, notFound } from "./http/errors.js";
 import { inputGuard } from "./http/input-guard.js";
 import { itemPageHtml } from "./http/page-meta.js";
-import { authRateLimits } from "./http/rate-limit.js";
+import { authRateLimits, writeRateLimits } from "./http/rate-limit.js";
+import { readinessRoutes } from "./http/readiness.js";
 import { requestLog } from "./http/request-log.js";
 import { securityHeaders } from "./http/security-headers.js";
 import { itemRoutes } from "./items/routes.js";
@@ -36,8 +40,10 @@ import { createOutbox } from "./outbox/outbox.js";
 import { createGateway, type PaymentGateway } from "./payments/gateway.js";
 import { paymentRoutes } from "./payments/routes.js";
 import { createPaymentService } from "./payments/service.js";
+import { findPaymentByRef, getPayment } from "./payments/store.js";
 import { stripeWebhookRoutes } from "./payments/webhook.js";
 import { profileRoutes } from "./profiles/routes.js";
+import { createFallbackStore } from "./rate-limit/fallback-store.js";
 import { createMemoryStore } from "./rate-limit/memory-store.js";
 import { createRateLimiter } from "./rate-limit/rate-limiter.js";
 import { createRedisStore } from "./rate-limit/redis-store.js";
@@ -50,6 +56,9 @@ import { createSavedSearchService } from "./saved-searches/service.js";
 import { Timeline } from "./timeline/timeline.js";
 import { uploadFiles, uploadRoutes } from "./uploads/routes.js";
 import { createUploadService } from "./uploads/service.js";
+
+/** How often uploads nobody uses are looked for. */
+const ORPHAN_SWEEP_MS = 3600 * 1000;
 
 export type AppDeps = {
   config: Config;
@@ -82,7 +91,7 @@ export function createApp(deps: AppDeps) {
   const items = createItemService({ db, timeline, searchGate });
   const chat = createChatService({ db, timeline });
   const rooms = createRoomService({ db });
-  const uploads = createUploadService({ dataDir: config.dataDir });
+  const uploads = createUploadService({ dataDir: config.dataDir, db });
   const gateway = deps.paymentGateway ?? createGateway(config.stripe);
   const outbox = createOutbox({ db, bus, logger });
   const engine = createDealEngine({
@@ -103,11 +112,18 @@ export function createApp(deps: AppDeps) {
   const savedSearches = createSavedSearchService({ db });
 
   // Counters several processes must share live in Redis when there is one. It connects in the background
-  // and reconnects by itself; while it is down the limiter allows and logs, so sign-in never hangs on it.
+  // and reconnects by itself; while it is down or hangs the counters live in memory (see fallback-store.ts),
+  // so sign-in and chat never wait on it.
   const redis = config.redisUrl ? createRedis(config.redisUrl) : null;
   redis?.connect().catch((error: unknown) => logger.error({ err: error }, "Redis connection failed"));
   const limiter = createRateLimiter(
-    redis ? createRedisStore(redis, config.redisPrefix) : createMemoryStore(),
+    redis
+      ? createFallbackStore(createRedisStore(redis, config.redisPrefix), createMemoryStore(), {
+          timeoutMs: config.redisCommandTimeoutMs,
+          onError: (error) =>
+            logger.warn({ err: error }, "Redis rate limit store failed; counting in memory"),
+        })
+      : createMemoryStore(),
     (error) => logger.warn({ err: error }, "rate limit store failed; request allowed"),
   );
   const limits = rateLimitRules(config.rateLimits);
@@ -117,21 +133,38 @@ export function createApp(deps: AppDeps) {
   app.set("query parser", "simple");
   app.set("trust proxy", config.trustProxy);
   app.use(securityHeaders({ stripe: config.stripe !== null }));
+  app.use(bodyLimit((req) => (req.path === "/api/uploads" ? UPLOAD_MAX_BYTES : LIMITS.bodyBytes)));
 
   // Every API request is logged, Stripe's webhooks included.
   app.use("/api", requestLog(logger));
   // Before the JSON parser: Stripe signs the raw bytes.
-  app.use("/api/webhooks/stripe", stripeWebhookRoutes(payments, config.stripe?.webhookSecret ?? null));
+  app.use(
+    "/api/webhooks/stripe",
+    stripeWebhookRoutes(
+      payments,
+      config.stripe?.webhookSecret ?? null,
+      async (ref, paymentId) =>
+        (await findPaymentByRef(db, ref)) ?? (paymentId ? await getPayment(db, paymentId) : null),
+      logger,
+    ),
+  );
 
   const api = express.Router();
   api.use(express.json({ limit: LIMITS.bodyBytes }));
   api.use(inputGuard);
   api.use(authenticate(auth));
+  api.use(writeRateLimits(limiter, limits));
   // Before any other body parser: an upload's body is the raw image.
   api.use(uploadRoutes(uploads));
   api.get("/health", (_req, res) => {
     res.json({ status: "ok" });
   });
+  api.use(
+    readinessRoutes({
+      database: () => db.query("select 1"),
+      redis: redis ? () => redis.ping() : null,
+    }),
+  );
   api.use(authRateLimits(limiter, limits));
   api.use(authRoutes(auth));
   api.use(itemRoutes(items, limiter, limits));
@@ -155,18 +188,15 @@ export function createApp(deps: AppDeps) {
 
   const clientDir = deps.clientDir;
   if (clientDir && existsSync(path.join(clientDir, "index.html"))) {
-    app.use(express.static(clientDir, { index: false, maxAge: "1h" }));
     // An item's page carries its title and link-preview tags, so shared links show the item.
     const template = readFileSync(path.join(clientDir, "index.html"), "utf8");
     app.get(/^\/items\/([0-9a-f-]{36})\/?$/i, async (req, res, next) => {
       const item = await items.get(req.params[0] ?? "").catch(() => null);
       if (!item || item.status === "removed") return next();
+      res.set("Cache-Control", "no-cache");
       res.type("html").send(itemPageHtml(template, item, `${req.protocol}://${req.get("host")}`));
     });
-    // The web app routes in the browser: every other GET gets its page.
-    app.get(/^\/(?!api\/|socket\.io\/).*/, (_req, res) => {
-      res.sendFile(path.join(clientDir, "index.html"));
-    });
+    app.use(clientFiles(clientDir));
   } else {
     app.get("/", (_req, res) => {
       res
@@ -193,6 +223,9 @@ export function createApp(deps: AppDeps) {
     logger,
     allowedOrigins: config.allowedOrigins,
     limitMessages: (userId) => limiter.consume(limits.messagesPerUser, userId),
+    socketsPerUser: config.socketsPerUser,
+    socketsPerAddress: config.socketsPerAddress,
+    socketEventsPerSecond: config.socketEventsPerSecond,
     itemsChangedToAll: config.itemsChangedToAll,
     ...(deps.redis ? { adapter: deps.redis.adapter } : {}),
   });
@@ -220,6 +253,14 @@ export function createApp(deps: AppDeps) {
     },
     { intervalMs: timerIntervalMs(config.checkoutHoldSeconds), logger },
   );
+
+  const orphanSweep = setInterval(() => {
+    uploads.sweepOrphans().then(
+      (deleted) => deleted > 0 && logger.info({ deleted }, "deleted orphan uploads"),
+      (error: unknown) => logger.warn({ err: error }, "orphan upload sweep failed"),
+    );
+  }, ORPHAN_SWEEP_MS);
+  orphanSweep.unref();
 
   return {
     httpServer,
@@ -249,12 +290,14 @@ export function createApp(deps: AppDeps) {
         });
       });
     },
-    /** Stops background work (the timer worker); the database stays open. */
+    /** Stops background work (the timer worker, the orphan-upload sweep); the database stays open. */
     async stopBackground(): Promise<void> {
+      clearInterval(orphanSweep);
       await worker.stop();
     },
     /** Stops accepting, closes sockets, then the database. */
     async close(): Promise<void> {
+      clearInterval(orphanSweep);
       await worker.stop();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       await closeLimiter();

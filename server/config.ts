@@ -33,11 +33,22 @@ const ZEnv = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** Express's `trust proxy`: set it behind a reverse proxy so per-address limits see the client's address. */
   TRUST_PROXY: z.string().optional(),
+  DB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
+  DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  DB_QUERY_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
+  /** Every Redis command gives up after this long and the server carries on without Redis. */
+  REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(50).default(1_000),
+  SOCKETS_PER_USER: z.coerce.number().int().min(1).default(200),
+  /** Events one socket may send per second on average (bursts of four times as many). */
+  SOCKET_EVENTS_PER_SECOND: z.coerce.number().int().min(1).default(10),
+  SOCKETS_PER_ADDRESS: z.coerce.number().int().min(1).default(1_000),
   RATE_LIMIT_SIGNIN_PER_ACCOUNT: z.coerce.number().int().min(1).default(10),
   RATE_LIMIT_SIGNIN_PER_ADDRESS: z.coerce.number().int().min(1).default(50),
   RATE_LIMIT_REGISTER_PER_ADDRESS: z.coerce.number().int().min(1).default(10),
   RATE_LIMIT_MESSAGES_PER_MINUTE: z.coerce.number().int().min(1).default(30),
   RATE_LIMIT_REPORTS_PER_HOUR: z.coerce.number().int().min(1).default(30),
+  RATE_LIMIT_ITEM_WRITES_PER_HOUR: z.coerce.number().int().min(1).default(60),
+  RATE_LIMIT_UPLOADS_PER_HOUR: z.coerce.number().int().min(1).default(30),
   RATE_LIMIT_SEARCHES_PER_MINUTE: z.coerce.number().int().min(1).default(120),
   /** Keyword searches running at once in this process; the rest wait, within the deadline. */
   SEARCH_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(3),
@@ -66,12 +77,20 @@ export type Config = {
   checkoutHoldSeconds: number;
   /** How long an auction's winner has to pay before the second chance. */
   auctionPaymentSeconds: number;
+  /** See `DatabaseTimeouts`; PGlite is in-process and needs none. */
+  databaseTimeouts: { connectMs: number; statementMs: number; queryMs: number };
+  redisCommandTimeoutMs: number;
+  /** Open sockets one user, and one client address, may hold on one server process. */
+  socketsPerUser: number;
+  socketsPerAddress: number;
+  /** Events one socket may send per second on average; bursts of four times as many. */
+  socketEventsPerSecond: number;
   allowedOrigins: string[];
   logLevel: z.infer<typeof ZEnv>["LOG_LEVEL"];
   trustProxy: boolean | number | string;
   /** How many attempts each window allows; see docs/MODERATION.md. */
   rateLimits: {
-    /** Sign-in attempts per account per 15 minutes (a success clears the account's count). */
+    /** Sign-in attempts per account from one address per 15 minutes (a success clears that count). */
     signInPerAccount: number;
     /** Sign-in attempts per client address per 15 minutes. */
     signInPerAddress: number;
@@ -81,6 +100,10 @@ export type Config = {
     messagesPerMinute: number;
     /** Reports per user per hour. */
     reportsPerHour: number;
+    /** Item listings and edits per seller per hour. */
+    itemWritesPerHour: number;
+    /** Image uploads per seller per hour. */
+    uploadsPerHour: number;
     /** Keyword searches per client address per minute. */
     searchesPerMinute: number;
   };
@@ -124,6 +147,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         : null,
     checkoutHoldSeconds: e.CHECKOUT_HOLD_SECONDS,
     auctionPaymentSeconds: e.AUCTION_PAYMENT_SECONDS,
+    databaseTimeouts: {
+      connectMs: e.DB_CONNECT_TIMEOUT_MS,
+      statementMs: e.DB_STATEMENT_TIMEOUT_MS,
+      queryMs: e.DB_QUERY_TIMEOUT_MS,
+    },
+    redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
+    socketsPerUser: e.SOCKETS_PER_USER,
+    socketsPerAddress: e.SOCKETS_PER_ADDRESS,
+    socketEventsPerSecond: e.SOCKET_EVENTS_PER_SECOND,
     allowedOrigins: e.ALLOWED_ORIGINS.split(",")
       .map((origin) => origin.trim())
       .filter(Boolean),
@@ -135,6 +167,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       registerPerAddress: e.RATE_LIMIT_REGISTER_PER_ADDRESS,
       messagesPerMinute: e.RATE_LIMIT_MESSAGES_PER_MINUTE,
       reportsPerHour: e.RATE_LIMIT_REPORTS_PER_HOUR,
+      itemWritesPerHour: e.RATE_LIMIT_ITEM_WRITES_PER_HOUR,
+      uploadsPerHour: e.RATE_LIMIT_UPLOADS_PER_HOUR,
       searchesPerMinute: e.RATE_LIMIT_SEARCHES_PER_MINUTE,
     },
     search: { concurrency: e.SEARCH_CONCURRENCY, deadlineMs: e.SEARCH_DEADLINE_MS },
@@ -155,7 +189,7 @@ function persistentSecret(dataDir: string, name: string): string {
   try {
     return readFileSync(file, "utf8").trim();
   } catch {
-    mkdirSync(dataDir, { recursive: true });
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     const secret = randomBytes(48).toString("base64url");
     // "wx" fails if another process wrote it first; then read theirs.
     try {

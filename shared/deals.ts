@@ -92,6 +92,11 @@ export type ProcessList = z.infer<typeof ZProcessList>;
  * are ignored, as v1 ignored any body (a price sent by the client never counts).
  */
 export const ZCheckoutRequest = z.object({
+  /**
+   * The price the buyer saw (extension, issue 17): if the item's price is different now the checkout is
+   * refused with 409 `price_changed` and nothing is reserved.
+   */
+  expectedPrice: ZMoney.optional(),
   quantity: z.int().min(1).max(1000).optional(),
   shippingOptionId: z.string().min(1).max(64).optional(),
   shippingAddress: ZAddress.optional(),

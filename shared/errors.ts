@@ -12,6 +12,10 @@ export const ERROR_STATUS = {
   item_sold: 409,
   item_removed: 409,
   payment_not_open: 409,
+  /** A checkout's `expectedPrice` is not the item's price any more (the seller changed it). */
+  price_changed: 409,
+  /** The seller is suspended: their items cannot be bought meanwhile. */
+  seller_suspended: 409,
   /** The deal's state does not allow that transition. */
   invalid_transition: 409,
   /** No unit of the item is free. */
@@ -26,6 +30,8 @@ export const ERROR_STATUS = {
   rate_limited: 429,
   internal: 500,
   payment_provider_error: 502,
+  /** The database or another service the request needs is not answering; retry shortly. */
+  unavailable: 503,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
@@ -60,6 +66,44 @@ export class AppError extends Error {
     return this.details === undefined
       ? { code: this.code, message: this.message }
       : { code: this.code, message: this.message, details: this.details };
+  }
+}
+
+/**
+ * zod's own messages read like a schema ("Too small: expected string to have >=1 characters"); people see
+ * these, so every issue without a message of its own gets a plain sentence. Set once, here, for the server
+ * and the web app alike (both import this module); a schema's own message still wins.
+ */
+z.config({ customError: plainMessage });
+
+function plainMessage(issue: z.core.$ZodRawIssue): string | undefined {
+  const count = (n: unknown) => Number(n).toLocaleString("en-US");
+  switch (issue.code) {
+    case "invalid_type":
+      if (issue.input === undefined) return "This is required.";
+      return issue.expected === "int" || issue.expected === "number"
+        ? "Enter a whole number."
+        : "This value is not valid.";
+    case "too_small":
+      if (issue.origin === "string") {
+        return Number(issue.minimum) <= 1
+          ? "This is required."
+          : `Use at least ${count(issue.minimum)} characters.`;
+      }
+      if (issue.origin === "array") return `Choose at least ${count(issue.minimum)}.`;
+      return `Enter ${count(issue.minimum)} or more.`;
+    case "too_big":
+      if (issue.origin === "string") return `Use at most ${count(issue.maximum)} characters.`;
+      if (issue.origin === "array") return `Choose at most ${count(issue.maximum)}.`;
+      return `Enter ${count(issue.maximum)} or less.`;
+    case "invalid_format":
+      return issue.format === "uuid" ? "That id is not valid." : `This is not a valid ${issue.format}.`;
+    case "invalid_value":
+      return `Choose one of: ${issue.values.map(String).join(", ")}.`;
+    case "unrecognized_keys":
+      return `Remove ${issue.keys.join(", ")}: ${issue.keys.length > 1 ? "they are" : "it is"} not expected here.`;
+    default:
+      return undefined;
   }
 }
 

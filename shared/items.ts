@@ -14,7 +14,7 @@ export const ZImageUrl = z
   .trim()
   .max(LIMITS.imageUrlMax)
   .refine((value) => /^https?:\/\/[^\s]+$/i.test(value) || /^\/uploads\/[A-Za-z0-9._-]+$/.test(value), {
-    message: "Must be an http(s) URL or an uploaded image",
+    message: "Paste a link that starts with http:// or https://, or upload a photo",
   });
 
 export const CONDITIONS = ["new", "like_new", "good", "fair", "for_parts"] as const;
@@ -195,6 +195,18 @@ const ZQueryInt = (min: number, max: number) =>
     .transform(Number)
     .pipe(z.int().min(min).max(max));
 
+/** A page cursor of digits only (moderation): a PostgreSQL bigint, so at most 2^63 - 1. */
+export const ZCursor = z
+  .string()
+  .regex(/^\d{1,19}$/, "Not a cursor from this API")
+  .refine((value) => withinBigint(value), "Not a cursor from this API");
+
+/** Whether every number in a cursor fits a PostgreSQL bigint (a larger one would fail the query). */
+function withinBigint(cursor: string): boolean {
+  const numbers = cursor.match(/\d+/g) ?? [];
+  return numbers.every((n) => n.length <= 19 && BigInt(n) <= 9_223_372_036_854_775_807n);
+}
+
 export const SORTS = ["newest", "price_asc", "price_desc", "ending_soon", "relevance"] as const;
 export type Sort = (typeof SORTS)[number];
 
@@ -211,6 +223,10 @@ export const ZListItemsQuery = z
       .string()
       .max(64)
       .regex(/^(\d+|p\d+_\d+|r\d+)$/, "Not a cursor from this API")
+      .refine(
+        (value) => withinBigint(value) && Number(/^p(\d+)_/.exec(value)?.[1] ?? 0) <= LIMITS.priceMax,
+        "Not a cursor from this API",
+      )
       .optional(),
     /** A category id; matches its subcategories too. */
     category: ZCategoryId.optional(),

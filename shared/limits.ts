@@ -39,6 +39,12 @@ export const LIMITS = {
   reportsPageDefault: 50,
   auditPageMax: 100,
   auditPageDefault: 50,
+  /** Events an `item:join` answers with at most: the latest ones; older pages over HTTP. */
+  joinHistoryMax: 200,
+  /** Item rooms one socket may be in at once. */
+  roomsPerSocket: 20,
+  /** `item:join`s one socket may make per minute. */
+  joinsPerSocketPerMinute: 60,
   dealsPageMax: 100,
   dealsPageDefault: 20,
   addressFieldMax: 200,

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ZItemEvent } from "./events.js";
-import { ZItemStatus, ZQueryInt, ZSellerRef } from "./items.js";
+import { ZCursor, ZItemStatus, ZQueryInt, ZSellerRef } from "./items.js";
 import { LIMITS } from "./limits.js";
 import { ZUser } from "./users.js";
 
@@ -31,9 +31,16 @@ export const ZReportsQuery = z.object({
 });
 export type ReportsQuery = z.infer<typeof ZReportsQuery>;
 
+/** `GET /api/moderation/users?suspended=true`: who is suspended now (the only listing moderators need). */
+export const ZModeratedUsersQuery = z.object({
+  suspended: z.literal("true", "Only suspended=true is supported"),
+  limit: ZQueryInt(1, LIMITS.auditPageMax).default(LIMITS.auditPageMax),
+});
+export type ModeratedUsersQuery = z.infer<typeof ZModeratedUsersQuery>;
+
 export const ZAuditQuery = z.object({
   limit: ZQueryInt(1, LIMITS.auditPageMax).default(LIMITS.auditPageDefault),
-  cursor: z.string().max(20).regex(/^\d+$/, "Not a cursor from this API").optional(),
+  cursor: ZCursor.optional(),
 });
 export type AuditQuery = z.infer<typeof ZAuditQuery>;
 
@@ -88,5 +95,9 @@ export const ZAuditPage = z.object({ entries: z.array(ZAuditEntry), nextCursor: 
 export type AuditPage = z.infer<typeof ZAuditPage>;
 
 /** A user as moderators see them: with the suspension. */
-export const ZModeratedUser = ZUser.extend({ suspendedAt: z.string().nullable() });
+export const ZModeratedUser = ZUser.extend({
+  suspendedAt: z.string().nullable(),
+  /** The moderator's reason while suspended (moderators only). */
+  suspendedReason: z.string().nullable(),
+});
 export type ModeratedUser = z.infer<typeof ZModeratedUser>;

@@ -86,6 +86,20 @@ describe("reports", () => {
     });
     expect(missingEvent.status).toBe(404);
 
+    // A moderator's message speaks for the marketplace: it cannot be reported.
+    const modSocket = await open(moderator.token);
+    await requestOk(modSocket, "item:join", { itemId: item.id });
+    const official = await say(modSocket, item.id, "Please keep it civil.");
+    expect(official.author?.role).toBe("moderator");
+    const onModerator = await call<{ error: { code: string; message: string } }>(
+      server.url,
+      "POST",
+      "/api/reports",
+      { token: buyer.token, body: { itemId: item.id, seq: official.seq, reason: "Bossy" } },
+    );
+    expect(onModerator.status).toBe(409);
+    expect(onModerator.body.error.message).toBe("Moderators' messages cannot be reported");
+
     const queue = await call<{ reports: ModeratorReport[] }>(server.url, "GET", "/api/moderation/reports", {
       token: moderator.token,
     });
@@ -362,12 +376,33 @@ describe("suspend and reinstate", () => {
     expect(suspended.body.user).toMatchObject({ id: target.user.id, role: "buyer" });
     expect(suspended.body.user.suspendedAt).toEqual(expect.any(String));
     expect(await closed).toBe("io server disconnect");
-    expect((await call(server.url, "GET", "/api/me", { token: target.token })).status).toBe(401);
-    await expect(connect(server.url, target.token)).rejects.toThrow("unauthorized");
-    const login = await call(server.url, "POST", "/api/auth/login", {
-      body: { username: target.user.username, password: "correct horse battery" },
+    // Their own old token, the socket and a new sign-in all say why, with what to do.
+    const suspension = { suspension: { reason: "Spam", since: suspended.body.user.suspendedAt } };
+    const me = await call<{ error: { message: string; details: unknown } }>(server.url, "GET", "/api/me", {
+      token: target.token,
     });
+    expect(me.status).toBe(401);
+    expect(me.body.error.details).toEqual(suspension);
+    expect(me.body.error.message).toContain("Their reason: “Spam”");
+    const refused = await connect(server.url, target.token).catch(
+      (error: Error & { data?: unknown }) => error,
+    );
+    expect(refused).toMatchObject({ message: "unauthorized", data: suspension });
+    const login = await call<{ error: { code: string; message: string; details: unknown } }>(
+      server.url,
+      "POST",
+      "/api/auth/login",
+      { body: { username: target.user.username, password: "correct horse battery" } },
+    );
     expect(login.status).toBe(403);
+    expect(login.body.error).toMatchObject({ code: "forbidden", details: suspension });
+    expect(login.body.error.message).toMatch(/Their reason: “Spam”. If you think this is a mistake/);
+    // A wrong password learns nothing about the suspension.
+    const wrong = await call(server.url, "POST", "/api/auth/login", {
+      body: { username: target.user.username, password: "not the password" },
+    });
+    expect(wrong.status).toBe(401);
+    expect(JSON.stringify(wrong.body)).not.toContain("Spam");
 
     const reinstated = await call<{ user: ModeratedUser }>(
       server.url,
@@ -384,6 +419,32 @@ describe("suspend and reinstate", () => {
     });
     expect(again.status).toBe(200);
     expect((await call(server.url, "GET", "/api/me", { token: again.body.token })).status).toBe(200);
+  });
+
+  it("lists who is suspended now, with the reasons, to moderators only", async () => {
+    const target = await signUp(server.url, "seller");
+    const list = () =>
+      call<{ users: ModeratedUser[] }>(server.url, "GET", "/api/moderation/users?suspended=true", {
+        token: moderator.token,
+      });
+    expect((await list()).body.users.map((user) => user.id)).not.toContain(target.user.id);
+    await call(server.url, "POST", `/api/moderation/users/${target.user.id}/suspend`, {
+      token: moderator.token,
+      body: { reason: "Fake listings" },
+    });
+    const listed = await list();
+    expect(listed.status).toBe(200);
+    expect(listed.body.users[0]).toMatchObject({ id: target.user.id, suspendedReason: "Fake listings" });
+    await call(server.url, "POST", `/api/moderation/users/${target.user.id}/reinstate`, {
+      token: moderator.token,
+      body: { reason: "Appeal accepted" },
+    });
+    expect((await list()).body.users.map((user) => user.id)).not.toContain(target.user.id);
+    const unsupported = await call(server.url, "GET", "/api/moderation/users", { token: moderator.token });
+    expect(unsupported.status).toBe(400);
+    expect(
+      (await call(server.url, "GET", "/api/moderation/users?suspended=true", { token: buyer.token })).status,
+    ).toBe(403);
   });
 
   it("refuses to suspend a moderator (403), an unknown user (404), or twice (409)", async () => {
@@ -521,6 +582,7 @@ describe("non-moderators", () => {
       ["POST", `/api/moderation/users/${buyer.user.id}/suspend`],
       ["POST", `/api/moderation/users/${buyer.user.id}/reinstate`],
       ["GET", "/api/moderation/audit"],
+      ["GET", "/api/moderation/users?suspended=true"],
     ];
     for (const session of [buyer, seller]) {
       for (const [method, path] of routes) {

@@ -1,6 +1,7 @@
+import { lazy, Suspense } from "react";
 import { ConnectionBanner } from "./components/connection-banner.js";
 import { Header } from "./components/header.js";
-import { ConsolePage, type ConsoleTab, NotAModerator } from "./pages/console-page.js";
+import type { ConsoleTab } from "./pages/console-page.js";
 import { DealPage } from "./pages/deal-page.js";
 import { DealsPage } from "./pages/deals-page.js";
 import { ItemPage } from "./pages/item-page.js";
@@ -16,6 +17,21 @@ import { Link, usePath } from "./state/router.js";
 import { SessionProvider, useSession } from "./state/session.js";
 import { ToastProvider } from "./state/toasts.js";
 import { UnreadProvider } from "./state/unread.js";
+import { useUnreadTitle } from "./state/use-unread-title.js";
+
+// Moderators only: buyers and sellers never download the console.
+const ConsolePage = lazy(() => import("./pages/console-page.js").then((m) => ({ default: m.ConsolePage })));
+
+/** What a non-moderator gets at a console address: no console (the server refuses them anyway). */
+function NotAModerator() {
+  return (
+    <main className="page narrow">
+      <h1>Page not found</h1>
+      <p className="muted">There is nothing here for your account.</p>
+      <Link href="/">Back to the marketplace</Link>
+    </main>
+  );
+}
 
 const ITEM_PATH = /^\/items\/([0-9a-f-]{36})\/?$/i;
 const DEAL_PATH = /^\/deals\/([0-9a-f-]{36})\/?$/i;
@@ -29,6 +45,7 @@ const isOpenPage = (path: string) =>
 function Routes() {
   const { user } = useSession();
   const path = usePath();
+  useUnreadTitle();
   if (path === "/signin" || (!user && !isOpenPage(path))) return <SignInPage />;
   const itemId = ITEM_PATH.exec(path)?.[1];
   const sellerName = SELLER_PATH.exec(path)?.[1];
@@ -45,7 +62,17 @@ function Routes() {
     // Moderators only; the server refuses everyone else's moderation calls in any case.
     page =
       user.role === "moderator" ? (
-        <ConsolePage user={user} tab={CONSOLE_TABS[consoleMatch[1] ?? ""] ?? "live"} />
+        <Suspense
+          fallback={
+            <main className="page">
+              <p className="muted" role="status">
+                Opening the console…
+              </p>
+            </main>
+          }
+        >
+          <ConsolePage user={user} tab={CONSOLE_TABS[consoleMatch[1] ?? ""] ?? "live"} />
+        </Suspense>
       ) : (
         <NotAModerator />
       );

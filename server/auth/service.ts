@@ -1,15 +1,30 @@
 import { randomUUID } from "node:crypto";
 import { AppError } from "../../shared/errors.js";
-import type { LoginRequest, RegisterRequest, Role, User } from "../../shared/users.js";
+import {
+  type LoginRequest,
+  type RegisterRequest,
+  type Role,
+  type SuspensionDetails,
+  suspensionMessage,
+  type User,
+} from "../../shared/users.js";
 import type { Bus } from "../bus.js";
 import type { Db } from "../db/db.js";
 import { isUniqueViolation } from "../db/db.js";
+import { assertStrongPassword } from "./password-policy.js";
 import { burnVerification, hashPassword, verifyPassword } from "./passwords.js";
 import type { UserRecord } from "./store.js";
 import { bumpTokenVersion, findUserById, findUserByUsername, insertUser, setRole, toUser } from "./store.js";
 import type { TokenSigner } from "./tokens.js";
 
 export type AuthService = ReturnType<typeof createAuthService>;
+
+/** Refuses a suspended account with the moderators' reason and what to do (message and `details.suspension`). */
+function suspendedError(code: "forbidden" | "unauthorized", record: UserRecord): AppError {
+  const reason = record.suspendedReason ?? "No reason was given.";
+  const details: SuspensionDetails = { suspension: { reason, since: record.suspendedAt } };
+  return new AppError(code, suspensionMessage(reason), details);
+}
 
 export function createAuthService(deps: { db: Db; tokens: TokenSigner; bus: Bus }) {
   const { db, tokens, bus } = deps;
@@ -21,6 +36,7 @@ export function createAuthService(deps: { db: Db; tokens: TokenSigner; bus: Bus 
 
   /** Creates an account of any role; self-registration goes through `register`, which allows only seller and buyer. */
   async function createUser(input: { username: string; password: string; role: Role; displayName?: string }) {
+    assertStrongPassword(input.password, input.username);
     const passwordHash = await hashPassword(input.password);
     try {
       return await insertUser(db, {
@@ -52,8 +68,14 @@ export function createAuthService(deps: { db: Db; tokens: TokenSigner; bus: Bus 
       if (!(await verifyPassword(record.passwordHash, input.password))) {
         throw new AppError("unauthorized", "Wrong username or password");
       }
-      if (record.suspendedAt) throw new AppError("forbidden", "This account is suspended");
+      if (record.suspendedAt) throw suspendedError("forbidden", record);
       return session(record);
+    },
+
+    /** When a valid token expires (milliseconds since the epoch), or null for an invalid one. */
+    expiresAt(token: string): number | null {
+      const claims = tokens.verify(token);
+      return claims ? claims.exp * 1000 : null;
     },
 
     /** The user a bearer token speaks for, or `unauthorized`: checks signature, expiry, revocation and suspension. */
@@ -61,7 +83,9 @@ export function createAuthService(deps: { db: Db; tokens: TokenSigner; bus: Bus 
       const claims = token ? tokens.verify(token) : null;
       if (!claims) throw new AppError("unauthorized", "Sign in first");
       const record = await findUserById(db, claims.sub);
-      if (!record || record.tokenVersion !== claims.tv || record.suspendedAt) {
+      // A suspended user's own token learns why (a forged one never gets here).
+      if (record?.suspendedAt) throw suspendedError("unauthorized", record);
+      if (!record || record.tokenVersion !== claims.tv) {
         throw new AppError("unauthorized", "This session has ended; sign in again");
       }
       return toUser(record);

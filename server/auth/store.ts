@@ -1,7 +1,13 @@
 import type { Role, User } from "../../shared/users.js";
 import type { Queryable } from "../db/db.js";
 
-export type UserRecord = User & { passwordHash: string; tokenVersion: number; suspendedAt: string | null };
+export type UserRecord = User & {
+  passwordHash: string;
+  tokenVersion: number;
+  suspendedAt: string | null;
+  /** The moderator's reason, while suspended. */
+  suspendedReason: string | null;
+};
 
 type UserRow = {
   id: string;
@@ -11,10 +17,12 @@ type UserRow = {
   password_hash: string;
   token_version: number;
   suspended_at: Date | null;
+  suspended_reason: string | null;
   created_at: Date;
 };
 
-const COLUMNS = "id, username, display_name, role, password_hash, token_version, suspended_at, created_at";
+const COLUMNS =
+  "id, username, display_name, role, password_hash, token_version, suspended_at, suspended_reason, created_at";
 
 function toRecord(row: UserRow): UserRecord {
   return {
@@ -26,6 +34,7 @@ function toRecord(row: UserRow): UserRecord {
     passwordHash: row.password_hash,
     tokenVersion: row.token_version,
     suspendedAt: row.suspended_at?.toISOString() ?? null,
+    suspendedReason: row.suspended_at ? row.suspended_reason : null,
   };
 }
 
@@ -73,4 +82,13 @@ export async function setRole(q: Queryable, id: string, role: "seller"): Promise
 /** Revokes every token issued so far. */
 export async function bumpTokenVersion(q: Queryable, id: string): Promise<void> {
   await q.query("update users set token_version = token_version + 1 where id = $1", [id]);
+}
+
+/** Users suspended now, the most recently suspended first. */
+export async function listSuspendedUsers(q: Queryable, limit: number): Promise<UserRecord[]> {
+  const rows = await q.query<UserRow>(
+    `select ${COLUMNS} from users where suspended_at is not null order by suspended_at desc, id limit $1`,
+    [limit],
+  );
+  return rows.map(toRecord);
 }

@@ -11,6 +11,8 @@ const ZClaims = z.object({
   role: z.enum(["seller", "buyer", "moderator"]),
   /** The user's token version when this token was issued; a bump revokes it. */
   tv: z.int().min(0),
+  /** Expiry, in seconds since the epoch. */
+  exp: z.int(),
 });
 export type TokenClaims = z.infer<typeof ZClaims>;
 

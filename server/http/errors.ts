@@ -27,5 +27,10 @@ export function toAppError(error: unknown): AppError {
   if (type === "encoding.unsupported" || type === "charset.unsupported") {
     return new AppError("bad_request", "Unsupported body encoding");
   }
+  // Any other client error the body parsers raise (a body that does not decompress, a truncated one).
+  const { status, expose } = (error ?? {}) as { status?: unknown; expose?: unknown };
+  if (expose === true && typeof status === "number" && status >= 400 && status < 500) {
+    return new AppError("bad_request", "The request body could not be read");
+  }
   return new AppError("internal", "Something went wrong on our side");
 }

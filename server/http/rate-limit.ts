@@ -32,23 +32,45 @@ function accountOf(req: Request): string | null {
 }
 
 /**
+ * Failed sign-ins are counted per account *and* address: someone guessing from one address locks the
+ * account for that address only, and its owner, from anywhere else, still signs in. Guessing from many
+ * addresses is bounded by the per-address limit of each, and by the password rules.
+ */
+function accountAtAddressOf(req: Request): string | null {
+  const account = accountOf(req);
+  return account === null ? null : `${account}@${addressOf(req)}`;
+}
+
+/**
  * Sign-in and registration limits, in front of the auth routes. A successful sign-in clears its account's
- * count, so the account limit counts failures in effect while still bounding attempts made in parallel.
+ * count at that address, so the limit counts failures in effect while still bounding attempts in parallel.
  */
 export function authRateLimits(limiter: RateLimiter, rules: RateLimitRules): Router {
   const router = Router();
   router.post(
     "/auth/login",
     limit(limiter, rules.signInPerAddress, addressOf),
-    limit(limiter, rules.signInPerAccount, accountOf),
+    limit(limiter, rules.signInPerAccount, accountAtAddressOf),
     (req, res, next) => {
-      const account = accountOf(req);
+      const key = accountAtAddressOf(req);
       res.on("finish", () => {
-        if (account && res.statusCode === 200) void limiter.reset(rules.signInPerAccount, account);
+        if (key && res.statusCode === 200) void limiter.reset(rules.signInPerAccount, key);
       });
       next();
     },
   );
   router.post("/auth/register", limit(limiter, rules.registerPerAddress, addressOf));
+  return router;
+}
+
+/** The signed-in user's id (anonymous requests are not counted here: they are refused with 401 later). */
+const userOf = (req: Request) => req.user?.id ?? null;
+
+/** Listing and editing items and uploading images, per seller: in front of those routes, before any body is read. */
+export function writeRateLimits(limiter: RateLimiter, rules: RateLimitRules): Router {
+  const router = Router();
+  router.post("/items", limit(limiter, rules.itemWritesPerUser, userOf));
+  router.patch("/items/:id", limit(limiter, rules.itemWritesPerUser, userOf));
+  router.post("/uploads", limit(limiter, rules.uploadsPerUser, userOf));
   return router;
 }

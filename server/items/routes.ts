@@ -5,7 +5,7 @@ import { parseOrThrow } from "../../shared/errors.js";
 import { ZCreateItemRequest, ZEventsQuery, ZListItemsQuery, ZUpdateItemRequest } from "../../shared/items.js";
 import { requireUser } from "../http/authenticate.js";
 import { addressOf, limit } from "../http/rate-limit.js";
-import { presentEvents } from "../moderation/redaction.js";
+import { presentEvents, presentItem } from "../moderation/redaction.js";
 import type { RateLimiter } from "../rate-limit/rate-limiter.js";
 import type { RateLimitRules } from "../rate-limit/rules.js";
 import type { ItemService } from "./service.js";
@@ -41,7 +41,7 @@ export function itemRoutes(items: ItemService, limiter: RateLimiter, rules: Rate
 
   router.get("/items/:id", async (req, res) => {
     const user = req.authError ? requireUser(req) : (req.user ?? null);
-    res.json({ item: await items.get(itemId(req.params.id), user) });
+    res.json({ item: presentItem(await items.get(itemId(req.params.id), user), user) });
   });
 
   router.patch("/items/:id", async (req, res) => {

@@ -257,6 +257,8 @@ function filtersOf(query: ListItemsQuery, tsquery: string | null): Filters {
     return `$${params.length}`;
   };
   where.push(query.status ? `i.status = ${param(query.status)}` : "i.status <> 'removed'");
+  // A suspended seller's listings leave the marketplace until they are reinstated.
+  where.push("u.suspended_at is null");
   if (query.minPrice !== undefined) where.push(`i.price_amount >= ${param(query.minPrice)}`);
   if (query.maxPrice !== undefined) where.push(`i.price_amount <= ${param(query.maxPrice)}`);
   if (query.sellerId) where.push(`i.seller_id = ${param(query.sellerId)}`);
@@ -274,7 +276,8 @@ function filtersOf(query: ListItemsQuery, tsquery: string | null): Filters {
 
 /**
  * One page of items: newest first (the cursor is the last item's position), by price (the cursor is
- * `p<price>_<position>`), or by relevance when searching (`r<offset>`). Removed items never appear.
+ * `p<price>_<position>`), or by relevance when searching (`r<offset>`). Removed items and the items of
+ * suspended sellers never appear.
  * `tsquery` comes from `buildSearchQuery`.
  */
 export async function listItems(
@@ -360,7 +363,7 @@ export async function countFacets(
 ): Promise<Facets> {
   const { where, params } = filtersOf({ ...query, cursor: undefined }, tsquery);
   const rows = await q.query<{ kind: "category" | "condition"; value: string; count: number }>(
-    `with matching as (select i.category, i.condition from items i where ${where.join(" and ")})
+    `with matching as (select i.category, i.condition ${ITEMS_FROM} where ${where.join(" and ")})
      select 'category' as kind, category as value, count(*)::int as count from matching
        where category is not null group by category
      union all

@@ -9,6 +9,8 @@ export const moderationPolicy = {
   seeHidden: (viewer: Pick<User, "role"> | null) => viewer?.role === "moderator",
   /** Any signed-in user reports an item or one of its events. */
   report: (_user: User) => true,
+  /** A moderator's message speaks for the marketplace: it is not reported to the moderators themselves. */
+  reportEvent: (event: Pick<ItemEvent, "author">) => event.author?.role !== "moderator",
   /**
    * Moderators suspend sellers and buyers, never another moderator (nor themselves): moderators are
    * appointed by an operator, and one of them must not be able to lock the others out.

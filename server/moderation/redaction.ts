@@ -1,5 +1,6 @@
 import type { ItemEvent } from "../../shared/events.js";
 import { HIDDEN_BODY } from "../../shared/events.js";
+import type { Item } from "../../shared/items.js";
 import type { User } from "../../shared/users.js";
 import { moderationPolicy } from "./policy.js";
 
@@ -18,4 +19,13 @@ export function presentEvent(event: ItemEvent, viewer: Pick<User, "role"> | null
 
 export function presentEvents(events: ItemEvent[], viewer: Pick<User, "role"> | null): ItemEvent[] {
   return events.map((event) => presentEvent(event, viewer));
+}
+
+/**
+ * An item for a viewer: a removed item keeps its id, seller, price and status for everyone (the web app
+ * says "removed"), but its title, description and image only for moderators.
+ */
+export function presentItem(item: Item, viewer: Pick<User, "role"> | null): Item {
+  if (item.status !== "removed" || moderationPolicy.seeHidden(viewer)) return item;
+  return { ...item, title: "Removed item", description: "", imageUrl: null };
 }

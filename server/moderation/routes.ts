@@ -4,6 +4,7 @@ import { AppError, parseOrThrow } from "../../shared/errors.js";
 import { ZQueryInt } from "../../shared/items.js";
 import {
   ZAuditQuery,
+  ZModeratedUsersQuery,
   ZModerationActionRequest,
   ZReportRequest,
   ZReportsQuery,
@@ -82,6 +83,11 @@ export function moderationRoutes(
   router.post("/moderation/items/:id/remove", async (req, res) => {
     const user = requireUser(req);
     res.json({ item: await moderation.removeItem(user, id(req.params.id, "item id"), reason(req.body)) });
+  });
+
+  router.get("/moderation/users", async (req, res) => {
+    const user = requireUser(req);
+    res.json({ users: await moderation.users(user, parseOrThrow(ZModeratedUsersQuery, req.query, "query")) });
   });
 
   router.post("/moderation/users/:id/suspend", async (req, res) => {

@@ -8,6 +8,7 @@ import type {
   AuditQuery,
   AuditTarget,
   ModeratedUser,
+  ModeratedUsersQuery,
   ModeratorReport,
   Report,
   ReportRequest,
@@ -15,7 +16,7 @@ import type {
 } from "../../shared/moderation.js";
 import type { User } from "../../shared/users.js";
 import type { UserRecord } from "../auth/store.js";
-import { findUserById, toUser } from "../auth/store.js";
+import { findUserById, listSuspendedUsers, toUser } from "../auth/store.js";
 import type { Bus } from "../bus.js";
 import type { Db, Queryable } from "../db/db.js";
 import { requireItem } from "../items/service.js";
@@ -41,6 +42,7 @@ export type ModerationService = ReturnType<typeof createModerationService>;
 const moderatedUser = (record: UserRecord): ModeratedUser => ({
   ...toUser(record),
   suspendedAt: record.suspendedAt,
+  suspendedReason: record.suspendedReason,
 });
 
 function requireModerator(user: User): void {
@@ -118,7 +120,7 @@ export function createModerationService(deps: { db: Db; timeline: Timeline; bus:
       }
       if (suspend && record.suspendedAt) throw new AppError("conflict", "This user is already suspended");
       if (!suspend && !record.suspendedAt) throw new AppError("conflict", "This user is not suspended");
-      await setSuspended(tx, userId, suspend);
+      await setSuspended(tx, userId, suspend ? reason : null);
       await audit(tx, moderator, suspend ? "suspend" : "reinstate", { type: "user", userId }, reason);
       const updated = await findUserById(tx, userId);
       return moderatedUser(updated!);
@@ -133,8 +135,12 @@ export function createModerationService(deps: { db: Db; timeline: Timeline; bus:
     async report(user: User, input: ReportRequest): Promise<Report> {
       if (!moderationPolicy.report(user)) throw new AppError("forbidden", "You cannot report");
       await requireItem(db, input.itemId);
-      if (input.seq !== undefined && !(await getEvent(db, ITEM_EVENTS, input.itemId, input.seq))) {
-        throw new AppError("not_found", "No such event");
+      if (input.seq !== undefined) {
+        const event = await getEvent(db, ITEM_EVENTS, input.itemId, input.seq);
+        if (!event) throw new AppError("not_found", "No such event");
+        if (!moderationPolicy.reportEvent(event)) {
+          throw new AppError("conflict", "Moderators' messages cannot be reported");
+        }
       }
       const id = randomUUID();
       await insertReport(db, {
@@ -195,6 +201,12 @@ export function createModerationService(deps: { db: Db; timeline: Timeline; bus:
 
     reinstate: (moderator: User, userId: string, reason: string) =>
       setUserSuspended(moderator, userId, reason, false),
+
+    /** Who is suspended now, with the reasons: the console's Reinstate list survives a reload. */
+    async users(moderator: User, query: ModeratedUsersQuery): Promise<ModeratedUser[]> {
+      requireModerator(moderator);
+      return (await listSuspendedUsers(db, query.limit)).map(moderatedUser);
+    },
 
     async audit(moderator: User, query: AuditQuery) {
       requireModerator(moderator);

@@ -121,13 +121,14 @@ export async function setEventHidden(
   );
 }
 
-/** Suspends (revoking every token issued so far) or reinstates a user. */
-export async function setSuspended(q: Queryable, userId: string, suspended: boolean): Promise<void> {
+/** Suspends with the moderator's reason (revoking every token issued so far), or reinstates (`reason` null). */
+export async function setSuspended(q: Queryable, userId: string, reason: string | null): Promise<void> {
   await q.query(
-    suspended
-      ? "update users set suspended_at = now(), token_version = token_version + 1 where id = $1"
-      : "update users set suspended_at = null where id = $1",
-    [userId],
+    reason !== null
+      ? `update users set suspended_at = now(), suspended_reason = $2, token_version = token_version + 1
+         where id = $1`
+      : "update users set suspended_at = null, suspended_reason = null where id = $1",
+    reason !== null ? [userId, reason] : [userId],
   );
 }
 

@@ -34,7 +34,7 @@ export function paymentRoutes(
         { path: "shippingOptionId", message: "No such shipping option" },
       ]);
     }
-    const { payment, dealId } = await payments.checkout(user, itemId);
+    const { payment, dealId } = await payments.checkout(user, itemId, input.expectedPrice);
     res.status(201).json({ payment, deal: await deals.get(user, dealId) });
   });
 

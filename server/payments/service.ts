@@ -1,8 +1,10 @@
 import type { Logger } from "pino";
 import { AppError } from "../../shared/errors.js";
 import type { Item } from "../../shared/items.js";
+import type { Money } from "../../shared/money.js";
 import type { Card, Payment } from "../../shared/payments.js";
 import type { User } from "../../shared/users.js";
+import { findUserById } from "../auth/store.js";
 import type { Db } from "../db/db.js";
 import type { DealEngine } from "../deals/engine.js";
 import type { Caller } from "../deals/process.js";
@@ -220,6 +222,7 @@ export function createPaymentService(deps: Deps) {
     async checkout(
       user: User,
       itemId: string,
+      expectedPrice?: Money,
     ): Promise<{ payment: Payment; dealId: string; created: boolean }> {
       if (!paymentPolicy.checkout(user)) throw new AppError("forbidden", "Moderators cannot buy items");
       await refuseEarly(user, itemId);
@@ -237,6 +240,20 @@ export function createPaymentService(deps: Deps) {
             await engine.apply(write, item, holding, "expire", SYSTEM);
             item = await requireItem(write.tx, itemId);
           }
+        }
+        if ((await findUserById(write.tx, item.seller.id))?.suspendedAt) {
+          throw new AppError(
+            "seller_suspended",
+            "This seller's account is suspended; the item cannot be bought",
+          );
+        }
+        if (
+          expectedPrice &&
+          (expectedPrice.amount !== item.price.amount || expectedPrice.currency !== item.price.currency)
+        ) {
+          throw new AppError("price_changed", "The price changed; check it before buying", {
+            price: item.price,
+          });
         }
         const deal = await engine.start(write, item, "buy-now", "checkout", user);
         const payment = deal.paymentId ? await getPayment(write.tx, deal.paymentId) : null;

@@ -9,7 +9,17 @@ export const TEST_CARDS: Record<string, CardOutcome> = {
   "4000000000009995": { status: "failed", failureCode: "insufficient_funds" },
 };
 
-export function simulatedOutcome(card: Pick<Card, "number">): CardOutcome {
+/**
+ * What the simulated processor does with a card: an expired one is refused (`expired_card`) as a real
+ * processor would, whatever its number; otherwise the test card's outcome. A two-digit year is 20YY.
+ */
+export function simulatedOutcome(
+  card: Pick<Card, "number" | "expMonth" | "expYear">,
+  now: Date = new Date(),
+): CardOutcome {
+  const year = card.expYear < 100 ? 2000 + card.expYear : card.expYear;
+  const thisMonth = now.getUTCFullYear() * 12 + now.getUTCMonth() + 1;
+  if (year * 12 + card.expMonth < thisMonth) return { status: "failed", failureCode: "expired_card" };
   return TEST_CARDS[card.number] ?? { status: "failed", failureCode: "card_declined" };
 }
 

@@ -11,6 +11,8 @@ export function rateLimitRules(limits: Config["rateLimits"]) {
     registerPerAddress: { name: "register-address", max: limits.registerPerAddress, windowMs: 60 * MINUTE },
     messagesPerUser: { name: "message-user", max: limits.messagesPerMinute, windowMs: MINUTE },
     reportsPerUser: { name: "report-user", max: limits.reportsPerHour, windowMs: 60 * MINUTE },
+    itemWritesPerUser: { name: "item-write-user", max: limits.itemWritesPerHour, windowMs: 60 * MINUTE },
+    uploadsPerUser: { name: "upload-user", max: limits.uploadsPerHour, windowMs: 60 * MINUTE },
     searchesPerAddress: { name: "search-address", max: limits.searchesPerMinute, windowMs: MINUTE },
   } satisfies Record<string, RateLimitRule>;
 }

@@ -1,6 +1,6 @@
 import { createAdapter } from "@socket.io/redis-adapter";
 import type { Logger } from "pino";
-import { createRedis } from "../redis.js";
+import { closeRedis, createRedis, guardRedis } from "../redis.js";
 
 /** How long start-up waits for Redis before serving anyway; the clients keep reconnecting behind it. */
 const CONNECT_WAIT_MS = 5_000;
@@ -17,20 +17,28 @@ export type RedisAdapter = {
  * Redis being down never crashes the process: errors are logged, the clients reconnect and resubscribe,
  * and broadcasts made meanwhile reach this process's own sockets only (clients catch up with `afterSeq`).
  */
-export async function createRedisAdapter(url: string, prefix: string, logger: Logger): Promise<RedisAdapter> {
+export async function createRedisAdapter(
+  url: string,
+  prefix: string,
+  logger: Logger,
+  commandTimeoutMs = 1_000,
+): Promise<RedisAdapter> {
   const pub = createRedis(url);
-  const sub = pub.duplicate();
+  // The subscriber keeps its commands until connected: the adapter subscribes once, at construction,
+  // and the client resubscribes by itself after every reconnect.
+  const sub = pub.duplicate({ disableOfflineQueue: false });
   let lastError = "";
+  const warnOnce = (fields: Record<string, unknown>, error: unknown) => {
+    // A reconnect loop repeats the same error many times a second: log each new one once.
+    const message = error instanceof Error ? error.message : String(error);
+    if (message !== lastError) logger.warn({ ...fields, err: message }, "redis error");
+    lastError = message;
+  };
   for (const [name, client] of [
     ["publisher", pub],
     ["subscriber", sub],
   ] as const) {
-    client.on("error", (error: unknown) => {
-      // A reconnect loop repeats the same error many times a second: log each new one once.
-      const message = error instanceof Error ? error.message : String(error);
-      if (message !== lastError) logger.warn({ client: name, err: message }, "redis error");
-      lastError = message;
-    });
+    client.on("error", (error: unknown) => warnOnce({ client: name }, error));
     client.on("ready", () => {
       lastError = "";
       logger.info({ client: name }, "redis ready");
@@ -50,31 +58,20 @@ export async function createRedisAdapter(url: string, prefix: string, logger: Lo
   if (!ok)
     logger.warn({ url: redactUrl(url) }, "serving without Redis for now: other processes miss broadcasts");
 
-  // The adapter publishes without awaiting; a publish that fails while Redis is away must not become an
-  // unhandled rejection (which would end the process).
-  const safePub = new Proxy(pub, {
-    get(target, property, receiver) {
-      if (property === "publish") {
-        return (channel: string, message: string | Buffer) =>
-          target.publish(channel, message).catch((error: unknown) => {
-            logger.warn(
-              { err: error instanceof Error ? error.message : String(error) },
-              "redis publish failed",
-            );
-            return 0;
-          });
-      }
-      const value: unknown = Reflect.get(target, property, receiver);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
+  // The adapter publishes and subscribes without awaiting; a command that fails or hangs while Redis is
+  // away must neither become an unhandled rejection (which would end the process) nor pile up for ever.
+  // Room queries (`fetchSockets`) wait at most `commandTimeoutMs` for Redis, then fail like any other.
+  const guard = <C extends object>(client: C) =>
+    guardRedis(client, {
+      timeoutMs: commandTimeoutMs,
+      fireAndForget: ["publish", "subscribe", "pSubscribe", "unsubscribe", "pUnsubscribe"],
+      onError: (error, method) => warnOnce({ method }, error),
+    });
 
   return {
-    adapter: createAdapter(safePub, sub, { key: prefix, requestsTimeout: 3_000 }),
+    adapter: createAdapter(guard(pub), guard(sub), { key: prefix, requestsTimeout: 3_000 }),
     async close() {
-      await Promise.all(
-        [pub, sub].map((client) => (client.isOpen ? client.close().catch(() => {}) : Promise.resolve())),
-      );
+      await Promise.all([closeRedis(pub), closeRedis(sub)]);
     },
   };
 }

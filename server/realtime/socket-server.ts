@@ -31,6 +31,12 @@ import type { ItemService } from "../items/service.js";
 import { presentEvent, presentEvents } from "../moderation/redaction.js";
 import type { ModerationService } from "../moderation/service.js";
 import { RoomSequencer } from "./room-sequencer.js";
+import { ConnectionCounter, RoomCoalescer, TokenBucket } from "./socket-limits.js";
+
+/** How often a room hears typing and presence changes at most. */
+const ROOM_STATE_INTERVAL_MS = 250;
+/** Events refused in a row (over the event budget) after which a socket is disconnected. */
+const FLOOD_CUTOFF = 200;
 
 /** The signed-in user, or null on an anonymous socket (reads public rooms and the feed, writes nothing). */
 export type SocketData = { user: User | null };
@@ -91,6 +97,11 @@ type Deps = {
   allowedOrigins: string[];
   /** Counts one chat message of the user; throws `rate_limited` over the limit. */
   limitMessages: (userId: string) => Promise<void>;
+  /** Open sockets one user, and one client address, may hold on this process. */
+  socketsPerUser: number;
+  socketsPerAddress: number;
+  /** Events one socket may send per second on average; bursts of four times as many. */
+  socketEventsPerSecond: number;
   /** A cross-process adapter (Redis); without one, broadcasts reach this process's sockets only. */
   adapter?: ServerOptions["adapter"];
   /** v1's behaviour: `items:changed` to every socket, subscribed or not (`ITEMS_CHANGED_TO_ALL`). */
@@ -159,23 +170,57 @@ export function createRealtime(deps: Deps): RealtimeServer {
       .emit("room:activity", { itemId: event.itemId, seq: event.seq, authorId });
   };
 
+  // Typing and presence reach each room a few times a second at most, however often they change.
+  const roomState = new RoomCoalescer({
+    intervalMs: ROOM_STATE_INTERVAL_MS,
+    emitTyping: (typing) => io.to(itemRoom(typing.itemId)).emit("room:typing", typing),
+    emitPresence: (itemId) => void broadcastPresence(io, itemId),
+  });
+  deps.httpServer.on("close", () => roomState.close());
+  const connections = new ConnectionCounter({
+    perUser: deps.socketsPerUser,
+    perAddress: deps.socketsPerAddress,
+  });
+
   // `auth: { anonymous: true }` without a token opens an anonymous socket (open browsing); otherwise, as in
   // v1, a missing or bad token is refused.
   io.use(async (socket, next) => {
+    let token: string | undefined;
     try {
-      const { token, anonymous } = (socket.handshake.auth ?? {}) as { token?: unknown; anonymous?: unknown };
-      socket.data.user =
-        anonymous === true && token === undefined
-          ? null
-          : await auth.authenticate(typeof token === "string" ? token : undefined);
-      next();
-    } catch {
-      next(new Error("unauthorized"));
+      const { token: raw, anonymous } = (socket.handshake.auth ?? {}) as {
+        token?: unknown;
+        anonymous?: unknown;
+      };
+      token = typeof raw === "string" ? raw : undefined;
+      socket.data.user = anonymous === true && raw === undefined ? null : await auth.authenticate(token);
+    } catch (error) {
+      // The message stays the contract's `unauthorized`; a suspended user's own token also learns why.
+      const details = error instanceof AppError ? error.details : undefined;
+      return next(Object.assign(new Error("unauthorized"), details ? { data: details } : {}));
     }
+    const release = connections.admit(socket.data.user?.id ?? null, socket.handshake.address);
+    if (!release) return next(new Error("too_many_connections"));
+    socket.once("disconnect", release);
+    // The socket ends when its token does; the client signs in again or refreshes and reconnects.
+    const expiresAt = token ? auth.expiresAt(token) : null;
+    if (expiresAt !== null) {
+      let timer: NodeJS.Timeout;
+      const arm = () => {
+        const left = expiresAt - Date.now();
+        // setTimeout holds at most 2^31 - 1 ms (24.8 days); a longer-lived token is re-armed.
+        if (left <= 0) socket.disconnect(true);
+        else timer = setTimeout(arm, Math.min(left, 2 ** 31 - 1));
+      };
+      arm();
+      socket.once("disconnect", () => clearTimeout(timer));
+    }
+    next();
   });
 
   io.on("connection", (socket) => {
     const viewer = socket.data.user;
+    const budget = new TokenBucket(deps.socketEventsPerSecond, deps.socketEventsPerSecond * 4);
+    const joins = new TokenBucket(LIMITS.joinsPerSocketPerMinute / 60, LIMITS.joinsPerSocketPerMinute);
     if (viewer) {
       socket.join(userRoom(viewer.id));
       deps.rooms.joinedItemIds(viewer).then(
@@ -189,11 +234,24 @@ export function createRealtime(deps: Deps): RealtimeServer {
       return viewer;
     };
 
-    // Before any handler: unknown events, input no handler could store, and anything but reading from an
-    // anonymous socket get a clear ack, not silence.
+    // Before any handler: a socket over its event budget, unknown events, input no handler could store,
+    // and anything but reading from an anonymous socket get a clear ack, not silence (and a flood costs
+    // no parsing).
+    let refusedInARow = 0;
     socket.use(([event, ...args], next) => {
+      if (!budget.take()) {
+        // A client that keeps sending after this many refusals is not a browser: cut it off, and drop its
+        // TCP connection at once (a WebSocket close would keep reading, and parsing, the rest of the flood).
+        if (++refusedInARow > FLOOD_CUTOFF) {
+          socket.disconnect(true);
+          socket.request.socket.destroy();
+          return;
+        }
+      } else refusedInARow = 0;
       let refusal: AppError | null = null;
-      if (!CLIENT_EVENTS.has(event)) {
+      if (refusedInARow > 0) {
+        refusal = new AppError("rate_limited", "Too many events; slow down", { retryAfterSeconds: 1 });
+      } else if (!CLIENT_EVENTS.has(event)) {
         refusal = new AppError("not_found", `No such event: ${String(event).slice(0, 64)}`);
       } else if (!viewer && !ANONYMOUS_EVENTS.has(event)) {
         refusal = new AppError("unauthorized", "Sign in first");
@@ -209,6 +267,13 @@ export function createRealtime(deps: Deps): RealtimeServer {
     socket.on("item:join", (payload, ack) =>
       respond(ack, logger, async () => {
         const { itemId, afterSeq } = parseOrThrow(ZItemJoin, payload, "payload");
+        const rooms = [...socket.rooms].filter((room) => room.startsWith("item:")).length;
+        if (!socket.rooms.has(itemRoom(itemId)) && rooms >= LIMITS.roomsPerSocket) {
+          throw new AppError("rate_limited", `A connection can be in ${LIMITS.roomsPerSocket} rooms at most`);
+        }
+        if (!joins.take()) {
+          throw new AppError("rate_limited", "Too many joins; slow down", { retryAfterSeconds: 1 });
+        }
         const result = await sequencer.join(itemId, async (before) => {
           const joined = await chat.join(
             viewer,
@@ -222,7 +287,7 @@ export function createRealtime(deps: Deps): RealtimeServer {
         });
         // The user is a member now: all their sockets, on every process, hear the item's activity.
         if (viewer) io.in(userRoom(viewer.id)).socketsJoin(memberRoom(itemId));
-        void broadcastPresence(io, itemId);
+        roomState.presence(itemId);
         return { item: result.item, events: presentEvents(result.events, viewer) };
       }),
     );
@@ -230,9 +295,11 @@ export function createRealtime(deps: Deps): RealtimeServer {
     socket.on("item:leave", (payload, ack) =>
       respond(ack, logger, async () => {
         const { itemId } = parseOrThrow(ZItemLeave, payload, "payload");
+        // Leaving a room the socket is not in changes nothing, so nobody hears of it.
+        if (!socket.rooms.has(itemRoom(itemId))) return {};
         await socket.leave(itemRoom(itemId));
         sequencer.release(itemId);
-        void broadcastPresence(io, itemId);
+        roomState.presence(itemId);
         return {};
       }),
     );
@@ -267,7 +334,15 @@ export function createRealtime(deps: Deps): RealtimeServer {
       respond(ack, logger, async () => {
         const input = parseOrThrow(ZMessageSend, payload, "payload");
         const user = signedIn();
-        await deps.limitMessages(user.id);
+        try {
+          await deps.limitMessages(user.id);
+        } catch (error) {
+          // A retry of a message already written is answered with it, as documented, limit or not.
+          const sent =
+            error instanceof AppError && "itemId" in input ? await chat.findSent(user, input) : null;
+          if (!sent) throw error;
+          return { event: presentEvent(sent, user) };
+        }
         if ("dealId" in input) return { event: (await deps.deals.send(user, input)).event };
         const { event } = await chat.send(user, input);
         return { event: presentEvent(event, user) };
@@ -288,11 +363,7 @@ export function createRealtime(deps: Deps): RealtimeServer {
         const { itemId, typing } = parseOrThrow(ZTypingSet, payload, "payload");
         const user = signedIn();
         if (!socket.rooms.has(itemRoom(itemId))) throw new AppError("forbidden", "Join the item first");
-        socket.to(itemRoom(itemId)).emit("room:typing", {
-          itemId,
-          user: { id: user.id, displayName: user.displayName },
-          typing,
-        });
+        roomState.typing({ itemId, user: { id: user.id, displayName: user.displayName }, typing });
         return {};
       }),
     );
@@ -333,7 +404,7 @@ export function createRealtime(deps: Deps): RealtimeServer {
       setImmediate(() => {
         for (const itemId of itemIds) {
           sequencer.release(itemId);
-          void broadcastPresence(io, itemId);
+          roomState.presence(itemId);
         }
         for (const dealId of dealIds) threads.release(dealId);
       });
@@ -383,6 +454,9 @@ export function createRealtime(deps: Deps): RealtimeServer {
 
   return io;
 }
+
+/** A `bad_request` for a problem `unsafeInput` found, or null. */
+const badInput = (problem: string | null) => (problem === null ? null : new AppError("bad_request", problem));
 
 /**
  * Runs a socket handler and answers its ack with the contract's shape. Nothing a client sends can

@@ -1,13 +1,13 @@
-/** `npm run seed`: a small demo marketplace (sellers, buyers, items, a few conversations). Safe to run twice. */
+/**
+ * `npm run seed`: a small demo marketplace (sellers, buyers, items, a few conversations). Safe to run twice.
+ * Beside a running server on the embedded database, the server does it (see `admin/operator.ts`).
+ */
+import { OperatorError, withOperatorTasks } from "../admin/operator.js";
 import { loadConfig } from "../config.js";
-import { openDatabase } from "../db/open.js";
-import { seedDemo } from "../seed/demo.js";
 
-const config = loadConfig();
-const db = await openDatabase(config);
 try {
-  const summary = await seedDemo(db, config);
-  console.log(summary);
-} finally {
-  await db.close();
+  console.log(await withOperatorTasks(loadConfig(), (tasks) => tasks.seed()));
+} catch (error) {
+  console.error(error instanceof OperatorError ? error.message : error);
+  process.exitCode = 1;
 }

@@ -1,16 +1,11 @@
 import { randomUUID } from "node:crypto";
 import type { CreateItemRequest } from "../../shared/items.js";
 import type { User } from "../../shared/users.js";
-import { createAuthService } from "../auth/service.js";
+import type { AuthService } from "../auth/service.js";
 import { findUserByUsername, toUser } from "../auth/store.js";
-import { createTokenSigner } from "../auth/tokens.js";
-import { Bus } from "../bus.js";
-import { createChatService } from "../chat/service.js";
-import type { Config } from "../config.js";
+import type { ChatService } from "../chat/service.js";
 import type { Db } from "../db/db.js";
-import { createSearchGate } from "../items/search-gate.js";
-import { createItemService } from "../items/service.js";
-import { Timeline } from "../timeline/timeline.js";
+import type { ItemService } from "../items/service.js";
 
 export const DEMO_PASSWORD = "parley-demo";
 
@@ -89,21 +84,17 @@ const ITEMS: (CreateItemRequest & { seller: string; chat?: [string, string][] })
   },
 ];
 
-/** Creates the demo people, items and chats that do not exist yet. */
-export async function seedDemo(db: Db, config: Pick<Config, "jwtSecret" | "jwtTtlSeconds">): Promise<string> {
-  const bus = new Bus();
-  const timeline = new Timeline(db, bus);
-  const auth = createAuthService({
-    db,
-    tokens: createTokenSigner(config.jwtSecret, config.jwtTtlSeconds),
-    bus,
-  });
-  const items = createItemService({
-    db,
-    timeline,
-    searchGate: createSearchGate({ concurrency: 1, deadlineMs: 10_000 }),
-  });
-  const chat = createChatService({ db, timeline });
+/**
+ * Creates the demo people, items and chats that do not exist yet, through the services of the process that
+ * holds the database (the running server's, so its screens see them live, or a script's own).
+ */
+export async function seedDemo(deps: {
+  db: Db;
+  auth: AuthService;
+  items: ItemService;
+  chat: ChatService;
+}): Promise<string> {
+  const { db, auth, items, chat } = deps;
 
   const users = new Map<string, User>();
   for (const person of PEOPLE) {

@@ -1,9 +1,14 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readdir, stat, unlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { AppError } from "../../shared/errors.js";
 import { UPLOAD_TYPES, type UploadType } from "../../shared/uploads.js";
 import type { User } from "../../shared/users.js";
+import type { Db } from "../db/db.js";
+import { listReferencedUploads } from "./store.js";
+
+/** An upload no item refers to is deleted once it is this old: a day to finish the listing it was for. */
+export const ORPHAN_AGE_MS = 24 * 3600 * 1000;
 
 /** File extension per accepted image type; a stored name's extension decides the type it is served with. */
 export const EXTENSIONS: Record<UploadType, string> = {
@@ -38,9 +43,18 @@ export function sniffImageType(bytes: Buffer): UploadType | null {
   return null;
 }
 
+/**
+ * Markup no image needs and a browser would run if it ever sniffed the file as HTML or SVG. Long enough
+ * that compressed pixel data never contains one by chance.
+ */
+const MARKUP = /<(?:!doctype|html|head|body|script|iframe|svg|object|embed|meta|style|\?xml)[\s>/]/i;
+
+/** Whether the bytes carry HTML, SVG or XML markup anywhere (an image header followed by a page). */
+export const carriesMarkup = (bytes: Buffer) => MARKUP.test(bytes.toString("latin1"));
+
 export type UploadService = ReturnType<typeof createUploadService>;
 
-export function createUploadService(deps: { dataDir: string }) {
+export function createUploadService(deps: { dataDir: string; db: Db }) {
   const dir = path.join(deps.dataDir, "uploads");
 
   return {
@@ -69,10 +83,32 @@ export function createUploadService(deps: { dataDir: string }) {
           { path: "file", message: "The file is not a valid PNG, JPEG, WebP or GIF image" },
         ]);
       }
+      if (carriesMarkup(bytes)) {
+        throw new AppError("bad_request", "The file is not a plain image", [
+          { path: "file", message: "The image carries web page markup; export it again as a plain image" },
+        ]);
+      }
       const name = `${randomBytes(16).toString("hex")}.${EXTENSIONS[actual]}`;
       await mkdir(dir, { recursive: true });
       await writeFile(path.join(dir, name), bytes, { flag: "wx" });
       return { url: `/uploads/${name}` };
+    },
+
+    /** Deletes stored images older than `ORPHAN_AGE_MS` that no item shows or showed; returns how many. */
+    async sweepOrphans(now = Date.now()): Promise<number> {
+      const names = await readdir(dir).catch(() => [] as string[]);
+      if (names.length === 0) return 0;
+      const referenced = await listReferencedUploads(deps.db);
+      let deleted = 0;
+      for (const name of names) {
+        if (!STORED_NAME.test(name) || referenced.has(name)) continue;
+        const file = path.join(dir, name);
+        const { mtimeMs } = await stat(file);
+        if (now - mtimeMs < ORPHAN_AGE_MS) continue;
+        await unlink(file);
+        deleted++;
+      }
+      return deleted;
     },
   };
 }

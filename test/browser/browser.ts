@@ -44,14 +44,15 @@ export function launchChromium(): Promise<Browser> {
 export async function screenshot(
   page: Page,
   name: string,
-  options: { fullPage?: boolean } = {},
+  options: { fullPage?: boolean; keepScroll?: boolean } = {},
 ): Promise<void> {
-  await page.evaluate(() => window.scrollTo(0, 0));
+  const { keepScroll, ...rest } = options;
+  if (!keepScroll) await page.evaluate(() => window.scrollTo(0, 0));
   const dirs = [path.join(root, "test-results/screenshots")];
   if (process.env.UPDATE_SCREENSHOTS) dirs.push(path.join(root, "docs/screenshots"));
   for (const dir of dirs) {
     mkdirSync(dir, { recursive: true });
-    await page.screenshot({ path: path.join(dir, `${name}.png`), animations: "disabled", ...options });
+    await page.screenshot({ path: path.join(dir, `${name}.png`), animations: "disabled", ...rest });
   }
 }
 

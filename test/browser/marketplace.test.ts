@@ -72,15 +72,20 @@ describe("the web app in Chromium", () => {
       .getByRole("navigation", { name: "Main" })
       .getByRole("link", { name: "Sell an item" })
       .click();
-    // Inline errors: the client checks the price, the server's details mark the title.
+    // Every error of the form at once, in plain words; money is never guessed at by dropping characters.
     await seller.getByLabel("Price").fill("abc");
     await seller.getByRole("button", { name: "List item" }).click();
-    await seller.getByText("Enter a price like 25.00").waitFor();
-    await seller.getByLabel("Price").fill("25.00");
+    await seller
+      .getByText("Use only digits, with a point or a comma before the cents.", { exact: false })
+      .waitFor();
+    expect(await seller.getByLabel("Title").getAttribute("aria-invalid")).toBe("true");
+    expect(await seller.getByText("Give the item a title").count()).toBeGreaterThan(0);
+    await seller.getByLabel("Price").fill("1,250");
     await seller.getByRole("button", { name: "List item" }).click();
-    await eventually(async () =>
-      expect(await seller.getByLabel("Title").getAttribute("aria-invalid")).toBe("true"),
-    );
+    await seller.getByText("Is that 1250 or 1.250? Write 1250.00 or 1.25.").waitFor();
+    // A decimal comma is a decimal comma: 12,50 is $12.50, not $1,250.00.
+    await seller.getByLabel("Price").fill("12,50");
+    await seller.getByText("$12.50").waitFor();
 
     await seller.getByLabel("Title").fill(title);
     await seller
@@ -98,11 +103,12 @@ describe("the web app in Chromium", () => {
     await screenshot(seller, "list-item");
     await seller.getByRole("button", { name: "List item" }).click();
     await seller.getByRole("heading", { name: title }).waitFor();
+    await seller.locator(".item-price", { hasText: "$12.50" }).waitFor();
 
     // The buyer's grid grows by itself.
     const card = buyer.getByRole("link", { name: new RegExp(title) });
     await card.waitFor();
-    await eventually(async () => expect(await card.textContent()).toContain("$25.00"));
+    await eventually(async () => expect(await card.textContent()).toContain("$12.50"));
     await eventually(async () => expect(await card.textContent()).toContain(sellerName));
     await screenshot(buyer, "marketplace");
   });
@@ -146,8 +152,11 @@ describe("the web app in Chromium", () => {
     await buyer.getByRole("button", { name: "Send" }).click();
     const card = seller.getByRole("link", { name: new RegExp(`${title}, 54 cm`) });
     await eventually(async () => expect(await card.textContent()).toMatch(/1 unread/));
+    // The tab says so too, and stops saying it once read.
+    expect(await seller.title()).toMatch(/^\(1\) /);
     await card.click();
     await seller.getByText("Great, see you then.").waitFor();
+    await eventually(async () => expect(await seller.title()).not.toMatch(/^\(\d+\) /));
   });
 
   it("a reload keeps the session and the conversation", async () => {

@@ -2,7 +2,9 @@ import { rmSync } from "node:fs";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Item } from "../../shared/items.js";
+import type { AuthResponse } from "../../shared/users.js";
 import { listItem, newClientMessageId, type Session, signUp, uniqueName } from "../factories.js";
+import { call } from "../helpers/http.js";
 import { startServer, type TestServer } from "../helpers/server.js";
 import { connect, eventually, requestOk } from "../helpers/sockets.js";
 import {
@@ -258,5 +260,95 @@ describe("moderation in Chromium", () => {
     } finally {
       await phone.close();
     }
+  });
+
+  it("tells a suspended user the moderator's reason, live and at sign-in; the console remembers after a reload", async () => {
+    const moderator = (
+      await call<AuthResponse>(server.url, "POST", "/api/auth/login", {
+        body: { username: modName, password: modPassword },
+      })
+    ).body;
+    const victim = await signUp(server.url, "buyer", { displayName: "Spammy Sam" });
+    await say(victim, item.id, "Cheap watches at my site!!!");
+    // A moderator's word carries a badge and cannot be reported.
+    await say(moderator, item.id, "Please keep to the bike, everyone.");
+    const { page } = await openPage(browser, { width: 1280, height: 860 }, dialogs);
+    await page.goto(`${server.url}/signin`);
+    await page.getByLabel("Username").fill(victim.user.username);
+    await page.getByLabel("Password").fill("correct horse battery");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("heading", { name: "Marketplace" }).waitFor();
+    await page.goto(`${server.url}/items/${item.id}`);
+    const modMessage = message(page, "Please keep to the bike");
+    await modMessage.getByText("Moderator", { exact: true }).waitFor();
+    expect(await modMessage.getByRole("button", { name: "Report" }).count()).toBe(0);
+    await message(page, "What size is the frame?").getByRole("button", { name: "Report" }).waitFor();
+
+    const reason = "Advertising another shop in three rooms";
+    const suspended = await call(server.url, "POST", `/api/moderation/users/${victim.user.id}/suspend`, {
+      token: moderator.token,
+      body: { reason },
+    });
+    expect(suspended.status).toBe(200);
+    // The open page ends its session with the reason, not "Your session ended".
+    await page.getByText(reason, { exact: false }).waitFor();
+    await page.getByText("If you think this is a mistake", { exact: false }).waitFor();
+    expect(await page.getByText("Your session ended").count()).toBe(0);
+    await screenshot(page, "suspended");
+    // And so does a new sign-in.
+    await page.goto(`${server.url}/signin`);
+    await page.getByLabel("Username").fill(victim.user.username);
+    await page.getByLabel("Password").fill("correct horse battery");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("alert").getByText(reason, { exact: false }).waitFor();
+    await page.context().close();
+
+    // The moderator's console, reloaded, still offers to reinstate them.
+    await mod.goto(`${server.url}/items/${item.id}`);
+    await message(mod, "Cheap watches").getByRole("button", { name: "Reinstate author" }).waitFor();
+    const listed = await call<{ users: { id: string; suspendedReason: string }[] }>(
+      server.url,
+      "GET",
+      "/api/moderation/users?suspended=true",
+      { token: moderator.token },
+    );
+    expect(listed.body.users.map((u) => [u.id, u.suspendedReason])).toContainEqual([victim.user.id, reason]);
+  });
+
+  it("tells the seller of a removed item why, and closes its conversation", async () => {
+    const moderator = (
+      await call<AuthResponse>(server.url, "POST", "/api/auth/login", {
+        body: { username: modName, password: modPassword },
+      })
+    ).body;
+    const fake = await listItem(server.url, seller, {
+      title: "Designer handbag",
+      price: { amount: 9900, currency: "usd" },
+    });
+    const reason = "Counterfeit goods are not allowed";
+    const removed = await call(server.url, "POST", `/api/moderation/items/${fake.id}/remove`, {
+      token: moderator.token,
+      body: { reason },
+    });
+    expect(removed.status).toBe(200);
+    const { page } = await openPage(browser, { width: 1280, height: 860 }, dialogs);
+    await page.goto(`${server.url}/signin`);
+    await page.getByLabel("Username").fill(seller.user.username);
+    await page.getByLabel("Password").fill("correct horse battery");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("heading", { name: "Marketplace" }).waitFor();
+    await page.goto(`${server.url}/items/${fake.id}`);
+    await page
+      .getByText(`The moderators removed your item. Their reason: “${reason}”`, { exact: false })
+      .waitFor();
+    const box = page.getByLabel("Message");
+    expect(await box.isDisabled()).toBe(true);
+    expect(await box.getAttribute("placeholder")).toContain(reason);
+    await screenshot(page, "removed-item");
+
+    // A mistyped link says so instead of retrying.
+    await page.goto(`${server.url}/items/12345678-1234-0234-8234-123456789012`);
+    await page.getByText("No such item.", { exact: false }).waitFor();
+    await page.context().close();
   });
 });

@@ -20,7 +20,7 @@ export type Child = {
 /**
  * Runs a TypeScript entry point (`server/main.ts`, `bench/raw-relay.ts`) as its own process, on a free
  * port, unthrottled, with `env` on top of a clean environment (only PATH and HOME are inherited, so the
- * parent's DATABASE_URL never leaks in), and resolves once it prints `running: http://localhost:PORT`.
+ * parent's DATABASE_URL never leaks in), and resolves once it prints `running: http://HOST:PORT`.
  * Tests use it for several servers and crashes; the bench so the generator neither shares the server's
  * CPU accounting nor pollutes its memory.
  */
@@ -47,7 +47,7 @@ export async function startChild(
     const timer = setTimeout(() => reject(new Error(`${entry} did not start:\n${output}`)), 60_000);
     const onData = (chunk: Buffer) => {
       output = (output + chunk.toString()).slice(-20_000);
-      const match = /running: http:\/\/localhost:(\d+)/.exec(output);
+      const match = /running: http:\/\/(?:localhost|127\.0\.0\.1):(\d+)/.exec(output);
       if (match) {
         clearTimeout(timer);
         resolve(`http://127.0.0.1:${match[1]}`);

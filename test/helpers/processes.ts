@@ -78,6 +78,41 @@ export function sharedEnv(databaseUrl: string): Record<string, string> {
   };
 }
 
+export type ScriptResult = { code: number | null; output: string };
+
+/**
+ * Runs an operator script (`server/scripts/user-create.ts`, `seed.ts`) as `npm run` would, with `env` on a
+ * clean environment and `stdin` written to its standard input; resolves when it exits (killed after 120 s).
+ */
+export async function runScript(
+  script: string,
+  args: string[],
+  env: Record<string, string>,
+  stdin = "",
+): Promise<ScriptResult> {
+  const child = spawn(process.execPath, ["--import", "tsx", `server/scripts/${script}`, ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", LOG_LEVEL: "warn", ...env },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout.on("data", (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr.on("data", (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stdin.end(stdin);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => child.kill("SIGKILL"), 120_000);
+    child.once("error", reject);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    });
+  });
+}
+
 /** A moderator made the operator's way, `npm run user:create` against `databaseUrl`, then signed in at `serverUrl`. */
 export async function createModeratorWithScript(
   databaseUrl: string,
@@ -87,36 +122,13 @@ export async function createModeratorWithScript(
   const password = "moderator pass phrase";
   const dataDir = mkdtempSync(path.join(tmpdir(), "parley-script-"));
   try {
-    await new Promise<void>((resolve, reject) => {
-      const script = spawn(
-        process.execPath,
-        [
-          "--import",
-          "tsx",
-          "server/scripts/user-create.ts",
-          "--username",
-          username,
-          "--password",
-          password,
-          "--role",
-          "moderator",
-        ],
-        {
-          cwd: ROOT,
-          env: {
-            PATH: process.env.PATH ?? "",
-            HOME: process.env.HOME ?? "",
-            DATABASE_URL: databaseUrl,
-            DATA_DIR: dataDir,
-          },
-          stdio: "ignore",
-        },
-      );
-      script.once("error", reject);
-      script.once("exit", (code) =>
-        code === 0 ? resolve() : reject(new Error(`user:create exited ${code}`)),
-      );
-    });
+    const result = await runScript(
+      "user-create.ts",
+      ["--username", username, "--role", "moderator"],
+      { DATABASE_URL: databaseUrl, DATA_DIR: dataDir },
+      `${password}\n`,
+    );
+    if (result.code !== 0) throw new Error(`user:create exited ${result.code}: ${result.output}`);
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }

@@ -9,6 +9,7 @@ import type { Db } from "../../server/db/db.js";
 import { migrate } from "../../server/db/migrate.js";
 import { openPglite } from "../../server/db/pglite.js";
 import { openPostgres } from "../../server/db/postgres.js";
+import { createRedisAdapter } from "../../server/realtime/redis-adapter.js";
 import { UNTHROTTLED_ENV } from "./unthrottled.js";
 
 export type TestServer = {
@@ -30,6 +31,8 @@ export type TestServerOptions = {
   clientDir?: string;
   /** Where the server logs; silent by default. */
   logger?: Logger;
+  /** Broadcast through the Socket.IO Redis adapter at `REDIS_URL`, as `main.ts` does. */
+  redisAdapter?: boolean;
 };
 
 /**
@@ -54,13 +57,19 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
   const db =
     options.db ??
     (config.databaseUrl
-      ? await openPostgres(config.databaseUrl, { schema, max: 5 })
+      ? await openPostgres(config.databaseUrl, { schema, max: 5, timeouts: config.databaseTimeouts })
       : await openPglite(undefined));
   await migrate(db);
+  const logger = options.logger ?? pino({ level: "silent" });
+  const redis =
+    options.redisAdapter && config.redisUrl
+      ? await createRedisAdapter(config.redisUrl, config.redisPrefix, logger, config.redisCommandTimeoutMs)
+      : undefined;
   const app = createApp({
     config,
     db,
-    logger: options.logger ?? pino({ level: "silent" }),
+    logger,
+    ...(redis ? { redis } : {}),
     ...(options.clientDir ? { clientDir: options.clientDir } : {}),
   });
   const port = await app.listen(0, "127.0.0.1");
@@ -73,6 +82,7 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
     async close() {
       await app.stopBackground();
       await new Promise<void>((resolve) => app.io.close(() => resolve()));
+      await redis?.close();
       if (!options.db) {
         if (schema && config.databaseUrl) await db.query(`drop schema ${schema} cascade`).catch(() => {});
         await db.close();

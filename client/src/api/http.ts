@@ -29,6 +29,7 @@ import {
   ZModeratorReport,
   ZReport,
 } from "../../../shared/moderation.js";
+import type { Money } from "../../../shared/money.js";
 import { type Card, type PublicConfig, ZPaymentResponse, ZPublicConfig } from "../../../shared/payments.js";
 import { type UpdateMeRequest, ZOwnProfile, ZProfile } from "../../../shared/profiles.js";
 import { ZMarkReadResponse, ZRoomList } from "../../../shared/rooms.js";
@@ -39,6 +40,7 @@ import {
   type RegisterRequest,
   ZAuthResponse,
   ZBecomeSellerResponse,
+  ZSuspensionDetails,
   ZUser,
 } from "../../../shared/users.js";
 
@@ -87,8 +89,8 @@ const ZEmpty = z.object({});
 /** The one typed HTTP client of the web app. Every response is parsed with the shared schemas. */
 export class ApiClient {
   token: string | null = null;
-  /** Called when the server says the session is over (revoked, expired). */
-  onUnauthorized: (() => void) | null = null;
+  /** Called when the server says the session is over (revoked, expired, suspended: then with its reason). */
+  onUnauthorized: ((notice: string | null) => void) | null = null;
 
   async #request<S extends z.ZodType>(
     method: string,
@@ -126,7 +128,9 @@ export class ApiClient {
         ? parsed.data.error
         : { code: "internal", message: "Something went wrong", details: undefined };
       const fields = z.array(ZFieldError).safeParse(error.details);
-      if (response.status === 401 && this.token) this.onUnauthorized?.();
+      if (response.status === 401 && this.token) {
+        this.onUnauthorized?.(ZSuspensionDetails.safeParse(error.details).success ? error.message : null);
+      }
       throw new ApiRequestError(
         response.status,
         error.code,
@@ -204,9 +208,14 @@ export class ApiClient {
     });
     return this.#config;
   }
-  /** Buy now: a `buy-now` deal, `reserved` for the caller, with its payment. */
-  checkout = (itemId: string): Promise<CheckoutResponse> =>
-    this.#request("POST", `/api/items/${itemId}/checkout`, ZCheckoutResponse);
+  /**
+   * Buy now: a `buy-now` deal, `reserved` for the caller, with its payment. `expectedPrice`: the price on
+   * screen; the server refuses with `price_changed` if it is not the price now.
+   */
+  checkout = (itemId: string, expectedPrice?: Money): Promise<CheckoutResponse> =>
+    this.#request("POST", `/api/items/${itemId}/checkout`, ZCheckoutResponse, {
+      body: expectedPrice ? { expectedPrice } : {},
+    });
   confirmPayment = (paymentId: string, card: Card) =>
     this.#request("POST", `/api/payments/${paymentId}/confirm`, ZPaymentResponse, {
       body: { card },
@@ -278,6 +287,10 @@ export class ApiClient {
   removeItem = (itemId: string, reason: string) =>
     this.#request("POST", `/api/moderation/items/${itemId}/remove`, z.object({ item: ZItem }), {
       body: { reason },
+    });
+  suspendedUsers = () =>
+    this.#request("GET", "/api/moderation/users", z.object({ users: z.array(ZModeratedUser) }), {
+      query: { suspended: "true" },
     });
   suspendUser = (userId: string, reason: string) =>
     this.#request("POST", `/api/moderation/users/${userId}/suspend`, z.object({ user: ZModeratedUser }), {

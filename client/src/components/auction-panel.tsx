@@ -1,11 +1,10 @@
 import { useEffect, useRef, useState } from "react";
 import { type AuctionState, nextValidAmount } from "../../../shared/auctions.js";
 import type { Item } from "../../../shared/items.js";
-import { formatMoney, type Money } from "../../../shared/money.js";
+import { formatMoney, formatMoneyInput, type Money, parseMoneyInput } from "../../../shared/money.js";
 import type { User } from "../../../shared/users.js";
 import { placeBid } from "../api/socket.js";
 import { newId } from "../state/ids.js";
-import { centsToDollars, parseDollars } from "../state/money.js";
 import { useRealtime } from "../state/realtime.js";
 import { Link } from "../state/router.js";
 import { mmss } from "../state/time.js";
@@ -91,8 +90,8 @@ export function AuctionPanel({
   }, [auction?.yourMaximum]);
   // The box suggests the next valid amount until the reader types their own.
   useEffect(() => {
-    if (!edited.current) setAmount(centsToDollars(next));
-  }, [next]);
+    if (!edited.current) setAmount(formatMoneyInput(next, item.price.currency));
+  }, [next, item.price.currency]);
 
   if (!auction) return null;
   const ended = auction.status === "ended" || left === 0;
@@ -103,11 +102,12 @@ export function AuctionPanel({
   const bid = async (event: React.FormEvent) => {
     event.preventDefault();
     if (!socket) return;
-    const cents = parseDollars(amount);
-    if (cents === null) {
-      setError("Enter an amount, like 25 or 25.50");
+    const typed = parseMoneyInput(amount, item.price.currency);
+    if (typed.amount === undefined) {
+      setError(typed.error);
       return;
     }
+    const cents = typed.amount;
     setBusy(true);
     setError(null);
     try {

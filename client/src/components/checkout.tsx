@@ -35,7 +35,7 @@ export function Checkout({ item, user }: { item: Item; user: User }) {
     setBusy(true);
     setError(null);
     try {
-      const { deal: opened } = await api.checkout(item.id);
+      const { deal: opened } = await api.checkout(item.id, item.price);
       navigate(`/deals/${opened.id}`);
     } catch (e) {
       setError(checkoutError(e));

@@ -7,8 +7,10 @@ const TYPING_IDLE_MS = 2_500;
 export function Composer(props: {
   onSend(text: string): void;
   onTyping(typing: boolean): void;
-  disabled?: boolean;
+  /** Why nobody can write here (a removed item): the box is disabled and says so. */
+  closedBecause?: string | null;
 }) {
+  const closed = Boolean(props.closedBecause);
   const [text, setText] = useState("");
   const typing = useRef(false);
   const idle = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
@@ -43,7 +45,7 @@ export function Composer(props: {
 
   const submit = (event?: FormEvent) => {
     event?.preventDefault();
-    if (!text.trim() || props.disabled) return;
+    if (!text.trim() || closed) return;
     props.onSend(text);
     typing.current = false;
     clearTimeout(idle.current);
@@ -65,13 +67,14 @@ export function Composer(props: {
       <textarea
         id="composer-message"
         rows={1}
-        placeholder="Write a message…"
+        placeholder={props.closedBecause ?? "Write a message…"}
+        disabled={closed}
         maxLength={LIMITS.messageMax}
         value={text}
         onChange={(e) => change(e.target.value)}
         onKeyDown={keyDown}
       />
-      <button type="submit" className="button primary" disabled={!text.trim() || props.disabled}>
+      <button type="submit" className="button primary" disabled={!text.trim() || closed}>
         Send
       </button>
     </form>

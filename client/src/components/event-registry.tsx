@@ -5,6 +5,7 @@ import type { User } from "../../../shared/users.js";
 import { dealLine } from "../state/deal-words.js";
 import { chatTime } from "../state/time.js";
 import { Avatar } from "./avatar.js";
+import { LinkifiedText } from "./linkified-text.js";
 
 type Person = { id: string; displayName: string };
 
@@ -87,7 +88,7 @@ function TextView({ event, body, me, parties, extra }: EventViewProps<"text">) {
           <time dateTime={event.createdAt}>{chatTime(event.createdAt)}</time>
         </div>
         <p className={`bubble${hidden ? " hidden-message" : ""}`}>
-          {hidden ? "This message was hidden by a moderator." : body.text}
+          {hidden ? "This message was hidden by a moderator." : <LinkifiedText text={body.text} />}
         </p>
         {event.moderation && (
           <p className="hidden-mark">

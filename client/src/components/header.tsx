@@ -76,13 +76,16 @@ export function Header({ user }: { user: User | null }) {
             <button
               type="button"
               className="button ghost small"
+              aria-label="Sign out everywhere"
+              title="Ends your session on every device and browser where you are signed in"
               disabled={busy}
               onClick={() => {
                 setBusy(true);
                 void signOut();
               }}
             >
-              Sign out
+              {/* On a phone's narrow header the word goes; the name and the tooltip keep it. */}
+              Sign out<span className="sign-out-scope"> everywhere</span>
             </button>
           </div>
         ) : (

@@ -1,15 +1,17 @@
 import { type FormEvent, useId, useState } from "react";
+import { fieldErrors } from "../../../shared/errors.js";
 import {
   CONDITION_NAMES,
   CONDITIONS,
   type CreateItemRequest,
   type Item,
   isCondition,
+  ZCreateItemRequest,
 } from "../../../shared/items.js";
 import { LIMITS } from "../../../shared/limits.js";
+import { currencySymbol, formatMoney, formatMoneyInput, parseMoneyInput } from "../../../shared/money.js";
 import { UPLOAD_MAX_BYTES, UPLOAD_TYPES } from "../../../shared/uploads.js";
 import { ApiRequestError, api } from "../api/http.js";
-import { centsToDollars, parseDollars } from "../state/money.js";
 import { useCategories } from "../state/use-categories.js";
 import { errorsByField, Field } from "./field.js";
 import { ItemImage } from "./item-image.js";
@@ -32,14 +34,17 @@ const AUCTION_LENGTHS: [number, string][] = [
 ];
 
 /**
- * Title, description, price in dollars (sent as cents), photos (upload several or add by URL, reorder,
- * the first is the cover), category, condition, tags and place; the server's errors show inline.
+ * Title, description, price (typed with a decimal point or comma, sent in minor units), photos (upload
+ * several or add by URL, reorder, the first is the cover), category, condition, tags and place. Every
+ * field's error shows inline at once, the browser's and then the server's.
  */
 export function ItemForm({ item, submitLabel, onSaved, onCancel }: Props) {
   const categories = useCategories();
+  const currency = item?.price.currency ?? "usd";
   const [title, setTitle] = useState(item?.title ?? "");
   const [description, setDescription] = useState(item?.description ?? "");
-  const [price, setPrice] = useState(item ? centsToDollars(item.price.amount) : "");
+  const [price, setPrice] = useState(item ? formatMoneyInput(item.price.amount, currency) : "");
+  const typedPrice = parseMoneyInput(price, currency);
   const [images, setImages] = useState<string[]>(item?.images ?? []);
   const [imageUrl, setImageUrl] = useState("");
   const [category, setCategory] = useState(item?.category ?? "");
@@ -105,18 +110,13 @@ export function ItemForm({ item, submitLabel, onSaved, onCancel }: Props) {
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     setMessage(null);
-    const cents = parseDollars(price);
-    if (cents === null) {
-      setErrors({ price: "Enter a price like 25.00" });
+    const typedReserve = reserve.trim() ? parseMoneyInput(reserve, currency) : null;
+    if (auction && typedReserve?.error) {
+      setErrors({ "sale.reserve.amount": typedReserve.error });
       return;
     }
-    const reserveCents = reserve.trim() ? parseDollars(reserve) : null;
-    if (auction && reserve.trim() && reserveCents === null) {
-      setErrors({ "sale.reserve.amount": "Enter a reserve like 50.00, or leave it empty" });
-      return;
-    }
-    setErrors({});
-    const currency = item?.price.currency ?? "usd";
+    const reserveCents = typedReserve?.amount ?? null;
+    const cents = typedPrice.amount ?? 0;
     const place = {
       ...(city.trim() ? { city: city.trim() } : {}),
       ...(country.trim() ? { country: country.trim() } : {}),
@@ -145,6 +145,16 @@ export function ItemForm({ item, submitLabel, onSaved, onCancel }: Props) {
           }
         : {}),
     };
+    const checked = ZCreateItemRequest.safeParse(input);
+    const found = {
+      ...(checked.success ? {} : errorsByField(fieldErrors(checked.error))),
+      ...(typedPrice.error ? { price: typedPrice.error } : {}),
+    };
+    setErrors(found);
+    if (Object.keys(found).length > 0) {
+      setMessage("Please fix the highlighted fields.");
+      return;
+    }
     setBusy(true);
     try {
       const saved = item ? await api.updateItem(item.id, input) : await api.createItem(input);
@@ -252,11 +262,11 @@ export function ItemForm({ item, submitLabel, onSaved, onCancel }: Props) {
         <Field
           label={auction && !item ? "Starting bid" : "Price"}
           error={errors.price}
-          hint="In US dollars, e.g. 25.00"
+          hint={`In ${currency.toUpperCase()}, e.g. 25.00 or 25,00`}
         >
           {({ id, describedBy, invalid }) => (
             <div className="input-prefix">
-              <span aria-hidden="true">$</span>
+              <span aria-hidden="true">{currencySymbol(currency)}</span>
               <input
                 id={id}
                 aria-describedby={describedBy}
@@ -449,7 +459,7 @@ export function ItemForm({ item, submitLabel, onSaved, onCancel }: Props) {
           <div className="item-card-body">
             <p className="item-card-title">{title || "Your item's title"}</p>
             <p className="item-card-price">
-              {parseDollars(price) !== null ? `$${centsToDollars(parseDollars(price) ?? 0)}` : "$0.00"}
+              {typedPrice.amount !== undefined ? formatMoney({ amount: typedPrice.amount, currency }) : "—"}
             </p>
           </div>
         </div>

@@ -5,7 +5,7 @@ import { hueOf } from "./avatar.js";
 export function ItemImage({ id, title, url }: { id: string; title: string; url: string | null }) {
   const [failed, setFailed] = useState<string | null>(null);
   if (url && failed !== url) {
-    return <img className="item-image" src={url} alt="" loading="lazy" onError={() => setFailed(url)} />;
+    return <img className="item-image" src={url} alt={title} loading="lazy" onError={() => setFailed(url)} />;
   }
   const hue = hueOf(id);
   const gradient = `g-${id}`;

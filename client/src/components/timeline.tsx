@@ -15,15 +15,32 @@ export function Timeline<E extends TimelineEvent>(props: {
   onRetry(clientMessageId: string): void;
   /** Per-message controls (Report; Hide, Restore, Suspend for moderators). */
   actions?: (event: E) => ReactNode;
+  /** Called when the reader reaches the top and older events exist. */
+  onReachTop?: () => void;
 }) {
   const list = useRef<HTMLOListElement>(null);
   const stick = useRef(true);
+  // On a phone the page is the one scrolling area (the list does not scroll by itself): follow new messages
+  // only once the reader has come down to the end of the page, never pulling them away from the item.
+  const pageStick = useRef(false);
   const count = props.events.length + props.pending.length;
+
+  useEffect(() => {
+    const onScroll = () => {
+      const page = document.documentElement;
+      pageStick.current = page.scrollHeight - window.scrollY - window.innerHeight < 120;
+    };
+    window.addEventListener("scroll", onScroll, { passive: true });
+    return () => window.removeEventListener("scroll", onScroll);
+  }, []);
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: follow new content, whatever it is
   useEffect(() => {
     const element = list.current;
-    if (element && stick.current) element.scrollTop = element.scrollHeight;
+    if (!element) return;
+    if (getComputedStyle(element).overflowY === "visible") {
+      if (pageStick.current) window.scrollTo({ top: document.documentElement.scrollHeight });
+    } else if (stick.current) element.scrollTop = element.scrollHeight;
   }, [count]);
 
   return (
@@ -35,6 +52,7 @@ export function Timeline<E extends TimelineEvent>(props: {
       onScroll={(e) => {
         const el = e.currentTarget;
         stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
+        if (el.scrollTop < 40) props.onReachTop?.();
       }}
     >
       {props.events.map((event) => (

@@ -20,17 +20,6 @@ const TABS: { tab: ConsoleTab; href: string; label: string }[] = [
   { tab: "deals", href: "/console/deals", label: "Deals" },
 ];
 
-/** What a non-moderator gets at a console address: no console (the server refuses them anyway). */
-export function NotAModerator() {
-  return (
-    <main className="page narrow">
-      <h1>Page not found</h1>
-      <p className="muted">There is nothing here for your account.</p>
-      <Link href="/">Back to the marketplace</Link>
-    </main>
-  );
-}
-
 /** Every deal, newest activity first; each opens its page, private thread included. */
 function AllDeals() {
   const { deals, loading, error, hasMore, loadMore } = useDeals(undefined);

@@ -1,6 +1,6 @@
 import { useEffect, useState } from "react";
 import { categoryName } from "../../../shared/categories.js";
-import { isHidden } from "../../../shared/events.js";
+import { bodyOf, type ItemEvent, isHidden } from "../../../shared/events.js";
 import { CONDITION_NAMES } from "../../../shared/items.js";
 import { formatMoney } from "../../../shared/money.js";
 import type { User } from "../../../shared/users.js";
@@ -27,6 +27,15 @@ function typingLine(names: string[]): string {
   if (names.length === 1) return `${names[0]} is typing…`;
   if (names.length === 2) return `${names[0]} and ${names[1]} are typing…`;
   return "Several people are typing…";
+}
+
+/** The moderators' reason of the item's latest removal, from its timeline. */
+function removalReason(events: readonly ItemEvent[]): string | null {
+  for (let i = events.length - 1; i >= 0; i--) {
+    const body = bodyOf(events[i]!, "custom:moderation");
+    if (body?.action === "remove") return body.reason;
+  }
+  return null;
 }
 
 /** The photos of an item: the one shown large, and the others as thumbnails to switch to. */
@@ -71,9 +80,9 @@ export function ItemPage({ itemId, user }: { itemId: string; user: User | null }
     };
   }, [title]);
   const { ask, dialog } = useReasonDialog();
-  const suspended = useSuspended();
   const { item } = room;
   const isModerator = user?.role === "moderator";
+  const suspended = useSuspended(isModerator);
   const moderate = moderationActions(ask, {
     onEvent: (event) => room.merge([event]),
     onItem: room.setItem,
@@ -103,6 +112,7 @@ export function ItemPage({ itemId, user }: { itemId: string; user: User | null }
       : []),
     ...item.specs,
   ];
+  const removal = item.status === "removed" ? removalReason(room.events) : null;
 
   return (
     <main className="page item-page">
@@ -170,6 +180,13 @@ export function ItemPage({ itemId, user }: { itemId: string; user: User | null }
                     {item.shippingOptions
                       .map((option) => `${option.name} (${formatMoney(option.cost)})`)
                       .join(", ")}
+                  </p>
+                )}
+                {item.status === "removed" && (
+                  <p className="notice removed-notice" role="status">
+                    {isSeller ? "The moderators removed your item" : "The moderators removed this item"}
+                    {removal ? `. Their reason: “${removal}”` : ""}. Nobody can buy it or write here any more.
+                    {isSeller && " If you think this is a mistake, write to the marketplace's operator."}
                   </p>
                 )}
                 {isSeller &&
@@ -253,10 +270,14 @@ export function ItemPage({ itemId, user }: { itemId: string; user: User | null }
             me={user}
             parties={item}
             onRetry={room.retry}
+            onReachTop={room.hasOlder ? room.loadOlder : undefined}
             actions={(event) =>
               !user ? null : isModerator ? (
                 <MessageModerationButtons event={event} actions={moderate} suspended={suspended} />
-              ) : event.author && event.author.id !== user.id && !isHidden(event) ? (
+              ) : event.author &&
+                event.author.id !== user.id &&
+                event.author.role !== "moderator" &&
+                !isHidden(event) ? (
                 <button type="button" className="chip-button" onClick={() => report.message(event)}>
                   Report
                 </button>
@@ -267,7 +288,15 @@ export function ItemPage({ itemId, user }: { itemId: string; user: User | null }
             {room.typing.length > 0 ? typingLine(room.typing.map((p) => p.displayName)) : ""}
           </p>
           {user ? (
-            <Composer onSend={room.send} onTyping={room.typingChanged} disabled={item.status === "removed"} />
+            <Composer
+              onSend={room.send}
+              onTyping={room.typingChanged}
+              closedBecause={
+                item.status === "removed"
+                  ? `Closed: the moderators removed this item${removal ? ` (“${removal}”)` : ""}.`
+                  : null
+              }
+            />
           ) : (
             <div className="composer-signed-out">
               <p className="muted">Sign in to ask the seller a question.</p>

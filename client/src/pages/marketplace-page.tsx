@@ -1,10 +1,10 @@
 import { useEffect, useMemo, useRef, useState } from "react";
 import type { Category } from "../../../shared/categories.js";
 import { CONDITION_NAMES, CONDITIONS, isCondition, SORTS, type Sort } from "../../../shared/items.js";
+import { currencySymbol, formatMoneyInput, parseMoneyInput } from "../../../shared/money.js";
 import type { User } from "../../../shared/users.js";
 import { ApiRequestError, api, type ItemFilters } from "../api/http.js";
 import { ItemCard } from "../components/item-card.js";
-import { centsToDollars, parseDollars } from "../state/money.js";
 import { askToSignIn, Link, navigate, useSearchParams } from "../state/router.js";
 import { useToast } from "../state/toasts.js";
 import { useUnread } from "../state/unread.js";
@@ -100,10 +100,18 @@ export function MarketplacePage({ user }: { user: User | null }) {
   const toast = useToast();
   // The text boxes are edited locally and reach the URL once typing settles.
   const [q, setQ] = useState(filters.q ?? "");
-  const [min, setMin] = useState(filters.minPrice === undefined ? "" : centsToDollars(filters.minPrice));
-  const [max, setMax] = useState(filters.maxPrice === undefined ? "" : centsToDollars(filters.maxPrice));
-  const minCents = min.trim() ? parseDollars(min) : undefined;
-  const maxCents = max.trim() ? parseDollars(max) : undefined;
+  // The price filters are in the marketplace's currency, typed as people write money (shared/money.ts).
+  const [min, setMin] = useState(
+    filters.minPrice === undefined ? "" : formatMoneyInput(filters.minPrice, "usd"),
+  );
+  const [max, setMax] = useState(
+    filters.maxPrice === undefined ? "" : formatMoneyInput(filters.maxPrice, "usd"),
+  );
+  const minPrice = min.trim() ? parseMoneyInput(min, "usd") : undefined;
+  const maxPrice = max.trim() ? parseMoneyInput(max, "usd") : undefined;
+  const minCents = minPrice?.amount;
+  const maxCents = maxPrice?.amount;
+  const priceError = minPrice?.error ?? maxPrice?.error;
   const typed = useDebounced(
     useMemo(() => ({ q: q.trim(), minCents, maxCents }), [q, minCents, maxCents]),
     300,
@@ -225,24 +233,29 @@ export function MarketplacePage({ user }: { user: User | null }) {
           />
         </div>
         <div className="filter-price">
-          <label htmlFor="filter-min">Min $</label>
+          <label htmlFor="filter-min">Min {currencySymbol("usd")}</label>
           <input
             id="filter-min"
             inputMode="decimal"
             placeholder="0"
-            aria-invalid={minCents === null}
+            aria-invalid={Boolean(minPrice?.error)}
             value={min}
             onChange={(e) => setMin(e.target.value)}
           />
-          <label htmlFor="filter-max">Max $</label>
+          <label htmlFor="filter-max">Max {currencySymbol("usd")}</label>
           <input
             id="filter-max"
             inputMode="decimal"
             placeholder="Any"
-            aria-invalid={maxCents === null}
+            aria-invalid={Boolean(maxPrice?.error)}
             value={max}
             onChange={(e) => setMax(e.target.value)}
           />
+          {priceError && (
+            <p className="field-error filter-price-error" role="alert">
+              {minPrice?.error ? "Min" : "Max"}: {priceError}
+            </p>
+          )}
         </div>
         <div className="filter-status">
           <label htmlFor="filter-status">Status</label>

@@ -85,6 +85,8 @@ export const CHECKOUT_ERRORS: Record<string, string> = {
   item_removed: "This item was removed.",
   payment_not_open: "This reservation has ended.",
   invalid_transition: "This deal has moved on meanwhile; the page now shows where it is.",
+  price_changed: "The seller has just changed the price. Check it, then press Buy now again.",
+  seller_suspended: "This seller's account is suspended; the item cannot be bought for now.",
   forbidden: "You can't buy this item: it is yours, or your account is a moderator's.",
 };
 

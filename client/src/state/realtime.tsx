@@ -1,4 +1,5 @@
 import { createContext, type ReactNode, useContext, useEffect, useState } from "react";
+import { suspensionMessage, ZSuspensionDetails } from "../../../shared/users.js";
 import { openSocket, type ParleySocket } from "../api/socket.js";
 import { currentToken, useSession } from "./session.js";
 
@@ -35,7 +36,9 @@ export function RealtimeProvider({ children }: { children: ReactNode }) {
     socket.on("connect_error", (error) => {
       if (error.message === "unauthorized" && token) {
         socket.close();
-        expire();
+        // A suspended user's own token is told why.
+        const suspended = ZSuspensionDetails.safeParse((error as { data?: unknown }).data);
+        expire(suspended.success ? suspensionMessage(suspended.data.suspension.reason) : null);
         return;
       }
       setState((s) => ({ ...s, status: s.epoch === 0 ? "connecting" : "reconnecting" }));

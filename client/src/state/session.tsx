@@ -2,6 +2,7 @@ import { createContext, type ReactNode, useCallback, useContext, useEffect, useM
 import { z } from "zod";
 import { type AuthResponse, type User, ZUser } from "../../../shared/users.js";
 import { api } from "../api/http.js";
+import { askToSignIn } from "./router.js";
 
 const STORAGE_KEY = "parley.session";
 const ZStoredSession = z.object({ token: z.string(), user: ZUser });
@@ -12,8 +13,8 @@ type SessionState = {
   notice: string | null;
   signedIn(session: AuthResponse): void;
   signOut(): Promise<void>;
-  /** The server ended the session (revoked, expired): forget it and say so. */
-  expire(): void;
+  /** The server ended the session (revoked, expired, suspended): forget it and say so, or say `notice`. */
+  expire(notice?: string | null): void;
 };
 
 const SessionContext = createContext<SessionState | null>(null);
@@ -42,10 +43,15 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     setSession(null);
   }, []);
 
-  const expire = useCallback(() => {
-    forget();
-    setNotice("Your session ended. Please sign in again.");
-  }, [forget]);
+  const expire = useCallback(
+    (why?: string | null) => {
+      forget();
+      setNotice(why ?? "Your session ended. Please sign in again.");
+      // A suspension's reason is shown where it can be read: the sign-in page (open pages stay signed out).
+      if (why) askToSignIn();
+    },
+    [forget],
+  );
 
   useEffect(() => {
     api.onUnauthorized = expire;

@@ -13,10 +13,18 @@ export const dateTime = (iso: string) =>
     minute: "2-digit",
   });
 
-/** 14:05 today, Dec 2, 14:05 on another day: a chat time that stays true when read tomorrow. */
-export function chatTime(iso: string): string {
-  const date = new Date(iso);
-  return date.toDateString() === new Date().toDateString() ? hourMinute(iso) : dateTime(iso);
+/** 14:05 today, Dec 2, 14:05 on another day, Dec 2, 2025, 14:05 in another year: a chat time that stays true when read later. */
+export function chatTime(iso: string, now = new Date()): string {
+  const at = new Date(iso);
+  if (at.toDateString() === now.toDateString()) return hourMinute(iso);
+  if (at.getFullYear() === now.getFullYear()) return dateTime(iso);
+  return at.toLocaleString(undefined, {
+    month: "short",
+    day: "numeric",
+    year: "numeric",
+    hour: "numeric",
+    minute: "2-digit",
+  });
 }
 
 /** 14:05: when something will happen, later today. */

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { TimelineEvent } from "../../../shared/events.js";
+import { LIMITS } from "../../../shared/limits.js";
 import { type ParleySocket, SocketRequestError } from "../api/socket.js";
 import { newId } from "./ids.js";
 import { applyModeration, moderationTarget } from "./moderation.js";
@@ -27,7 +28,7 @@ export type Channel<Head, E extends TimelineEvent> = {
   live(socket: ParleySocket, onEvent: (event: E) => void): () => void;
   /** Whether an event belongs here (a socket carries every conversation it joined). */
   owns(event: E): boolean;
-  /** What to say when the join is refused with `not_found` or `forbidden`. */
+  /** What to say when the join is refused with `not_found`, `forbidden` or `bad_request` (a mistyped link). */
   missing: string;
 };
 
@@ -36,6 +37,8 @@ export type Channel<Head, E extends TimelineEvent> = {
  * event that arrives twice (live and in a rejoin) is kept once; a gap in the seqs is filled over HTTP;
  * every (re)connect rejoins with `afterSeq` = the last contiguous seq seen. A message sent here shows
  * as a pending bubble until its event comes back, matched by `clientMessageId`, never by text.
+ * A join may answer with the latest events only (an item room: `LIMITS.joinHistoryMax`): older pages
+ * load over HTTP when the reader scrolls to the top (`hasOlder`, `loadOlder`), not as a gap to fill.
  */
 export function useConversation<Head, E extends TimelineEvent>(
   channel: Channel<Head, E>,
@@ -55,6 +58,10 @@ export function useConversation<Head, E extends TimelineEvent>(
   const byseq = useRef(new Map<number, E>());
   const contiguous = useRef(0);
   const filling = useRef(false);
+  /** Older events exist up to this seq but are not loaded: a join answers with the latest ones only. */
+  const floor = useRef(0);
+  const [hasOlder, setHasOlder] = useState(false);
+  const loadingOlder = useRef(false);
   const pendingRef = useRef<PendingMessage[]>([]);
   /** The seq of the latest hide or restore seen for each target. */
   const lastModeration = useRef(new Map<number, number>());
@@ -168,6 +175,13 @@ export function useConversation<Head, E extends TimelineEvent>(
         if (cancelled) return;
         setError(null);
         optionsRef.current.onJoined(joined.head);
+        const first = joined.events[0]?.seq ?? 0;
+        if (afterSeq === 0 && first > 1) {
+          // The latest page only: older pages load on demand (`loadOlder`), not as a gap to fill now.
+          contiguous.current = first - 1;
+          floor.current = first - 1;
+          setHasOlder(true);
+        }
         merge(joined.events);
         for (const message of pendingRef.current) {
           if (message.status === "failed" && message.error?.startsWith("Not sent yet")) {
@@ -182,9 +196,10 @@ export function useConversation<Head, E extends TimelineEvent>(
       },
       (failure: unknown) => {
         if (cancelled) return;
+        // A mistyped link (not an id at all: bad_request) is as final as an unknown id: no retry will help.
         setError(
           failure instanceof SocketRequestError &&
-            (failure.code === "not_found" || failure.code === "forbidden")
+            (failure.code === "not_found" || failure.code === "forbidden" || failure.code === "bad_request")
             ? channel.missing
             : "Could not open this conversation. Retrying when the connection returns.",
         );
@@ -231,5 +246,25 @@ export function useConversation<Head, E extends TimelineEvent>(
     [deliver, updatePending],
   );
 
-  return { events, error, pending, send, retry, merge };
+  /** Loads the page of events before the oldest one shown (the reader scrolled to the top). */
+  const loadOlder = useCallback(() => {
+    const before = floor.current;
+    if (before <= 0 || loadingOlder.current) return;
+    loadingOlder.current = true;
+    // A page of older events: the most the API answers at once.
+    const after = Math.max(0, before - LIMITS.eventsPageMax);
+    channel
+      .history(after, before - after)
+      .then((older) => {
+        floor.current = after;
+        setHasOlder(after > 0);
+        merge(older);
+      })
+      .catch(() => {})
+      .finally(() => {
+        loadingOlder.current = false;
+      });
+  }, [channel, merge]);
+
+  return { events, error, pending, send, retry, merge, hasOlder, loadOlder };
 }

@@ -30,7 +30,7 @@ function itemChannel(itemId: string): Channel<Item, ItemEvent> {
       return () => socket.off("item:event", listener);
     },
     owns: (event) => event.itemId === itemId,
-    missing: "This item does not exist (or was removed).",
+    missing: "No such item. Check the link, or find the item in the marketplace.",
   };
 }
 

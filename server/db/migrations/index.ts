@@ -3,9 +3,18 @@ import { payments } from "./0002-payments.js";
 import { moderation } from "./0003-moderation.js";
 import { deals } from "./0010-deals.js";
 import { catalog } from "./0020-catalog.js";
+import { suspensionReason } from "./0030-suspension-reason.js";
 import { auctions } from "./0070-auctions.js";
 
 export type Migration = { version: string; statements: string[] };
 
 /** Every migration, oldest first. A migration is never edited once it has landed: add a new one. */
-export const migrations: Migration[] = [init, payments, moderation, deals, catalog, auctions];
+export const migrations: Migration[] = [
+  init,
+  payments,
+  moderation,
+  deals,
+  catalog,
+  suspensionReason,
+  auctions,
+];
