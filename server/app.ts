@@ -5,6 +5,8 @@ import express from "express";
 import type { Logger } from "pino";
 import { LIMITS } from "../shared/limits.js";
 import { UPLOAD_MAX_BYTES } from "../shared/uploads.js";
+import { auctionRoutes } from "./auctions/routes.js";
+import { createAuctionService } from "./auctions/service.js";
 import { authRoutes } from "./auth/routes.js";
 import { createAuthService } from "./auth/service.js";
 import { createTokenSigner } from "./auth/tokens.js";
@@ -101,12 +103,14 @@ export function createApp(deps: AppDeps) {
     durations: {
       checkoutHoldSeconds: config.checkoutHoldSeconds,
       offerTtlSeconds: config.offerTtlSeconds,
+      auctionPaymentSeconds: config.auctionPaymentSeconds,
     },
     provider: gateway.provider,
     logger,
     drainOutbox: outbox.drain,
   });
   const deals = createDealService({ db, timeline, engine });
+  const auctions = createAuctionService({ db, timeline, engine, logger });
   const payments = createPaymentService({ db, timeline, engine, gateway, logger });
   const moderation = createModerationService({ db, timeline, bus, onRemoved });
   const offers = createOfferService({ db, timeline, engine });
@@ -182,6 +186,7 @@ export function createApp(deps: AppDeps) {
   );
   api.use(dealRoutes(deals, engine));
   api.use(offerRoutes(offers));
+  api.use(auctionRoutes(auctions, (userId) => limiter.consume(limits.messagesPerUser, userId)));
   api.use(moderationRoutes(moderation, limiter, limits));
   api.use(notFound);
   app.use("/api", api);
@@ -218,6 +223,7 @@ export function createApp(deps: AppDeps) {
     items,
     rooms,
     deals,
+    auctions,
     moderation,
     bus,
     logger,
@@ -241,7 +247,11 @@ export function createApp(deps: AppDeps) {
   const worker = startWorker(
     async () => {
       const fired = (
-        await Promise.all((await claimDueTimers(db, 100)).map((timer) => engine.fire(timer)))
+        await Promise.all(
+          (
+            await claimDueTimers(db, 100)
+          ).map((timer) => (timer.dealId ? engine.fire(timer) : auctions.fire(timer))),
+        )
       ).filter(Boolean).length;
       if (fired > 0) logger.info({ fired }, "fired due timers");
       await payments.retryRefunds();
@@ -270,6 +280,7 @@ export function createApp(deps: AppDeps) {
       moderation,
       payments,
       deals,
+      auctions,
       engine,
       savedSearches,
       bus,

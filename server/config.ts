@@ -29,6 +29,7 @@ const ZEnv = z.object({
   CHECKOUT_HOLD_SECONDS: z.coerce.number().int().min(1).default(900),
   /** How long an offer or a counter-offer stands unanswered before it expires (48 h). */
   OFFER_TTL_SECONDS: z.coerce.number().int().min(1).default(172_800),
+  AUCTION_PAYMENT_SECONDS: z.coerce.number().int().min(1).default(86_400),
   /** Comma-separated origins allowed to open a socket besides the server's own. */
   ALLOWED_ORIGINS: z.string().default(""),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -76,6 +77,8 @@ export type Config = {
     apiBase: string | undefined;
   } | null;
   checkoutHoldSeconds: number;
+  /** How long an auction's winner has to pay before the second chance. */
+  auctionPaymentSeconds: number;
   /** See `DatabaseTimeouts`; PGlite is in-process and needs none. */
   databaseTimeouts: { connectMs: number; statementMs: number; queryMs: number };
   redisCommandTimeoutMs: number;
@@ -146,6 +149,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           }
         : null,
     checkoutHoldSeconds: e.CHECKOUT_HOLD_SECONDS,
+    auctionPaymentSeconds: e.AUCTION_PAYMENT_SECONDS,
     databaseTimeouts: {
       connectMs: e.DB_CONNECT_TIMEOUT_MS,
       statementMs: e.DB_STATEMENT_TIMEOUT_MS,

@@ -24,6 +24,12 @@ export const ERROR_STATUS = {
   offer_too_low: 409,
   /** The buyer has made their 3 offers in this deal. */
   offer_limit: 409,
+  /** A bid's maximum is below the next valid amount. */
+  bid_too_low: 409,
+  /** The auction has not started or has ended. */
+  auction_not_live: 409,
+  /** Price and sale are fixed once an auction has a bid. */
+  auction_has_bids: 409,
   payload_too_large: 413,
   rate_limited: 429,
   internal: 500,

@@ -5,6 +5,7 @@ import type { ProcessDescription, ProcessName } from "../../shared/deals.js";
 import { AppError, parseOrThrow } from "../../shared/errors.js";
 import type { DealEventBody } from "../../shared/events.js";
 import type { Item } from "../../shared/items.js";
+import type { Money } from "../../shared/money.js";
 import type { PaymentProvider } from "../../shared/payments.js";
 import type { User } from "../../shared/users.js";
 import type { Db } from "../db/db.js";
@@ -227,6 +228,8 @@ export function createDealEngine(deps: Deps) {
       name: string,
       buyer: User,
       params?: unknown,
+      /** A deal the system starts (an auction's winner) at its own price; by default the buyer, at the item's. */
+      options: { system?: boolean; unitPrice?: Money } = {},
     ): Promise<DealRecord> {
       const transition = transitionOf(processOf(processName), name);
       if (transition.from.length > 0) throw new Error(`${name} does not start a ${processName} deal`);
@@ -239,11 +242,14 @@ export function createDealEngine(deps: Deps) {
         buyerId: buyer.id,
         sellerId: item.seller.id,
         quantity: 1,
-        unitPrice: item.price,
+        unitPrice: options.unitPrice ?? item.price,
       });
       const deal = await getDeal(write.tx, id, { forUpdate: true });
       if (!deal) throw new Error(`deal ${id} vanished`);
-      return run(write, item, deal, transition, { actor: "buyer", user: buyer }, params);
+      const caller: Caller = options.system
+        ? { actor: "system", user: null }
+        : { actor: "buyer", user: buyer };
+      return run(write, item, deal, transition, caller, params);
     },
 
     apply,
@@ -274,12 +280,12 @@ export function createDealEngine(deps: Deps) {
 
     /** A due timer, claimed by a sweeper: fires it unless it fired (or was canceled) meanwhile. */
     async fire(timer: DueTimer): Promise<boolean> {
-      const known = await getDeal(db, timer.dealId);
+      const known = timer.dealId ? await getDeal(db, timer.dealId) : null;
       if (!known) return false;
       try {
         const fired = await timeline.write(known.itemId, async (write) => {
           const item = await requireItem(write.tx, known.itemId, true);
-          const deal = await getDeal(write.tx, timer.dealId, { forUpdate: true });
+          const deal = await getDeal(write.tx, known.id, { forUpdate: true });
           if (!deal) return null;
           return fireNow(write, item, deal, timer.transition);
         });

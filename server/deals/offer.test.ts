@@ -111,7 +111,7 @@ beforeAll(async () => {
   engine = createDealEngine({
     db,
     timeline: new Timeline(db, bus),
-    durations: { checkoutHoldSeconds: 900, offerTtlSeconds: 3600 },
+    durations: { checkoutHoldSeconds: 900, offerTtlSeconds: 3600, auctionPaymentSeconds: 86_400 },
     provider: "simulated",
     logger,
     drainOutbox: createOutbox({ db, bus, logger }).drain,

@@ -8,7 +8,11 @@ import type { ItemWrite } from "../timeline/timeline.js";
 import type { DealRecord } from "./store.js";
 
 /** The durations a timer may wait, named after their configuration (see config.ts). */
-export type Durations = { checkoutHoldSeconds: number; offerTtlSeconds: number };
+export type Durations = {
+  checkoutHoldSeconds: number;
+  offerTtlSeconds: number;
+  auctionPaymentSeconds: number;
+};
 
 /** Work the engine runs after commit, by name; the payments domain registers the processor calls. */
 export type EffectName = "payment.cancel_charge" | "payment.refund";

@@ -39,6 +39,8 @@ type Deps = {
   logger: Logger;
 };
 
+/** The deal holds the item while its payment is open: a buy-now `reserved`, an auction's `won`. */
+
 /** How a success report ended: the deal paid, a refund owed, or nothing to do (already handled). */
 type Settlement = "sold" | "refund" | "none";
 

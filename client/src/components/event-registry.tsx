@@ -130,6 +130,19 @@ function actorName(
   return body.by === "system" ? "Parley" : `The ${body.by}`;
 }
 
+const bidLine = (body: EventBodies["custom:bid"], bidder: string, leader: string) =>
+  body.leaderId === body.bidder.id
+    ? `${bidder} ${bidder === "you" ? "lead" : "leads"} at ${formatMoney(body.amount)}`
+    : `${bidder} bid; ${leader} still ${leader === "you" ? "lead" : "leads"} at ${formatMoney(body.amount)}`;
+
+const auctionLine = (body: EventBodies["custom:auction"], winner: string | null) => {
+  if (body.status === "extended") return "A late bid: the auction now ends later";
+  if (!winner || !body.amount) return "The auction ended without bids";
+  if (!body.reserveMet)
+    return `The auction ended at ${formatMoney(body.amount)}, below the reserve: not sold`;
+  return `Sold! ${winner === "you" ? "You" : winner} won at ${formatMoney(body.amount)}`;
+};
+
 /** Every event type this app shows. A type missing here is skipped, as the contract asks of clients. */
 const REGISTRY: { [T in EventType]: EventKind<T> } = {
   text: {
@@ -177,6 +190,32 @@ const REGISTRY: { [T in EventType]: EventKind<T> } = {
     ),
     summary: (body) =>
       `${body.action === "remove" ? "Removed the item" : `${body.action === "hide" ? "Hid" : "Restored"} message #${body.targetSeq}`}: ${body.reason}`,
+    system: true,
+  },
+  "custom:bid": {
+    view: ({ event, body, me, parties }) => {
+      const leader =
+        body.leaderId === body.bidder.id ? body.bidder : { id: body.leaderId, username: "the leader" };
+      return (
+        <SystemCard event={event} icon="▲" className="system-card bid-card">
+          {bidLine(body, nameOf(body.bidder, me, parties), nameOf(leader, me, parties))}
+        </SystemCard>
+      );
+    },
+    summary: (body) => bidLine(body, body.bidder.username, "the leader"),
+    system: true,
+  },
+  "custom:auction": {
+    view: ({ event, body, me, parties }) => (
+      <SystemCard
+        event={event}
+        icon={body.status === "ended" ? "⚑" : "»"}
+        className={`system-card auction-card auction-${body.status}`}
+      >
+        {auctionLine(body, body.status === "ended" && body.winner ? nameOf(body.winner, me, parties) : null)}
+      </SystemCard>
+    ),
+    summary: (body) => auctionLine(body, body.status === "ended" ? (body.winner?.username ?? null) : null),
     system: true,
   },
   "custom:deal": {

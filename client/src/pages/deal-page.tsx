@@ -57,7 +57,8 @@ function DealStatus({ deal, me, onChanged }: { deal: Deal; me: User; onChanged(d
   const payment = deal.payment;
   const open = payment !== null && OPEN_PAYMENT_STATUSES.some((status) => status === payment.status);
 
-  if (deal.state === "reserved" && buyer && payment && open) {
+  // An auction's `won` deal is paid like a reservation.
+  if ((deal.state === "reserved" || deal.state === "won") && buyer && payment && open) {
     return <DealPayment deal={deal} payment={payment} onChanged={onChanged} />;
   }
   if (deal.state === "reserved") {

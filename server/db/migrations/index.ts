@@ -6,6 +6,7 @@ import { dealTerms } from "./0011-deal-terms.js";
 import { catalog } from "./0020-catalog.js";
 import { suspensionReason } from "./0030-suspension-reason.js";
 import { offers } from "./0060-offers.js";
+import { auctions } from "./0070-auctions.js";
 
 export type Migration = { version: string; statements: string[] };
 
@@ -19,4 +20,5 @@ export const migrations: Migration[] = [
   catalog,
   suspensionReason,
   offers,
+  auctions,
 ];

@@ -4,6 +4,7 @@ import {
   cancelPayment,
   capturePayment,
   itemAvailable,
+  notAuctioned,
   notModerator,
   notOwnItem,
   openPayment,
@@ -38,7 +39,7 @@ export const buyNow: Process = {
       to: "reserved",
       actor: "buyer",
       params: ZCheckoutRequest,
-      guards: [notModerator, notOwnItem, itemAvailable, termsFit],
+      guards: [notModerator, notOwnItem, notAuctioned, itemAvailable, termsFit],
       actions: [priceDeal, reserveItem, openPayment],
     },
     {

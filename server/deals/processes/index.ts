@@ -1,5 +1,6 @@
 import type { ProcessName } from "../../../shared/deals.js";
 import type { Process } from "../process.js";
+import { auction } from "./auction.js";
 import { buyNow } from "./buy-now.js";
 import { offer } from "./offer.js";
 
@@ -7,4 +8,5 @@ import { offer } from "./offer.js";
 export const PROCESSES: Partial<Record<ProcessName, Process>> = {
   "buy-now": buyNow,
   offer,
+  auction,
 };

@@ -15,6 +15,7 @@ import {
 } from "../actions/offers.js";
 import {
   cancelPayment,
+  notAuctioned,
   notModerator,
   notOwnItem,
   openPayment,
@@ -53,7 +54,7 @@ export const offer: Process = {
       to: "offered",
       actor: "buyer",
       params: ZAmountParams,
-      guards: [notModerator, notOwnItem, takesOffers, offerInBounds, noOpenOffer],
+      guards: [notModerator, notOwnItem, notAuctioned, takesOffers, offerInBounds, noOpenOffer],
       actions: [recordAmount, offersChanged],
     },
     {
