@@ -5,6 +5,8 @@ import express from "express";
 import type { Logger } from "pino";
 import { LIMITS } from "../shared/limits.js";
 import { UPLOAD_MAX_BYTES } from "../shared/uploads.js";
+import { auctionRoutes } from "./auctions/routes.js";
+import { createAuctionService } from "./auctions/service.js";
 import { authRoutes } from "./auth/routes.js";
 import { createAuthService } from "./auth/service.js";
 import { createTokenSigner } from "./auth/tokens.js";
@@ -15,6 +17,7 @@ import { createChatService } from "./chat/service.js";
 import type { Config } from "./config.js";
 import type { Db } from "./db/db.js";
 import { createDealEngine } from "./deals/engine.js";
+import { createOfferService, offerRoutes } from "./deals/offers.js";
 import { dealRoutes } from "./deals/routes.js";
 import { createDealService } from "./deals/service.js";
 import { claimDueTimers, startWorker, timerIntervalMs } from "./deals/timers.js";
@@ -31,7 +34,7 @@ import { requestLog } from "./http/request-log.js";
 import { securityHeaders } from "./http/security-headers.js";
 import { itemRoutes } from "./items/routes.js";
 import { createSearchGate } from "./items/search-gate.js";
-import { createItemService } from "./items/service.js";
+import { createItemService, type OnItemRemoved } from "./items/service.js";
 import { moderationRoutes } from "./moderation/routes.js";
 import { createModerationService } from "./moderation/service.js";
 import { createOutbox } from "./outbox/outbox.js";
@@ -86,7 +89,9 @@ export function createApp(deps: AppDeps) {
     ...config.search,
     concurrency: config.databaseUrl ? config.search.concurrency : 1,
   });
-  const items = createItemService({ db, timeline, searchGate });
+  // Taking an item off the marketplace ends its open offers, in the same write.
+  const onRemoved: OnItemRemoved = (write, item, reason) => engine.closeOffers(write, item, reason);
+  const items = createItemService({ db, timeline, searchGate, onRemoved });
   const chat = createChatService({ db, timeline });
   const rooms = createRoomService({ db });
   const uploads = createUploadService({ dataDir: config.dataDir, db });
@@ -95,14 +100,20 @@ export function createApp(deps: AppDeps) {
   const engine = createDealEngine({
     db,
     timeline,
-    durations: { checkoutHoldSeconds: config.checkoutHoldSeconds },
+    durations: {
+      checkoutHoldSeconds: config.checkoutHoldSeconds,
+      offerTtlSeconds: config.offerTtlSeconds,
+      auctionPaymentSeconds: config.auctionPaymentSeconds,
+    },
     provider: gateway.provider,
     logger,
     drainOutbox: outbox.drain,
   });
   const deals = createDealService({ db, timeline, engine });
+  const auctions = createAuctionService({ db, timeline, engine, logger });
   const payments = createPaymentService({ db, timeline, engine, gateway, logger });
-  const moderation = createModerationService({ db, timeline, bus });
+  const moderation = createModerationService({ db, timeline, bus, onRemoved });
+  const offers = createOfferService({ db, timeline, engine });
   const savedSearches = createSavedSearchService({ db });
 
   // Counters several processes must share live in Redis when there is one. It connects in the background
@@ -174,6 +185,8 @@ export function createApp(deps: AppDeps) {
     }),
   );
   api.use(dealRoutes(deals, engine));
+  api.use(offerRoutes(offers));
+  api.use(auctionRoutes(auctions, (userId) => limiter.consume(limits.messagesPerUser, userId)));
   api.use(moderationRoutes(moderation, limiter, limits));
   api.use(notFound);
   app.use("/api", api);
@@ -210,6 +223,7 @@ export function createApp(deps: AppDeps) {
     items,
     rooms,
     deals,
+    auctions,
     moderation,
     bus,
     logger,
@@ -233,13 +247,17 @@ export function createApp(deps: AppDeps) {
   const worker = startWorker(
     async () => {
       const fired = (
-        await Promise.all((await claimDueTimers(db, 100)).map((timer) => engine.fire(timer)))
+        await Promise.all(
+          (
+            await claimDueTimers(db, 100)
+          ).map((timer) => (timer.dealId ? engine.fire(timer) : auctions.fire(timer))),
+        )
       ).filter(Boolean).length;
       if (fired > 0) logger.info({ fired }, "fired due timers");
       await payments.retryRefunds();
       await outbox.drain();
     },
-    { intervalMs: timerIntervalMs(config.checkoutHoldSeconds), logger },
+    { intervalMs: timerIntervalMs(Math.min(config.checkoutHoldSeconds, config.offerTtlSeconds)), logger },
   );
 
   const orphanSweep = setInterval(() => {
@@ -262,6 +280,7 @@ export function createApp(deps: AppDeps) {
       moderation,
       payments,
       deals,
+      auctions,
       engine,
       savedSearches,
       bus,

@@ -27,6 +27,9 @@ const ZEnv = z.object({
   STRIPE_WEBHOOK_SECRET: z.string().min(1).optional(),
   STRIPE_API_BASE: z.url().optional(),
   CHECKOUT_HOLD_SECONDS: z.coerce.number().int().min(1).default(900),
+  /** How long an offer or a counter-offer stands unanswered before it expires (48 h). */
+  OFFER_TTL_SECONDS: z.coerce.number().int().min(1).default(172_800),
+  AUCTION_PAYMENT_SECONDS: z.coerce.number().int().min(1).default(86_400),
   /** Comma-separated origins allowed to open a socket besides the server's own. */
   ALLOWED_ORIGINS: z.string().default(""),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -74,6 +77,8 @@ export type Config = {
     apiBase: string | undefined;
   } | null;
   checkoutHoldSeconds: number;
+  /** How long an auction's winner has to pay before the second chance. */
+  auctionPaymentSeconds: number;
   /** See `DatabaseTimeouts`; PGlite is in-process and needs none. */
   databaseTimeouts: { connectMs: number; statementMs: number; queryMs: number };
   redisCommandTimeoutMs: number;
@@ -82,6 +87,7 @@ export type Config = {
   socketsPerAddress: number;
   /** Events one socket may send per second on average; bursts of four times as many. */
   socketEventsPerSecond: number;
+  offerTtlSeconds: number;
   allowedOrigins: string[];
   logLevel: z.infer<typeof ZEnv>["LOG_LEVEL"];
   trustProxy: boolean | number | string;
@@ -143,6 +149,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           }
         : null,
     checkoutHoldSeconds: e.CHECKOUT_HOLD_SECONDS,
+    auctionPaymentSeconds: e.AUCTION_PAYMENT_SECONDS,
     databaseTimeouts: {
       connectMs: e.DB_CONNECT_TIMEOUT_MS,
       statementMs: e.DB_STATEMENT_TIMEOUT_MS,
@@ -152,6 +159,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     socketsPerUser: e.SOCKETS_PER_USER,
     socketsPerAddress: e.SOCKETS_PER_ADDRESS,
     socketEventsPerSecond: e.SOCKET_EVENTS_PER_SECOND,
+    offerTtlSeconds: e.OFFER_TTL_SECONDS,
     allowedOrigins: e.ALLOWED_ORIGINS.split(",")
       .map((origin) => origin.trim())
       .filter(Boolean),

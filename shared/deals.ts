@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { ZActor, ZDealEvent } from "./events.js";
 import { ZEventsQuery, ZQueryInt, ZSellerRef } from "./items.js";
-import { LIMITS } from "./limits.js";
+import { CURRENCIES, LIMITS } from "./limits.js";
 import { ZMoney } from "./money.js";
 import { ZPayment } from "./payments.js";
 
@@ -43,7 +43,15 @@ export const ZDeal = z.object({
   shipping: z.object({ optionId: z.string(), name: z.string(), cost: ZMoney }).nullable(),
   total: ZMoney,
   payment: ZPayment.nullable(),
-  offer: z.object({ amount: ZMoney, by: z.enum(["buyer", "seller"]), round: z.int().min(1) }).nullable(),
+  /** An `offer` deal's offer on the table; `offersLeft` (extension): how many offers the buyer may still make. */
+  offer: z
+    .object({
+      amount: ZMoney,
+      by: z.enum(["buyer", "seller"]),
+      round: z.int().min(1),
+      offersLeft: z.int().min(0).optional(),
+    })
+    .nullable(),
   /** Only to the buyer, the seller and moderators, once paid. */
   shippingAddress: ZAddress.nullable(),
   /** When the deal's next timer fires (e.g. the checkout hold ends), or null. */
@@ -106,6 +114,39 @@ export type CheckoutRequest = z.infer<typeof ZCheckoutRequest>;
 /** `POST /api/items/:id/checkout` → 201. */
 export const ZCheckoutResponse = z.object({ payment: ZPayment, deal: ZDeal });
 export type CheckoutResponse = z.infer<typeof ZCheckoutResponse>;
+
+/** The most offers a buyer makes in one offer deal (the first included). */
+export const MAX_BUYER_OFFERS = 3;
+
+/** An offer's or a counter's amount: whole minor units of a known currency. */
+export const ZOfferAmount = z.strictObject(
+  {
+    amount: z
+      .int({ error: "Give the amount as a whole number of cents" })
+      .min(1, "An offer must be more than nothing")
+      .max(LIMITS.priceMax, "That amount is too large"),
+    currency: z.enum(CURRENCIES, { error: "Unknown currency" }),
+  },
+  { error: "Give an amount with its currency" },
+);
+
+/** `POST /api/items/:id/offers`: the buyer's first offer, and optionally a note to the seller. */
+export const ZOfferRequest = z.strictObject({
+  amount: ZOfferAmount,
+  quantity: z.int().min(1).max(1000).optional(),
+  shippingOptionId: z.string().min(1).max(64).optional(),
+  shippingAddress: ZAddress.optional(),
+  message: z
+    .string()
+    .trim()
+    .max(LIMITS.messageMax, `Keep the message under ${LIMITS.messageMax} characters`)
+    .optional(),
+});
+export type OfferRequest = z.infer<typeof ZOfferRequest>;
+
+/** `GET /api/items/:id/offers` (the item's seller): its open offer deals, the best offer first. */
+export const ZOfferList = z.object({ deals: z.array(ZDeal) });
+export type OfferList = z.infer<typeof ZOfferList>;
 
 /** `GET /api/deals` query: the caller's deals as `buyer` or `seller` (both when absent). */
 export const ZListDealsQuery = z.object({

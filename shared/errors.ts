@@ -20,6 +20,16 @@ export const ERROR_STATUS = {
   invalid_transition: 409,
   /** No unit of the item is free. */
   not_available: 409,
+  /** An offer below the item's `offers.minAmount`. */
+  offer_too_low: 409,
+  /** The buyer has made their 3 offers in this deal. */
+  offer_limit: 409,
+  /** A bid's maximum is below the next valid amount. */
+  bid_too_low: 409,
+  /** The auction has not started or has ended. */
+  auction_not_live: 409,
+  /** Price and sale are fixed once an auction has a bid. */
+  auction_has_bids: 409,
   payload_too_large: 413,
   rate_limited: 429,
   internal: 500,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ZAuctionEventBody, ZBidEventBody } from "./auctions.js";
 import { ZItemDetails } from "./items.js";
 import { LIMITS } from "./limits.js";
 import { ZMoney } from "./money.js";
@@ -15,6 +16,8 @@ export const EVENT_TYPES = [
   "custom:payment",
   "custom:moderation",
   "custom:deal",
+  "custom:bid",
+  "custom:auction",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -32,7 +35,11 @@ export const ZTextBody = z.object({ text: z.string() });
 export const ZPaymentEventBody = z.object({
   paymentId: z.uuid(),
   status: z.enum(["succeeded", "failed", "refunded"]),
-  amount: ZMoney,
+  /**
+   * Absent (extension) only in the item's room for the sale of an offer deal: what buyer and seller
+   * agreed stays in their private thread, whose copy of the event carries it.
+   */
+  amount: ZMoney.optional(),
   buyer: z.object({ id: z.uuid(), username: z.string() }),
   provider: z.enum(["simulated", "stripe"]),
   failureCode: z.string().optional(),
@@ -75,6 +82,8 @@ export type EventBodies = {
   "custom:payment": PaymentEventBody;
   "custom:moderation": ModerationEventBody;
   "custom:deal": DealEventBody;
+  "custom:bid": z.infer<typeof ZBidEventBody>;
+  "custom:auction": z.infer<typeof ZAuctionEventBody>;
 };
 
 /** Each known type with the schema of its body; a text body may be hidden by a moderator. */
@@ -84,6 +93,8 @@ const BODY_SCHEMAS = {
   "custom:payment": ZPaymentEventBody,
   "custom:moderation": ZModerationEventBody,
   "custom:deal": ZDealEventBody,
+  "custom:bid": ZBidEventBody,
+  "custom:auction": ZAuctionEventBody,
 } as const satisfies Record<EventType, z.ZodType>;
 
 /** Checks a body against its type's schema; the server runs it on every event it writes. */
@@ -115,6 +126,8 @@ function eventUnion<S extends z.ZodRawShape>(conversation: S) {
       typed("custom:payment"),
       typed("custom:moderation"),
       typed("custom:deal"),
+      typed("custom:bid"),
+      typed("custom:auction"),
     ]),
     envelope.extend({
       type: z

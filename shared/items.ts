@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ZAuctionState, ZSale } from "./auctions.js";
 import { isCategory } from "./categories.js";
 import { CURRENCIES, LIMITS } from "./limits.js";
 import { ZMoney } from "./money.js";
@@ -144,6 +145,8 @@ export const ZCreateItemRequest = z.strictObject({
   ...catalogOptional,
   category: ZCategoryId.nullish(),
   condition: ZCondition.nullish(),
+  /** A fixed price (the default) or an auction (`price` is then its starting bid). */
+  sale: ZSale.optional(),
 });
 export type CreateItemRequest = z.infer<typeof ZCreateItemRequest>;
 
@@ -179,6 +182,11 @@ export const ZItem = z.object({
   offers: ZOffersSetting,
   /** When its seller withdrew it (status `removed`); null otherwise, and for a moderator's removal. */
   withdrawnAt: z.string().nullable(),
+  /** How many offer deals on it are open (`offered`, `countered`); the amounts stay in the deal threads. */
+  openOffers: z.int().min(0),
+  sale: z.enum(["fixed", "auction"]),
+  /** The auction, for an item sold by auction; null at a fixed price. */
+  auction: ZAuctionState.nullable(),
 });
 export type Item = z.infer<typeof ZItem>;
 

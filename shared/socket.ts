@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { Bid, BidPlace } from "./auctions.js";
 import type { Deal } from "./deals.js";
 import type { ApiError } from "./errors.js";
 import type { DealEvent, ItemEvent, TimelineEvent } from "./events.js";
@@ -80,6 +81,8 @@ export interface ClientToServerEvents {
   /** The marketplace feed: `items:changed` for every item from then on (v2 amendment 3). */
   "items:subscribe": (payload: Record<string, never>, ack: AckFn<Record<string, never>>) => void;
   "items:unsubscribe": (payload: Record<string, never>, ack: AckFn<Record<string, never>>) => void;
+  /** Places or raises the user's maximum on an auctioned item (idempotent by `clientBidId`). */
+  "bid:place": (payload: BidPlace, ack: AckFn<{ bid: Bid; item: Item }>) => void;
 }
 
 export interface ServerToClientEvents {

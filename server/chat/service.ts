@@ -3,6 +3,7 @@ import type { Item } from "../../shared/items.js";
 import { LIMITS } from "../../shared/limits.js";
 import type { ItemMessageSend } from "../../shared/socket.js";
 import type { User } from "../../shared/users.js";
+import { presentItem } from "../auctions/items.js";
 import type { Db } from "../db/db.js";
 import { assertOpen, authorOf, requireItem } from "../items/service.js";
 import { findEventsByClientIds, ITEM_EVENTS, listEvents } from "../timeline/store.js";
@@ -30,7 +31,8 @@ export function createChatService(deps: { db: Db; timeline: Timeline }) {
       beforeSeq: number | null,
     ): Promise<{ item: Item; events: ItemEvent[] }> {
       // The item before its events: its lastSeq then never runs ahead of the history read.
-      const item = await requireItem(db, itemId);
+      // As the reader sees it: an auction's reserve for its seller, a bidder's own maximum.
+      const item = await presentItem(db, await requireItem(db, itemId), user);
       if (user) await addMember(db, itemId, user.id);
       // Seqs have no gaps, so "below beforeSeq" is a count, and the latest N start at a known seq.
       const end = beforeSeq === null ? item.lastSeq + 1 : beforeSeq;

@@ -34,6 +34,11 @@ export const notOwnItem: Guard = ({ caller, item }) => {
 /** The item is for sale now: not removed, sold or held by another deal. */
 export const itemAvailable: Guard = ({ item }) => assertOpen(item);
 
+/** An item sold by auction is bought by bidding, never at a price (nor by an offer). */
+export const notAuctioned: Guard = ({ item }) => {
+  if (item.auction) throw new AppError("conflict", "This item is sold by auction: place a bid");
+};
+
 const termsOf = (params: Record<string, unknown>): CheckoutRequest => ZCheckoutRequest.parse(params);
 
 /**

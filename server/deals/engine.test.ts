@@ -56,7 +56,7 @@ function engineOn(on: Db, holdSeconds = 900): DealEngine {
   return createDealEngine({
     db: on,
     timeline: new Timeline(on, bus),
-    durations: { checkoutHoldSeconds: holdSeconds },
+    durations: { checkoutHoldSeconds: holdSeconds, offerTtlSeconds: 172_800, auctionPaymentSeconds: 86_400 },
     provider: "simulated",
     logger,
     drainOutbox: outbox.drain,

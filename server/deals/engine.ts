@@ -5,6 +5,7 @@ import type { ProcessDescription, ProcessName } from "../../shared/deals.js";
 import { AppError, parseOrThrow } from "../../shared/errors.js";
 import type { DealEventBody } from "../../shared/events.js";
 import type { Item } from "../../shared/items.js";
+import type { Money } from "../../shared/money.js";
 import type { PaymentProvider } from "../../shared/payments.js";
 import type { User } from "../../shared/users.js";
 import type { Db } from "../db/db.js";
@@ -14,7 +15,7 @@ import type { ItemWrite, Timeline } from "../timeline/timeline.js";
 import { dealPolicy } from "./policy.js";
 import type { Caller, Durations, EffectName, Process, Transition, TransitionContext } from "./process.js";
 import { PROCESSES } from "./processes/index.js";
-import { type DealRecord, getDeal, insertDeal, setDealState } from "./store.js";
+import { type DealRecord, getDeal, insertDeal, listOpenOffers, setDealState } from "./store.js";
 import { cancelTimer, cancelTimers, type DueTimer, scheduleTimer, takeTimer } from "./timers.js";
 
 export type DealEngine = ReturnType<typeof createDealEngine>;
@@ -30,6 +31,12 @@ type Deps = {
 };
 
 const NO_PARAMS = z.strictObject({});
+const SYSTEM: Caller = { actor: "system", user: null };
+
+/** The deal is waiting for its payment: its process has a `pay` transition from its state. */
+export function awaitsPayment(deal: Pick<DealRecord, "process" | "state">): boolean {
+  return processOf(deal.process).transitions.some((t) => t.name === "pay" && t.from.includes(deal.state));
+}
 
 export function processOf(name: ProcessName): Process {
   const process = PROCESSES[name];
@@ -37,8 +44,10 @@ export function processOf(name: ProcessName): Process {
   return process;
 }
 
-function transitionOf(process: Process, name: string): Transition {
-  const transition = process.transitions.find((t) => t.name === name);
+/** The transition `name`; of several variants, the one leaving `state` (or the first, to refuse). */
+function transitionOf(process: Process, name: string, state?: string): Transition {
+  const named = process.transitions.filter((t) => t.name === name);
+  const transition = named.find((t) => state !== undefined && t.from.includes(state)) ?? named[0];
   if (!transition) throw new AppError("not_found", `No transition "${name}" in ${process.name}`);
   return transition;
 }
@@ -81,6 +90,11 @@ export function createDealEngine(deps: Deps) {
             logger.warn({ err: error, effect: name, paymentId }, "after-commit effect failed");
           }
         }),
+      cascade: async (dealId, name, cascadeParams) => {
+        const other = await getDeal(write.tx, dealId, { forUpdate: true });
+        if (!other || other.itemId !== item.id) throw new Error(`deal ${dealId} is not on item ${item.id}`);
+        await apply(write, item, other, name, SYSTEM, cascadeParams);
+      },
     };
     for (const guard of transition.guards ?? []) await guard(ctx);
     for (const action of transition.actions) await action(ctx);
@@ -154,7 +168,7 @@ export function createDealEngine(deps: Deps) {
     caller: Caller,
     params?: unknown,
   ): Promise<DealRecord> {
-    const transition = transitionOf(processOf(deal.process), name);
+    const transition = transitionOf(processOf(deal.process), name, deal.state);
     check(deal, transition, caller);
     return run(write, item, deal, transition, caller, params);
   }
@@ -170,7 +184,7 @@ export function createDealEngine(deps: Deps) {
     name: string,
   ): Promise<DealRecord | null> {
     if (!(await takeTimer(write.tx, deal.id, name))) return null;
-    return apply(write, item, deal, name, { actor: "system", user: null });
+    return apply(write, item, deal, name, SYSTEM);
   }
 
   return {
@@ -214,6 +228,8 @@ export function createDealEngine(deps: Deps) {
       name: string,
       buyer: User,
       params?: unknown,
+      /** A deal the system starts (an auction's winner) at its own price; by default the buyer, at the item's. */
+      options: { system?: boolean; unitPrice?: Money } = {},
     ): Promise<DealRecord> {
       const transition = transitionOf(processOf(processName), name);
       if (transition.from.length > 0) throw new Error(`${name} does not start a ${processName} deal`);
@@ -226,14 +242,28 @@ export function createDealEngine(deps: Deps) {
         buyerId: buyer.id,
         sellerId: item.seller.id,
         quantity: 1,
-        unitPrice: item.price,
+        unitPrice: options.unitPrice ?? item.price,
       });
       const deal = await getDeal(write.tx, id, { forUpdate: true });
       if (!deal) throw new Error(`deal ${id} vanished`);
-      return run(write, item, deal, transition, { actor: "buyer", user: buyer }, params);
+      const caller: Caller = options.system
+        ? { actor: "system", user: null }
+        : { actor: "buyer", user: buyer };
+      return run(write, item, deal, transition, caller, params);
     },
 
     apply,
+
+    /**
+     * Ends the item's open offer deals (`close`: `declined` by the system, with the reason) inside a write
+     * holding the item's lock: the item was removed (the seller's withdrawal or a moderator's removal).
+     */
+    async closeOffers(write: ItemWrite, item: Item, reason: string): Promise<void> {
+      for (const id of await listOpenOffers(write.tx, item.id)) {
+        const deal = await getDeal(write.tx, id, { forUpdate: true });
+        if (deal) await apply(write, item, deal, "close", SYSTEM, { reason });
+      }
+    },
 
     /** A party's (or a moderator's) transition over HTTP. Outsiders get 404: the deal is private. */
     async transition(dealId: string, name: string, user: User, params: unknown): Promise<DealRecord> {
@@ -250,12 +280,12 @@ export function createDealEngine(deps: Deps) {
 
     /** A due timer, claimed by a sweeper: fires it unless it fired (or was canceled) meanwhile. */
     async fire(timer: DueTimer): Promise<boolean> {
-      const known = await getDeal(db, timer.dealId);
+      const known = timer.dealId ? await getDeal(db, timer.dealId) : null;
       if (!known) return false;
       try {
         const fired = await timeline.write(known.itemId, async (write) => {
           const item = await requireItem(write.tx, known.itemId, true);
-          const deal = await getDeal(write.tx, timer.dealId, { forUpdate: true });
+          const deal = await getDeal(write.tx, known.id, { forUpdate: true });
           if (!deal) return null;
           return fireNow(write, item, deal, timer.transition);
         });

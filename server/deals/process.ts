@@ -8,7 +8,11 @@ import type { ItemWrite } from "../timeline/timeline.js";
 import type { DealRecord } from "./store.js";
 
 /** The durations a timer may wait, named after their configuration (see config.ts). */
-export type Durations = { checkoutHoldSeconds: number };
+export type Durations = {
+  checkoutHoldSeconds: number;
+  offerTtlSeconds: number;
+  auctionPaymentSeconds: number;
+};
 
 /** Work the engine runs after commit, by name; the payments domain registers the processor calls. */
 export type EffectName = "payment.cancel_charge" | "payment.refund";
@@ -29,6 +33,11 @@ export type TransitionContext = {
   provider: PaymentProvider;
   /** Runs a named effect after commit (processor calls); idempotent on its side. */
   after(effect: EffectName, paymentId: string): void;
+  /**
+   * Takes a system transition on another deal of the same item, in this transaction (its row locked
+   * after this one's): a sale ends the item's open offers.
+   */
+  cascade(dealId: string, name: string, params?: Record<string, unknown>): Promise<void>;
 };
 
 /** A small step inside the transaction: reserve the item, open a payment, sell, … */
@@ -37,6 +46,10 @@ export type Action = (ctx: TransitionContext) => Promise<void>;
 /** Throws an `AppError` to refuse (nothing changes); returns to allow. */
 export type Guard = (ctx: TransitionContext) => void | Promise<void>;
 
+/**
+ * One transition. A name may appear more than once with disjoint `from` states (an offer's `counter` is
+ * the seller's on `offered` and the buyer's on `countered`): the deal's state picks the variant.
+ */
 export type Transition = {
   name: string;
   /** The states it leaves; empty for the transition that starts a deal. */

@@ -1,4 +1,4 @@
-import type { Deal, DealPage, ListDealsQuery } from "../../shared/deals.js";
+import { type Deal, type DealPage, type ListDealsQuery, MAX_BUYER_OFFERS } from "../../shared/deals.js";
 import { AppError } from "../../shared/errors.js";
 import type { DealEvent } from "../../shared/events.js";
 import type { EventsQuery } from "../../shared/items.js";
@@ -29,10 +29,18 @@ export async function presentDeal(
 ): Promise<Deal> {
   const party = dealPolicy.partyOf(viewer, record);
   const payment = record.paymentId ? await getPayment(q, record.paymentId) : null;
-  const { paymentId: _payment, cursorAt: _cursor, shippingAddress, ...rest } = record;
+  const { paymentId: _payment, cursorAt: _cursor, shippingAddress, offer, ...rest } = record;
   return {
     ...rest,
-    offer: null,
+    offer:
+      offer?.amount && offer.by
+        ? {
+            amount: { amount: offer.amount, currency: record.unitPrice.currency },
+            by: offer.by,
+            round: offer.round,
+            offersLeft: Math.max(0, MAX_BUYER_OFFERS - offer.buyerOffers),
+          }
+        : null,
     // Only parties and moderators get here; the address is theirs once the deal is paid.
     shippingAddress: payment?.status === "succeeded" ? shippingAddress : null,
     payment: payment ? toPayment(payment) : null,

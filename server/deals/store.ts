@@ -19,6 +19,8 @@ export type DealRecord = {
   total: Money;
   shippingAddress: Address | null;
   paymentId: string | null;
+  /** An `offer` deal's standing numbers (amounts in the item's currency); null for other processes. */
+  offer: OfferRecord | null;
   /** The earliest pending timer, if any. */
   nextDeadline: string | null;
   lastSeq: number;
@@ -26,6 +28,19 @@ export type DealRecord = {
   updatedAt: string;
   /** `updated_at` to the microsecond, for the listing's cursor. */
   cursorAt: string;
+};
+
+export type OfferRecord = {
+  /** The offer on the table (null before the first one is recorded). */
+  amount: number | null;
+  by: "buyer" | "seller" | null;
+  /** Every offer and counter so far. */
+  round: number;
+  /** Each side's last number. */
+  buyerAmount: number | null;
+  sellerAmount: number | null;
+  /** How many offers the buyer has made (at most 3). */
+  buyerOffers: number;
 };
 
 type DealRow = {
@@ -48,6 +63,12 @@ type DealRow = {
   shipping: DealShipping | null;
   shipping_address: Address | null;
   payment_id: string | null;
+  offer_amount: number | null;
+  offer_by: "buyer" | "seller" | null;
+  offer_round: number;
+  buyer_amount: number | null;
+  seller_amount: number | null;
+  buyer_offers: number;
   next_deadline: Date | null;
   last_seq: number;
   created_at: Date;
@@ -60,6 +81,7 @@ const SELECT_DEALS = `
          b.id as buyer_id, b.username as buyer_username, b.display_name as buyer_display_name,
          s.id as seller_id, s.username as seller_username, s.display_name as seller_display_name,
          d.quantity, d.unit_amount, d.currency, d.total_amount, d.shipping, d.shipping_address, d.payment_id, d.last_seq,
+         d.offer_amount, d.offer_by, d.offer_round, d.buyer_amount, d.seller_amount, d.buyer_offers,
          d.created_at, d.updated_at,
          to_char(d.updated_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as cursor_at,
          (select min(t.fire_at) from timers t
@@ -84,6 +106,17 @@ function toRecord(row: DealRow): DealRecord {
     total: { amount: row.total_amount, currency: row.currency },
     shippingAddress: row.shipping_address,
     paymentId: row.payment_id,
+    offer:
+      row.process === "offer"
+        ? {
+            amount: row.offer_amount,
+            by: row.offer_by,
+            round: row.offer_round,
+            buyerAmount: row.buyer_amount,
+            sellerAmount: row.seller_amount,
+            buyerOffers: row.buyer_offers,
+          }
+        : null,
     nextDeadline: row.next_deadline?.toISOString() ?? null,
     lastSeq: row.last_seq,
     createdAt: row.created_at.toISOString(),
@@ -171,6 +204,45 @@ export async function setDealTerms(
 
 export async function setDealPayment(q: Queryable, id: string, paymentId: string): Promise<void> {
   await q.query("update deals set payment_id = $2 where id = $1", [id, paymentId]);
+}
+
+/** Records an offer or counter by `by`: it becomes the offer on the table and that side's last number. */
+export async function recordOffer(
+  q: Queryable,
+  id: string,
+  by: "buyer" | "seller",
+  amount: number,
+): Promise<void> {
+  await q.query(
+    `update deals set offer_amount = $2, offer_by = $3, offer_round = offer_round + 1,
+       buyer_amount = case when $3 = 'buyer' then $2 else buyer_amount end,
+       seller_amount = case when $3 = 'seller' then $2 else seller_amount end,
+       buyer_offers = buyer_offers + case when $3 = 'buyer' then 1 else 0 end
+     where id = $1`,
+    [id, amount, by],
+  );
+}
+
+/** The price both sides agreed becomes the unit price; the total follows (units × price + shipping). */
+export async function setDealPrice(q: Queryable, id: string, unitAmount: number): Promise<void> {
+  await q.query(
+    `update deals set unit_amount = $2,
+       total_amount = $2 * quantity + coalesce((shipping #>> '{cost,amount}')::int, 0)
+     where id = $1`,
+    [id, unitAmount],
+  );
+}
+
+/** The item's `offer` deals still open (`offered`, `countered`), by the given buyer when one is named. */
+export async function listOpenOffers(q: Queryable, itemId: string, buyerId?: string): Promise<string[]> {
+  const rows = await q.query<{ id: string }>(
+    `select id from deals
+     where item_id = $1 and process = 'offer' and state in ('offered', 'countered')
+       ${buyerId ? "and buyer_id = $2" : ""}
+     order by id`,
+    buyerId ? [itemId, buyerId] : [itemId],
+  );
+  return rows.map((row) => row.id);
 }
 
 /** The deals holding units of the item (their payment is open), with whether the hold ran out. */

@@ -1,10 +1,12 @@
+import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import type { Db, Queryable } from "../db/db.js";
 
 /** How long a sweeper's claim on a due timer keeps the others off it; a dead claimer's timer is retaken after. */
 const CLAIM_SECONDS = 30;
 
-export type DueTimer = { id: string; dealId: string; transition: string };
+/** A due timer: a deal's transition, or an item's (`itemId`: an auction's close, its second chance). */
+export type DueTimer = { id: string; dealId: string | null; itemId: string | null; transition: string };
 
 /** Schedules `transition` of the deal `seconds` from now (the transaction's now: the same instant as its other writes). */
 export async function scheduleTimer(
@@ -30,6 +32,45 @@ export async function cancelTimer(q: Queryable, id: string): Promise<void> {
   await q.query("update timers set canceled_at = now() where id = $1 and fired_at is null", [id]);
 }
 
+/** Schedules the item's `name` (an auction's close) at `fireAt`, or `seconds` from now. */
+export async function scheduleItemTimer(
+  tx: Queryable,
+  timer: { itemId: string; name: string } & ({ fireAt: string } | { seconds: number }),
+): Promise<void> {
+  await tx.query(
+    `insert into timers (id, item_id, transition, fire_at)
+     values ($1, $2, $3, coalesce($4::timestamptz, now() + make_interval(secs => $5)))`,
+    [
+      randomUUID(),
+      timer.itemId,
+      timer.name,
+      "fireAt" in timer ? timer.fireAt : null,
+      "seconds" in timer ? timer.seconds : 0,
+    ],
+  );
+}
+
+/** The item's pending timers will never fire (its auction's terms changed). */
+export async function cancelItemTimers(tx: Queryable, itemId: string): Promise<void> {
+  await tx.query(
+    "update timers set canceled_at = now() where item_id = $1 and fired_at is null and canceled_at is null",
+    [itemId],
+  );
+}
+
+/** As `takeTimer`, for an item's timer; the caller holds the item's row lock. */
+export async function takeItemTimer(tx: Queryable, itemId: string, name: string): Promise<boolean> {
+  const rows = await tx.query(
+    `update timers set fired_at = now()
+     where id = (select id from timers
+                 where item_id = $1 and transition = $2 and fired_at is null and canceled_at is null
+                 order by fire_at limit 1 for update)
+     returning id`,
+    [itemId, name],
+  );
+  return rows.length > 0;
+}
+
 /**
  * Marks the deal's pending timer for `transition` fired, under its row lock; false if there is none (it
  * fired or was canceled already). The caller holds the deal's lock and fires it in the same transaction,
@@ -52,16 +93,26 @@ export async function takeTimer(tx: Queryable, dealId: string, transition: strin
  * (processes) off each other's timers; the claim is only a hint, `takeTimer` is the authority.
  */
 export async function claimDueTimers(db: Db, limit: number): Promise<DueTimer[]> {
-  const rows = await db.query<{ id: string; deal_id: string; transition: string }>(
+  const rows = await db.query<{
+    id: string;
+    deal_id: string | null;
+    item_id: string | null;
+    transition: string;
+  }>(
     `update timers set claimed_until = now() + make_interval(secs => $2)
      where id in (select id from timers
                   where fired_at is null and canceled_at is null and fire_at <= now()
                     and (claimed_until is null or claimed_until < now())
                   order by fire_at limit $1 for update skip locked)
-     returning id, deal_id, transition`,
+     returning id, deal_id, item_id, transition`,
     [limit, CLAIM_SECONDS],
   );
-  return rows.map((row) => ({ id: row.id, dealId: row.deal_id, transition: row.transition }));
+  return rows.map((row) => ({
+    id: row.id,
+    dealId: row.deal_id,
+    itemId: row.item_id,
+    transition: row.transition,
+  }));
 }
 
 export type Worker = { stop(): Promise<void> };

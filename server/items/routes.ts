@@ -40,7 +40,8 @@ export function itemRoutes(items: ItemService, limiter: RateLimiter, rules: Rate
   });
 
   router.get("/items/:id", async (req, res) => {
-    res.json({ item: presentItem(await items.get(itemId(req.params.id)), req.user ?? null) });
+    const user = req.authError ? requireUser(req) : (req.user ?? null);
+    res.json({ item: presentItem(await items.get(itemId(req.params.id), user), user) });
   });
 
   router.patch("/items/:id", async (req, res) => {

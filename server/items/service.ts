@@ -10,9 +10,10 @@ import type {
   UpdateItemRequest,
 } from "../../shared/items.js";
 import type { User } from "../../shared/users.js";
+import { assertEditable, presentItem, saveSale, withSale } from "../auctions/items.js";
 import type { Db, Queryable } from "../db/db.js";
 import { ITEM_EVENTS, listEvents } from "../timeline/store.js";
-import type { Timeline } from "../timeline/timeline.js";
+import type { ItemWrite, Timeline } from "../timeline/timeline.js";
 import { itemPolicy } from "./policy.js";
 import { buildSearchQuery } from "./search.js";
 import type { SearchGate } from "./search-gate.js";
@@ -128,19 +129,35 @@ export async function requireItem(q: Queryable, id: string, forUpdate = false): 
   return item;
 }
 
-export function createItemService(deps: { db: Db; timeline: Timeline; searchGate: SearchGate }) {
+/**
+ * Runs inside the write that takes an item off the marketplace (a withdrawal, a moderator's removal):
+ * the deal engine ends the item's open offers there.
+ */
+export type OnItemRemoved = (write: ItemWrite, item: Item, reason: string) => Promise<void>;
+
+export function createItemService(deps: {
+  db: Db;
+  timeline: Timeline;
+  searchGate: SearchGate;
+  onRemoved?: OnItemRemoved;
+}) {
   const { db, timeline, searchGate } = deps;
 
   return {
     async create(user: User, input: CreateItemRequest): Promise<Item> {
       if (!itemPolicy.create(user)) throw new AppError("forbidden", "Only sellers can list items");
       const id = randomUUID();
-      const details = applyDetails({ ...NEW_ITEM_DETAILS, ...input, imageUrl: null }, input);
+      const { sale, ...fields } = input;
+      const details = withSale(
+        applyDetails({ ...NEW_ITEM_DETAILS, ...fields, imageUrl: null }, fields),
+        sale,
+      );
       return timeline.write(id, async (write) => {
         await insertItem(write.tx, { id, sellerId: user.id, ...details });
+        await saveSale(write.tx, { id, auction: null }, details, sale);
         await write.append({ type: "custom:item_details", author: authorOf(user), body: details });
         write.changed();
-        return requireItem(write.tx, id);
+        return presentItem(write.tx, await requireItem(write.tx, id), user);
       });
     },
 
@@ -150,15 +167,19 @@ export function createItemService(deps: { db: Db; timeline: Timeline; searchGate
         if (!itemPolicy.edit(user, item))
           throw new AppError("forbidden", "Only the item's seller can edit it");
         assertOpen(item);
-        const details = applyDetails(detailsOf(item), patch);
+        assertEditable(item, patch);
+        const { sale, ...fields } = patch;
+        const details = withSale(applyDetails(detailsOf(item), fields), sale);
         await updateItemDetails(write.tx, id, details);
+        await saveSale(write.tx, item, details, sale);
         await write.append({ type: "custom:item_details", author: authorOf(user), body: details });
         write.changed();
-        return requireItem(write.tx, id);
+        return presentItem(write.tx, await requireItem(write.tx, id), user);
       });
     },
 
-    get: (id: string) => requireItem(db, id),
+    /** The item as `viewer` sees it (an auction's reserve for its seller, a bidder's own maximum). */
+    get: async (id: string, viewer: User | null = null) => presentItem(db, await requireItem(db, id), viewer),
 
     /**
      * A page of the marketplace. A keyword search passes the search gate and runs in a transaction with
@@ -211,6 +232,7 @@ export function createItemService(deps: { db: Db; timeline: Timeline; searchGate
           throw new AppError("forbidden", "Only the item's seller can withdraw it");
         assertOpen(item);
         await setWithdrawn(write.tx, id, true);
+        await deps.onRemoved?.(write, item, "The seller withdrew the item");
         write.changed();
         return requireItem(write.tx, id);
       }),

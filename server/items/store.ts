@@ -1,3 +1,4 @@
+import type { AuctionState } from "../../shared/auctions.js";
 import { categoryWithChildren, categoryWithParents } from "../../shared/categories.js";
 import type {
   Condition,
@@ -41,14 +42,40 @@ type ItemRow = {
   offers_enabled: boolean;
   offers_min_amount: number | null;
   withdrawn_at: Date | null;
+  open_offers: number;
+  auction: AuctionRow | null;
+};
+
+/** The auction's columns as one JSON value (null for a fixed price), its status by the database clock. */
+type AuctionRow = {
+  status: AuctionState["status"];
+  starting_bid: number;
+  reserve_amount: number | null;
+  starts_at: string;
+  ends_at: string;
+  soft_close_seconds: number;
+  current_price: number | null;
+  leader_id: string | null;
+  leader_username: string | null;
+  bid_count: number;
 };
 
 const ITEM_COLUMNS = `i.id, i.position, i.title, i.description, i.price_amount, i.price_currency, i.image_url, i.status,
          i.last_seq, i.created_at, i.updated_at, i.images, i.category, i.condition, i.tags, i.specs, i.quantity,
          i.quantity_available, i.location_city, i.location_country, i.shipping_options, i.offers_enabled,
          i.offers_min_amount, i.withdrawn_at,
+         (select count(*)::int from deals d where d.item_id = i.id and d.process = 'offer'
+            and d.state in ('offered', 'countered')) as open_offers,
+         case when a.item_id is not null then json_build_object(
+           'status', case when a.ended_at is not null or a.ends_at <= now() then 'ended'
+                          when a.starts_at > now() then 'scheduled' else 'live' end,
+           'starting_bid', a.starting_bid, 'reserve_amount', a.reserve_amount,
+           'starts_at', a.starts_at, 'ends_at', a.ends_at, 'soft_close_seconds', a.soft_close_seconds,
+           'current_price', a.current_price, 'leader_id', a.leader_id,
+           'leader_username', (select l.username from users l where l.id = a.leader_id),
+           'bid_count', a.bid_count) end as auction,
          u.id as seller_id, u.username as seller_username, u.display_name as seller_display_name`;
-const ITEMS_FROM = "from items i join users u on u.id = i.seller_id";
+const ITEMS_FROM = "from items i join users u on u.id = i.seller_id left join auctions a on a.item_id = i.id";
 const SELECT_ITEMS = `select ${ITEM_COLUMNS} ${ITEMS_FROM}`;
 
 function toItem(row: ItemRow): Item {
@@ -79,6 +106,28 @@ function toItem(row: ItemRow): Item {
         : { minAmount: { amount: row.offers_min_amount, currency: row.price_currency } }),
     },
     withdrawnAt: row.withdrawn_at?.toISOString() ?? null,
+    openOffers: row.open_offers,
+    sale: row.auction ? "auction" : "fixed",
+    auction: row.auction && auctionOf(row.auction, row.price_currency),
+  };
+}
+
+/** The public auction state: the reserve's amount stays out (`presentItem` adds it for the seller). */
+function auctionOf(row: AuctionRow, currency: Item["price"]["currency"]): AuctionState {
+  const money = (amount: number) => ({ amount, currency });
+  return {
+    status: row.status,
+    currentPrice: row.current_price === null ? null : money(row.current_price),
+    leader:
+      row.leader_id && row.leader_username ? { id: row.leader_id, username: row.leader_username } : null,
+    bidCount: row.bid_count,
+    endsAt: new Date(row.ends_at).toISOString(),
+    reserveMet:
+      row.current_price !== null && (row.reserve_amount === null || row.current_price >= row.reserve_amount),
+    startingBid: money(row.starting_bid),
+    startsAt: new Date(row.starts_at).toISOString(),
+    softCloseSeconds: row.soft_close_seconds,
+    hasReserve: row.reserve_amount !== null,
   };
 }
 
@@ -240,8 +289,11 @@ function filtersOf(query: ListItemsQuery, tsquery: string | null): Filters {
   if (query.category) where.push(`i.category = any(${param(categoryWithChildren(query.category))}::text[])`);
   if (query.condition?.length) where.push(`i.condition = any(${param(query.condition)}::text[])`);
   if (query.tag) where.push(`i.tags @> array[${param(query.tag)}]::text[]`);
-  // Every item is sold at a fixed price until auctions exist.
-  if (query.sale === "auction") where.push("false");
+  if (query.sale) {
+    where.push(
+      `${query.sale === "auction" ? "" : "not "}exists (select 1 from auctions sa where sa.item_id = i.id)`,
+    );
+  }
   if (tsquery) where.push(`i.search @@ to_tsquery('simple', ${param(tsquery)})`);
   return { where, params, param };
 }
@@ -272,8 +324,12 @@ export async function listItems(
   } else if (sort === "relevance") {
     offset = Math.min(Number(/^r(\d+)$/.exec(cursor)?.[1] ?? 0), RELEVANCE_DEPTH_MAX);
     order = "tier, position desc";
+  } else if (sort === "ending_soon") {
+    // Live auctions by their end, soonest first; then everything else (fixed prices never end), newest
+    // first. The end moves with every late bid, so pages are by offset (`r<offset>`), not by a key.
+    offset = Math.min(Number(/^r(\d+)$/.exec(cursor)?.[1] ?? 0), RELEVANCE_DEPTH_MAX);
+    order = "tier, ends, position desc";
   } else {
-    // newest, and ending_soon: fixed-price items never end, so they come newest first.
     if (/^\d+$/.test(cursor)) where.push(`i.position < ${param(cursor)}`);
     order = "i.position desc";
   }
@@ -294,6 +350,18 @@ export async function listItems(
        where ${base} and i.search @@ ${ts} and not (i.title_search @@ ${ts})
        order by i.position desc limit ${depth})
     ) ranked order by ${order} limit ${param(query.limit + 1)} offset ${param(offset)}`;
+  } else if (sort === "ending_soon") {
+    // In two tiers, like relevance: the live auctions (few) by end, then the rest by the newest-first index.
+    const depth = param(offset + query.limit + 1);
+    const base = where.join(" and ");
+    const live = "(a.ended_at is null and a.ends_at > now())";
+    sql = `select * from (
+      (select ${ITEM_COLUMNS}, 0 as tier, a.ends_at as ends ${ITEMS_FROM}
+       where ${base} and ${live} order by a.ends_at limit ${depth})
+      union all
+      (select ${ITEM_COLUMNS}, 1 as tier, null as ends ${ITEMS_FROM}
+       where ${base} and not coalesce(${live}, false) order by i.position desc limit ${depth})
+    ) ranked order by ${order} limit ${param(query.limit + 1)} offset ${param(offset)}`;
   } else {
     sql = `${SELECT_ITEMS} where ${where.join(" and ")} order by ${order}
      limit ${param(query.limit + 1)} offset ${param(offset)}`;
@@ -304,7 +372,7 @@ export async function listItems(
   let nextCursor: string | null = null;
   if (rows.length > query.limit && last) {
     if (sort === "price_asc" || sort === "price_desc") nextCursor = `p${last.price_amount}_${last.position}`;
-    else if (sort === "relevance")
+    else if (sort === "relevance" || sort === "ending_soon")
       nextCursor = offset + query.limit <= RELEVANCE_DEPTH_MAX ? `r${offset + query.limit}` : null;
     else nextCursor = String(last.position);
   }

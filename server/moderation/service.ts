@@ -19,7 +19,7 @@ import type { UserRecord } from "../auth/store.js";
 import { findUserById, listSuspendedUsers, toUser } from "../auth/store.js";
 import type { Bus } from "../bus.js";
 import type { Db, Queryable } from "../db/db.js";
-import { requireItem } from "../items/service.js";
+import { type OnItemRemoved, requireItem } from "../items/service.js";
 import { setItemStatus } from "../items/store.js";
 import { getEvent, ITEM_EVENTS, listEvents } from "../timeline/store.js";
 import type { Timeline } from "../timeline/timeline.js";
@@ -49,7 +49,12 @@ function requireModerator(user: User): void {
   if (!moderationPolicy.moderate(user)) throw new AppError("forbidden", "Only moderators can do that");
 }
 
-export function createModerationService(deps: { db: Db; timeline: Timeline; bus: Bus }) {
+export function createModerationService(deps: {
+  db: Db;
+  timeline: Timeline;
+  bus: Bus;
+  onRemoved?: OnItemRemoved;
+}) {
   const { db, timeline, bus } = deps;
 
   const audit = (
@@ -188,6 +193,7 @@ export function createModerationService(deps: { db: Db; timeline: Timeline; bus:
         if (item.status === "removed" && !item.withdrawnAt)
           throw new AppError("item_removed", "This item is already removed");
         await setItemStatus(write.tx, itemId, "removed");
+        await deps.onRemoved?.(write, item, "The item was removed by a moderator");
         const body = { action: "remove", reason } satisfies ModerationEventBody;
         await write.append({ type: "custom:moderation", author: null, body });
         await audit(write.tx, moderator, "remove", { type: "item", itemId }, reason);

@@ -2,12 +2,11 @@ import type { Logger } from "pino";
 import type { CheckoutRequest } from "../../shared/deals.js";
 import { AppError } from "../../shared/errors.js";
 import type { Item } from "../../shared/items.js";
-import type { Money } from "../../shared/money.js";
 import type { Card, Payment } from "../../shared/payments.js";
 import type { User } from "../../shared/users.js";
 import { findUserById } from "../auth/store.js";
 import type { Db } from "../db/db.js";
-import type { DealEngine } from "../deals/engine.js";
+import { awaitsPayment, type DealEngine } from "../deals/engine.js";
 import type { Caller } from "../deals/process.js";
 import { type DealRecord, getDeal, listHolds } from "../deals/store.js";
 import { assertOpen, requireItem } from "../items/service.js";
@@ -39,6 +38,8 @@ type Deps = {
   gateway: PaymentGateway;
   logger: Logger;
 };
+
+/** The deal holds the item while its payment is open: a buy-now `reserved`, an auction's `won`. */
 
 /** How a success report ended: the deal paid, a refund owed, or nothing to do (already handled). */
 type Settlement = "sold" | "refund" | "none";
@@ -95,7 +96,7 @@ export function createPaymentService(deps: Deps) {
     payment: PaymentRecord,
   ): Promise<Settlement> {
     if (payment.status === "succeeded" || payment.status === "refunded") return "none";
-    if (isOpen(payment.status) && deal.state === "reserved" && item.status === "reserved") {
+    if (isOpen(payment.status) && awaitsPayment(deal) && item.status === "reserved") {
       await engine.apply(write, item, deal, "pay", SYSTEM);
       return "sold";
     }
@@ -193,7 +194,7 @@ export function createPaymentService(deps: Deps) {
 
   async function voidUnpaid(known: PaymentRecord): Promise<void> {
     await withDeal(known, async (write, item, deal) => {
-      if (deal.state === "reserved") await engine.apply(write, item, deal, "void", SYSTEM);
+      if (awaitsPayment(deal)) await engine.apply(write, item, deal, "void", SYSTEM);
     });
   }
 
@@ -355,7 +356,7 @@ export function createPaymentService(deps: Deps) {
             if (isOpen(payment.status)) await setPaymentStatus(write.tx, payment.id, "processing", null);
             return "none";
           case "canceled":
-            if (isOpen(payment.status) && deal.state === "reserved") {
+            if (isOpen(payment.status) && awaitsPayment(deal)) {
               await engine.apply(write, item, deal, "void", SYSTEM);
             }
             return "none";

@@ -1,6 +1,7 @@
 import type { Server as HttpServer, IncomingMessage } from "node:http";
 import type { Logger } from "pino";
 import { Server, type ServerOptions } from "socket.io";
+import { ZBidPlace } from "../../shared/auctions.js";
 import { AppError, parseOrThrow } from "../../shared/errors.js";
 import type { DealEvent, ItemEvent } from "../../shared/events.js";
 import { LIMITS } from "../../shared/limits.js";
@@ -18,6 +19,7 @@ import {
   ZTypingSet,
 } from "../../shared/socket.js";
 import type { User } from "../../shared/users.js";
+import type { AuctionService } from "../auctions/service.js";
 import type { AuthService } from "../auth/service.js";
 import type { Bus } from "../bus.js";
 import type { RoomService } from "../chat/rooms.js";
@@ -74,6 +76,7 @@ const CLIENT_EVENTS = new Set<string>([
   "moderation:watch",
   "items:subscribe",
   "items:unsubscribe",
+  "bid:place",
 ]);
 
 /** What an anonymous socket may do: read public rooms and the marketplace feed. */
@@ -87,6 +90,7 @@ type Deps = {
   /** Members of an item hear `room:activity` on their own sockets (unread counts). */
   rooms: RoomService;
   deals: DealService;
+  auctions: AuctionService;
   moderation: ModerationService;
   bus: Bus;
   logger: Logger;
@@ -342,6 +346,15 @@ export function createRealtime(deps: Deps): RealtimeServer {
         if ("dealId" in input) return { event: (await deps.deals.send(user, input)).event };
         const { event } = await chat.send(user, input);
         return { event: presentEvent(event, user) };
+      }),
+    );
+
+    socket.on("bid:place", (payload, ack) =>
+      respond(ack, logger, async () => {
+        const { itemId, ...input } = parseOrThrow(ZBidPlace, payload, "payload");
+        const user = signedIn();
+        await deps.limitMessages(user.id);
+        return deps.auctions.place(user, itemId, input);
       }),
     );
 

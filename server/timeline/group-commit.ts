@@ -8,7 +8,7 @@ import type { NewEvent } from "./timeline.js";
 /** An event that carries its author's idempotency key: a chat message. */
 export type KeyedEvent = NewEvent & { author: NonNullable<NewEvent["author"]>; clientMessageId: string };
 
-type Pending<E, O> = {
+type KeyedPending<E, O> = {
   ownerId: string;
   event: KeyedEvent;
   /** Throws (e.g. `item_removed`) if the locked owner (item, deal) does not accept the event. */
@@ -16,6 +16,22 @@ type Pending<E, O> = {
   resolve: (result: { event: E; duplicate: boolean }) => void;
   reject: (error: unknown) => void;
 };
+
+/**
+ * A decision on the locked owner (a bid): reads and changes its rows, appends what it decided, and
+ * answers; an `AppError` it throws refuses it alone (it throws before it writes). It keeps its own
+ * idempotency (the bid's key is in its own table).
+ */
+export type Work<E, O, R> = (tx: Queryable, owner: O, append: (event: NewEvent) => Promise<E>) => Promise<R>;
+
+type WorkPending<E, O> = {
+  ownerId: string;
+  work: Work<E, O, unknown>;
+  resolve: (result: unknown) => void;
+  reject: (error: unknown) => void;
+};
+
+type Pending<E, O> = KeyedPending<E, O> | WorkPending<E, O>;
 
 /** The conversations one group commit serves: their kind, and how their owners' rows are locked. */
 export type GroupCommitTarget<E extends TimelineEvent, O> = {
@@ -58,14 +74,23 @@ export class GroupCommit<E extends TimelineEvent, O> {
     event: KeyedEvent,
     check: (owner: O) => void,
   ): Promise<{ event: E; duplicate: boolean }> {
-    return new Promise((resolve, reject) => {
-      this.#queue.push({ ownerId, event, check, resolve, reject });
-      if (this.#running) return;
-      this.#running = true;
-      // After this turn's I/O: every message read in it joins the batch. PGlite runs in this thread and
-      // never yields to I/O mid-transaction, so without this each burst would start with a batch of one.
-      setImmediate(() => void this.#drain());
-    });
+    return new Promise((resolve, reject) => this.#enqueue({ ownerId, event, check, resolve, reject }));
+  }
+
+  /** Runs `work` on the locked owner in the next batch: a bid commits with the chat around it. */
+  run<R>(ownerId: string, work: Work<E, O, R>): Promise<R> {
+    return new Promise((resolve, reject) =>
+      this.#enqueue({ ownerId, work, resolve: resolve as (result: unknown) => void, reject }),
+    );
+  }
+
+  #enqueue(pending: Pending<E, O>): void {
+    this.#queue.push(pending);
+    if (this.#running) return;
+    this.#running = true;
+    // After this turn's I/O: every message read in it joins the batch. PGlite runs in this thread and
+    // never yields to I/O mid-transaction, so without this each burst would start with a batch of one.
+    setImmediate(() => void this.#drain());
   }
 
   async #drain(): Promise<void> {
@@ -96,29 +121,35 @@ export class GroupCommit<E extends TimelineEvent, O> {
     batch.forEach((pending, i) => {
       const outcome = outcomes[i]!;
       if ("error" in outcome) pending.reject(outcome.error);
-      else pending.resolve(outcome);
+      else if ("result" in outcome) pending.resolve(outcome.result as never);
+      else pending.resolve(outcome as never);
     });
   }
 }
 
-type Outcome<E> = { event: E; duplicate: boolean } | { error: unknown };
+type Outcome<E> = { event: E; duplicate: boolean } | { error: unknown } | { result: unknown };
 
-/** Inside one transaction: what becomes of each pending append, and the events written. */
+/**
+ * Inside one transaction: what becomes of each pending append, and the events written. The keyed events
+ * are written together first, then each work in arrival order (seqs follow: keyed, then works).
+ */
 async function plan<E extends TimelineEvent, O>(
   tx: Queryable,
   target: GroupCommitTarget<E, O>,
   batch: Pending<E, O>[],
 ): Promise<{ outcomes: Outcome<E>[]; written: E[] }> {
+  const keyed = batch.filter((pending): pending is KeyedPending<E, O> => "event" in pending);
   const existing = await findEventsByClientIds<E>(
     tx,
     target.kind,
-    batch.map(({ event }) => ({ authorId: event.author.id, clientMessageId: event.clientMessageId })),
+    keyed.map(({ event }) => ({ authorId: event.author.id, clientMessageId: event.clientMessageId })),
   );
   const owners = await target.lock(tx, [...new Set(batch.map((pending) => pending.ownerId))].sort());
   // Index in `batch` of the pending that writes each key; later ones with the same key repeat it.
   const writer = new Map<string, number>();
   const refused = new Map<number, unknown>();
   batch.forEach((pending, i) => {
+    if (!("event" in pending)) return;
     const key = keyOf(pending.event);
     // A retry is answered with the first event, even if the item has since been removed.
     if (existing.has(key) || writer.has(key)) return;
@@ -135,10 +166,30 @@ async function plan<E extends TimelineEvent, O>(
   const events = await insertEvents<E>(
     tx,
     target.kind,
-    writers.map((i) => ({ ownerId: batch[i]!.ownerId, event: batch[i]!.event })),
+    writers.map((i) => ({ ownerId: batch[i]!.ownerId, event: (batch[i] as KeyedPending<E, O>).event })),
   );
   const written = new Map<number, E>(writers.map((i, n) => [i, events[n] as E]));
+  const results = new Map<number, unknown>();
+  for (const [i, pending] of batch.entries()) {
+    if (!("work" in pending)) continue;
+    const owner = owners.get(pending.ownerId);
+    const append = async (event: NewEvent) => {
+      const [stored] = await insertEvents<E>(tx, target.kind, [{ ownerId: pending.ownerId, event }]);
+      if (!stored) throw new Error("insertEvents returned nothing");
+      events.push(stored);
+      return stored;
+    };
+    try {
+      if (!owner) throw new AppError("not_found", target.missing);
+      results.set(i, await pending.work(tx, owner, append));
+    } catch (error) {
+      // A refusal comes before any write; anything else fails the batch (and is retried one by one).
+      if (!(error instanceof AppError)) throw error;
+      refused.set(i, error);
+    }
+  }
   const outcomes = batch.map((pending, i): Outcome<E> => {
+    if (!("event" in pending)) return results.has(i) ? { result: results.get(i) } : { error: refused.get(i) };
     const key = keyOf(pending.event);
     const event = written.get(i);
     if (event !== undefined) return { event, duplicate: false };

@@ -4,7 +4,7 @@ import type { Bus } from "../bus.js";
 import type { Db, Queryable } from "../db/db.js";
 import { type DealRecord, lockDeals } from "../deals/store.js";
 import { getItem, lockItems } from "../items/store.js";
-import { GroupCommit, type KeyedEvent } from "./group-commit.js";
+import { GroupCommit, type KeyedEvent, type Work } from "./group-commit.js";
 import { DEAL_EVENTS, ITEM_EVENTS, insertEvents } from "./store.js";
 
 export type NewEvent = {
@@ -37,7 +37,7 @@ export type ItemWrite = {
  * - `write`: any transaction on one item (details, payments, deals, moderation), queued per item in this
  *   process; it may also append to the threads of the item's deals;
  * - `appendKeyed` / `appendToDeal`: one keyed event (a chat message), group-committed with the others
- *   arriving meanwhile.
+ *   arriving meanwhile; `decide`: a decision on the item (a bid) in the same group commit.
  */
 export class Timeline {
   readonly #queues = new Map<string, Promise<unknown>>();
@@ -70,6 +70,14 @@ export class Timeline {
     check: (item: Item) => void,
   ): Promise<{ event: ItemEvent; duplicate: boolean }> {
     return this.#rooms.append(itemId, event, check);
+  }
+
+  /**
+   * Runs `work` on the locked item in the room's group commit (a bid: its rows, the events it decides),
+   * committed and published with the chat arriving meanwhile.
+   */
+  decide<R>(itemId: string, work: Work<ItemEvent, Item, R>): Promise<R> {
+    return this.#rooms.run(itemId, work);
   }
 
   /** As `appendKeyed`, to a deal's private thread. */

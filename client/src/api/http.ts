@@ -2,12 +2,14 @@ import { z } from "zod";
 import { ZCategoriesResponse } from "../../../shared/categories.js";
 import {
   type CheckoutResponse,
+  type OfferRequest,
   type ProcessList,
   type TransitionParams,
   ZCheckoutResponse,
   ZDealEventsResponse,
   ZDealPage,
   ZDealResponse,
+  ZOfferList,
   ZProcessList,
 } from "../../../shared/deals.js";
 import { type FieldError, ZApiError, ZFieldError } from "../../../shared/errors.js";
@@ -224,6 +226,11 @@ export class ApiClient {
   cancelPayment = (paymentId: string) =>
     this.#request("POST", `/api/payments/${paymentId}/cancel`, ZPaymentResponse);
 
+  // Offers: the deal then runs through `transition` like any other.
+  makeOffer = (itemId: string, input: OfferRequest) =>
+    this.#request("POST", `/api/items/${itemId}/offers`, ZDealResponse, { body: input });
+  /** The item's open offers, best first (its seller only). */
+  itemOffers = (itemId: string) => this.#request("GET", `/api/items/${itemId}/offers`, ZOfferList);
   /**
    * The caller's deals as buyer ("My purchases") or seller ("My sales"), newest activity first; without
    * a role, a moderator's answer holds every deal.

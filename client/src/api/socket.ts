@@ -1,5 +1,6 @@
 import { io, type Socket } from "socket.io-client";
 import type { z } from "zod";
+import type { Bid, BidPlace } from "../../../shared/auctions.js";
 import { type Deal, ZDeal } from "../../../shared/deals.js";
 import {
   type DealEvent,
@@ -110,6 +111,10 @@ export const sendDealMessage = async (socket: ParleySocket, payload: DealMessage
 /** Moderators: the most recently active items; the socket then receives `item:event` for every item. */
 export const watchModeration = (socket: ParleySocket): Promise<{ items: Item[] }> =>
   withTimeout(socket.timeout(ACK_TIMEOUT_MS).emitWithAck("moderation:watch", {}));
+
+/** Places or raises the reader's maximum on an auctioned item; the same `clientBidId` never bids twice. */
+export const placeBid = (socket: ParleySocket, payload: BidPlace): Promise<{ bid: Bid; item: Item }> =>
+  withTimeout(socket.timeout(ACK_TIMEOUT_MS).emitWithAck("bid:place", payload));
 
 /** Fire and forget: typing is ephemeral, a lost signal only shortens an indicator. */
 export const setTyping = (socket: ParleySocket, itemId: string, typing: boolean) => {

@@ -102,9 +102,10 @@ function TextView({ event, body, me, parties, extra }: EventViewProps<"text">) {
 }
 
 const paymentLine = (body: EventBodies["custom:payment"], buyer: string) => {
-  const amount = formatMoney(body.amount);
-  if (body.status === "succeeded") return `Sold to ${buyer} for ${amount}`;
-  if (body.status === "refunded") return `${amount} refunded to ${buyer}`;
+  // A sale from an offer reaches the room without its amount: what the two agreed stays private.
+  const amount = body.amount ? formatMoney(body.amount) : "";
+  if (body.status === "succeeded") return `Sold to ${buyer}${amount ? ` for ${amount}` : ""}`;
+  if (body.status === "refunded") return `${amount || "The payment"} refunded to ${buyer}`;
   return `A payment by ${buyer} did not go through: ${FAILURES[body.failureCode ?? ""] ?? body.failureCode ?? "declined"}`;
 };
 
@@ -128,6 +129,19 @@ function actorName(
   if (person) return person.id === me?.id ? "You" : person.displayName;
   return body.by === "system" ? "Parley" : `The ${body.by}`;
 }
+
+const bidLine = (body: EventBodies["custom:bid"], bidder: string, leader: string) =>
+  body.leaderId === body.bidder.id
+    ? `${bidder} ${bidder === "you" ? "lead" : "leads"} at ${formatMoney(body.amount)}`
+    : `${bidder} bid; ${leader} still ${leader === "you" ? "lead" : "leads"} at ${formatMoney(body.amount)}`;
+
+const auctionLine = (body: EventBodies["custom:auction"], winner: string | null) => {
+  if (body.status === "extended") return "A late bid: the auction now ends later";
+  if (!winner || !body.amount) return "The auction ended without bids";
+  if (!body.reserveMet)
+    return `The auction ended at ${formatMoney(body.amount)}, below the reserve: not sold`;
+  return `Sold! ${winner === "you" ? "You" : winner} won at ${formatMoney(body.amount)}`;
+};
 
 /** Every event type this app shows. A type missing here is skipped, as the contract asks of clients. */
 const REGISTRY: { [T in EventType]: EventKind<T> } = {
@@ -176,6 +190,32 @@ const REGISTRY: { [T in EventType]: EventKind<T> } = {
     ),
     summary: (body) =>
       `${body.action === "remove" ? "Removed the item" : `${body.action === "hide" ? "Hid" : "Restored"} message #${body.targetSeq}`}: ${body.reason}`,
+    system: true,
+  },
+  "custom:bid": {
+    view: ({ event, body, me, parties }) => {
+      const leader =
+        body.leaderId === body.bidder.id ? body.bidder : { id: body.leaderId, username: "the leader" };
+      return (
+        <SystemCard event={event} icon="▲" className="system-card bid-card">
+          {bidLine(body, nameOf(body.bidder, me, parties), nameOf(leader, me, parties))}
+        </SystemCard>
+      );
+    },
+    summary: (body) => bidLine(body, body.bidder.username, "the leader"),
+    system: true,
+  },
+  "custom:auction": {
+    view: ({ event, body, me, parties }) => (
+      <SystemCard
+        event={event}
+        icon={body.status === "ended" ? "⚑" : "»"}
+        className={`system-card auction-card auction-${body.status}`}
+      >
+        {auctionLine(body, body.status === "ended" && body.winner ? nameOf(body.winner, me, parties) : null)}
+      </SystemCard>
+    ),
+    summary: (body) => auctionLine(body, body.status === "ended" ? (body.winner?.username ?? null) : null),
     system: true,
   },
   "custom:deal": {

@@ -24,6 +24,15 @@ type Props = {
   onCancel?: () => void;
 };
 
+/** How long a new auction runs, in minutes, as the seller picks it. */
+const AUCTION_LENGTHS: [number, string][] = [
+  [5, "5 minutes"],
+  [60, "1 hour"],
+  [1440, "1 day"],
+  [4320, "3 days"],
+  [10080, "7 days"],
+];
+
 /**
  * Title, description, price (typed with a decimal point or comma, sent in minor units), photos (upload
  * several or add by URL, reorder, the first is the cover), category, condition, tags and place. Every
@@ -43,6 +52,10 @@ export function ItemForm({ item, submitLabel, onSaved, onCancel }: Props) {
   const [tags, setTags] = useState(item?.tags.join(", ") ?? "");
   const [city, setCity] = useState(item?.location.city ?? "");
   const [country, setCountry] = useState(item?.location.country ?? "");
+  // Only a new listing chooses how it sells: an auction's terms are set once (the API allows edits before a bid).
+  const [auction, setAuction] = useState(false);
+  const [auctionMinutes, setAuctionMinutes] = useState(String(AUCTION_LENGTHS[3]![0]));
+  const [reserve, setReserve] = useState("");
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [message, setMessage] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -97,6 +110,13 @@ export function ItemForm({ item, submitLabel, onSaved, onCancel }: Props) {
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     setMessage(null);
+    const typedReserve = reserve.trim() ? parseMoneyInput(reserve, currency) : null;
+    if (auction && typedReserve?.error) {
+      setErrors({ "sale.reserve.amount": typedReserve.error });
+      return;
+    }
+    const reserveCents = typedReserve?.amount ?? null;
+    const cents = typedPrice.amount ?? 0;
     const place = {
       ...(city.trim() ? { city: city.trim() } : {}),
       ...(country.trim() ? { country: country.trim() } : {}),
@@ -104,7 +124,7 @@ export function ItemForm({ item, submitLabel, onSaved, onCancel }: Props) {
     const input: CreateItemRequest = {
       title,
       description,
-      price: { amount: typedPrice.amount ?? 0, currency },
+      price: { amount: cents, currency },
       // The first photo is the cover (imageUrl); no photo at all clears it.
       ...(images.length > 0 ? { images } : item ? { imageUrl: null } : {}),
       category: category || null,
@@ -114,6 +134,16 @@ export function ItemForm({ item, submitLabel, onSaved, onCancel }: Props) {
         .map((tag) => tag.trim())
         .filter(Boolean),
       location: place,
+      ...(auction && !item
+        ? {
+            sale: {
+              kind: "auction" as const,
+              startingBid: { amount: cents, currency },
+              ...(reserveCents !== null ? { reserve: { amount: reserveCents, currency } } : {}),
+              endsAt: new Date(Date.now() + Number(auctionMinutes) * 60_000).toISOString(),
+            },
+          }
+        : {}),
     };
     const checked = ZCreateItemRequest.safeParse(input);
     const found = {
@@ -175,7 +205,65 @@ export function ItemForm({ item, submitLabel, onSaved, onCancel }: Props) {
             />
           )}
         </Field>
-        <Field label="Price" error={errors.price} hint={`In ${currency.toUpperCase()}, e.g. 25.00 or 25,00`}>
+        {!item && (
+          <fieldset className="sale-kind">
+            <legend>How do you want to sell it?</legend>
+            <label>
+              <input type="radio" name="sale" checked={!auction} onChange={() => setAuction(false)} /> At a
+              fixed price
+            </label>
+            <label>
+              <input type="radio" name="sale" checked={auction} onChange={() => setAuction(true)} /> By
+              auction, live in the item's room
+            </label>
+          </fieldset>
+        )}
+        {auction && !item && (
+          <div className="field-row">
+            <Field label="Auction length" error={errors["sale.endsAt"]}>
+              {({ id, describedBy, invalid }) => (
+                <select
+                  id={id}
+                  aria-describedby={describedBy}
+                  aria-invalid={invalid}
+                  value={auctionMinutes}
+                  onChange={(e) => setAuctionMinutes(e.target.value)}
+                >
+                  {AUCTION_LENGTHS.map(([minutes, label]) => (
+                    <option key={minutes} value={minutes}>
+                      {label}
+                    </option>
+                  ))}
+                </select>
+              )}
+            </Field>
+            <Field
+              label="Reserve (optional)"
+              error={errors["sale.reserve.amount"]}
+              hint="Not sold below this; bidders only see whether it is met"
+            >
+              {({ id, describedBy, invalid }) => (
+                <div className="input-prefix">
+                  <span aria-hidden="true">$</span>
+                  <input
+                    id={id}
+                    aria-describedby={describedBy}
+                    aria-invalid={invalid}
+                    inputMode="decimal"
+                    placeholder="none"
+                    value={reserve}
+                    onChange={(e) => setReserve(e.target.value)}
+                  />
+                </div>
+              )}
+            </Field>
+          </div>
+        )}
+        <Field
+          label={auction && !item ? "Starting bid" : "Price"}
+          error={errors.price}
+          hint={`In ${currency.toUpperCase()}, e.g. 25.00 or 25,00`}
+        >
           {({ id, describedBy, invalid }) => (
             <div className="input-prefix">
               <span aria-hidden="true">{currencySymbol(currency)}</span>

@@ -11,6 +11,7 @@ import { DealActions } from "../components/deal-actions.js";
 import { DealPayment } from "../components/deal-payment.js";
 import { DealStepper } from "../components/deal-stepper.js";
 import { ItemImage } from "../components/item-image.js";
+import { OFFER_OPEN, OfferCard } from "../components/offers.js";
 import { useReasonDialog } from "../components/reason-dialog.js";
 import { Timeline } from "../components/timeline.js";
 import { checkoutError, PAID_STATES } from "../state/deal-words.js";
@@ -56,7 +57,8 @@ function DealStatus({ deal, me, onChanged }: { deal: Deal; me: User; onChanged(d
   const payment = deal.payment;
   const open = payment !== null && OPEN_PAYMENT_STATUSES.some((status) => status === payment.status);
 
-  if (deal.state === "reserved" && buyer && payment && open) {
+  // An auction's `won` deal is paid like a reservation.
+  if ((deal.state === "reserved" || deal.state === "won") && buyer && payment && open) {
     return <DealPayment deal={deal} payment={payment} onChanged={onChanged} />;
   }
   if (deal.state === "reserved") {
@@ -172,8 +174,14 @@ export function DealPage({ dealId, user }: { dealId: string; user: User }) {
             </div>
           </header>
           <DealStepper deal={deal} visited={visited} />
-          <DealStatus deal={deal} me={user} onChanged={setDeal} />
-          <DealActions deal={deal} onChanged={setDeal} ask={ask} />
+          {deal.process === "offer" && OFFER_OPEN.has(deal.state) ? (
+            <OfferCard deal={deal} viewer={user} onChange={setDeal} />
+          ) : (
+            <>
+              <DealStatus deal={deal} me={user} onChanged={setDeal} />
+              <DealActions deal={deal} onChanged={setDeal} ask={ask} />
+            </>
+          )}
         </article>
 
         <section className="card chat" aria-labelledby="thread-title">

@@ -4,6 +4,7 @@ import { bodyOf, type ItemEvent, isHidden } from "../../../shared/events.js";
 import { CONDITION_NAMES } from "../../../shared/items.js";
 import { formatMoney } from "../../../shared/money.js";
 import type { User } from "../../../shared/users.js";
+import { AuctionPanel } from "../components/auction-panel.js";
 import { Avatar } from "../components/avatar.js";
 import { Checkout } from "../components/checkout.js";
 import { Composer } from "../components/composer.js";
@@ -15,6 +16,7 @@ import {
   moderationActions,
   reportActions,
 } from "../components/moderation-actions.js";
+import { Offers } from "../components/offers.js";
 import { useReasonDialog } from "../components/reason-dialog.js";
 import { StatusBadge } from "../components/status-badge.js";
 import { Timeline } from "../components/timeline.js";
@@ -142,7 +144,7 @@ export function ItemPage({ itemId, user }: { itemId: string; user: User | null }
               </div>
               <div className="item-info">
                 <h1 id="item-title">{item.title}</h1>
-                <p className="item-price">{formatMoney(item.price)}</p>
+                {!item.auction && <p className="item-price">{formatMoney(item.price)}</p>}
                 <p className="item-seller">
                   <Avatar id={item.seller.id} name={item.seller.displayName} size={28} />
                   <span>
@@ -188,13 +190,25 @@ export function ItemPage({ itemId, user }: { itemId: string; user: User | null }
                     {isSeller && " If you think this is a mistake, write to the marketplace's operator."}
                   </p>
                 )}
-                {isSeller && item.status === "available" && (
-                  <button type="button" className="button" onClick={() => setEditing(true)}>
-                    Edit item
-                  </button>
+                {isSeller &&
+                  item.status === "available" &&
+                  (!item.auction?.bidCount || item.auction.status === "ended") && (
+                    <button type="button" className="button" onClick={() => setEditing(true)}>
+                      Edit item
+                    </button>
+                  )}
+                {item.openOffers > 0 && item.status !== "sold" && (
+                  <p className="muted open-offers">
+                    {item.openOffers} open offer{item.openOffers === 1 ? "" : "s"}
+                  </p>
                 )}
-                {user ? (
-                  <Checkout item={item} user={user} />
+                {item.auction ? (
+                  <AuctionPanel item={item} user={user} onItem={room.setItem} />
+                ) : user ? (
+                  <>
+                    <Checkout item={item} user={user} />
+                    <Offers item={item} user={user} />
+                  </>
                 ) : (
                   item.status === "available" && (
                     <button type="button" className="button primary wide" onClick={askToSignIn}>

@@ -277,13 +277,11 @@ export function MarketplacePage({ user }: { user: User | null }) {
             value={filters.sort ?? (filters.q ? "relevance" : "newest")}
             onChange={(e) => setFilter({ sort: SORTS.find((value) => value === e.target.value) })}
           >
-            {SORTS.filter((sort) => sort !== "ending_soon" && (sort !== "relevance" || filters.q)).map(
-              (sort) => (
-                <option key={sort} value={sort}>
-                  {SORT_NAMES[sort]}
-                </option>
-              ),
-            )}
+            {SORTS.filter((sort) => sort !== "relevance" || filters.q).map((sort) => (
+              <option key={sort} value={sort}>
+                {SORT_NAMES[sort]}
+              </option>
+            ))}
           </select>
         </div>
         <fieldset className="filter-conditions">

@@ -1,4 +1,5 @@
 import type { DealEventBody } from "../../../shared/events.js";
+import { formatMoney, type Money } from "../../../shared/money.js";
 import { ApiRequestError } from "../api/http.js";
 
 /** States in which the buyer has paid: the item is theirs. */
@@ -46,6 +47,8 @@ export function dealLine(body: DealEventBody, who: string): string {
     const value = params[key];
     return typeof value === "string" ? value : "";
   };
+  const offered = offerLine(body, who);
+  if (offered) return offered;
   switch (body.to) {
     case "reserved":
       return `${who} reserved the item`;
@@ -67,6 +70,35 @@ export function dealLine(body: DealEventBody, who: string): string {
       return `Refunded${text("reason") ? `: ${text("reason")}` : ""}`;
     default:
       return `${who}: ${body.transition.replace(/-/g, " ")} (${stateLabel(body.to)})`;
+  }
+}
+
+/** The offer process's steps, with the amount where the step names one (threads are private). */
+function offerLine(body: DealEventBody, who: string): string | null {
+  const amount = body.params?.amount as Money | undefined;
+  const money = amount && typeof amount.amount === "number" ? formatMoney(amount) : "";
+  switch (body.transition) {
+    case "offer":
+      return `${who} offered ${money}`;
+    case "counter":
+      return `${who} countered with ${money}`;
+    case "accept":
+      return `${who} accepted: waiting for payment`;
+    case "decline":
+      return `${who} declined the offer`;
+    case "withdraw":
+      return `${who} withdrew the offer`;
+    case "close":
+      return `The offer was declined: ${String(body.params?.reason ?? "the item is no longer for sale")}`;
+    case "expire":
+      // Buy-now's `expire` (from `reserved`) reads as a reservation's, below.
+      if (body.from === "accepted") return "The offer ended: it was not paid in time";
+      if (body.from === "offered" || body.from === "countered") {
+        return "The offer expired: it was not answered in time";
+      }
+      return null;
+    default:
+      return null;
   }
 }
 

@@ -34,6 +34,36 @@ function itemChannel(itemId: string): Channel<Item, ItemEvent> {
   };
 }
 
+/** The item's auction after a live `custom:bid` or `custom:auction` (the item itself is not republished). */
+function withAuctionEvent(item: Item, event: ItemEvent): Item {
+  const auction = item.auction;
+  if (!auction) return item;
+  const bid = bodyOf(event, "custom:bid");
+  if (bid && !("hidden" in bid)) {
+    const leader =
+      bid.leaderId === bid.bidder.id
+        ? bid.bidder
+        : auction.leader?.id === bid.leaderId
+          ? auction.leader
+          : null;
+    const bidCount = bid.bidCount ?? auction.bidCount + 1;
+    return { ...item, auction: { ...auction, currentPrice: bid.amount, leader, bidCount } };
+  }
+  const change = bodyOf(event, "custom:auction");
+  if (!change || "hidden" in change) return item;
+  if (change.status === "extended") return { ...item, auction: { ...auction, endsAt: change.endsAt } };
+  return {
+    ...item,
+    auction: {
+      ...auction,
+      status: "ended",
+      currentPrice: change.amount,
+      leader: change.winner,
+      reserveMet: change.reserveMet,
+    },
+  };
+}
+
 /**
  * One item room: its item, its conversation (`useConversation`) and its ephemeral state: who is here,
  * who is typing, how far the reader has read.
@@ -54,6 +84,7 @@ export function useRoom(itemId: string) {
       detailsSeq.current = Math.max(detailsSeq.current, joined.lastSeq);
     },
     onFresh: (event) => {
+      if (event.seq > detailsSeq.current) setItem((current) => current && withAuctionEvent(current, event));
       const details = bodyOf(event, "custom:item_details");
       if (details && event.seq > detailsSeq.current && !("hidden" in details)) {
         detailsSeq.current = event.seq;

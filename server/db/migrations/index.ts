@@ -5,6 +5,8 @@ import { deals } from "./0010-deals.js";
 import { dealTerms } from "./0011-deal-terms.js";
 import { catalog } from "./0020-catalog.js";
 import { suspensionReason } from "./0030-suspension-reason.js";
+import { offers } from "./0060-offers.js";
+import { auctions } from "./0070-auctions.js";
 
 export type Migration = { version: string; statements: string[] };
 
@@ -17,4 +19,6 @@ export const migrations: Migration[] = [
   dealTerms,
   catalog,
   suspensionReason,
+  offers,
+  auctions,
 ];

@@ -1,8 +1,10 @@
 import { ZCheckoutRequest } from "../../../shared/deals.js";
+import { closeOtherOffers } from "../actions/offers.js";
 import {
   cancelPayment,
   capturePayment,
   itemAvailable,
+  notAuctioned,
   notModerator,
   notOwnItem,
   openPayment,
@@ -37,7 +39,7 @@ export const buyNow: Process = {
       to: "reserved",
       actor: "buyer",
       params: ZCheckoutRequest,
-      guards: [notModerator, notOwnItem, itemAvailable, termsFit],
+      guards: [notModerator, notOwnItem, notAuctioned, itemAvailable, termsFit],
       actions: [priceDeal, reserveItem, openPayment],
     },
     {
@@ -67,7 +69,7 @@ export const buyNow: Process = {
       from: ["reserved"],
       to: "paid",
       actor: "system",
-      actions: [capturePayment, sellItem],
+      actions: [capturePayment, sellItem, closeOtherOffers],
     },
   ],
 };

@@ -1,0 +1,92 @@
+import { AUCTION_DURATION_MAX_MS, type Sale } from "../../shared/auctions.js";
+import { AppError, type FieldError } from "../../shared/errors.js";
+import type { Item, ItemDetails } from "../../shared/items.js";
+import type { User } from "../../shared/users.js";
+import type { Queryable } from "../db/db.js";
+import { cancelItemTimers, scheduleItemTimer } from "../deals/timers.js";
+import { dropAuction, getAuction, maximumOf, putUpForAuction, setStartingBid } from "./store.js";
+
+/** The item timer that closes an auction (server/auctions/service.ts fires it). */
+export const CLOSE_TIMER = "auction.close";
+
+/*
+ * The auction's part of an item: its terms when the seller creates or edits it, and what each viewer sees
+ * of it (the reserve's amount is the seller's, a maximum is its bidder's).
+ */
+
+function checkTerms(sale: Extract<Sale, { kind: "auction" }>, details: ItemDetails): void {
+  const problems: FieldError[] = [];
+  const startsAt = sale.startsAt ? Date.parse(sale.startsAt) : Date.now();
+  const endsAt = Date.parse(sale.endsAt);
+  if (endsAt <= Date.now()) problems.push({ path: "sale.endsAt", message: "The end must be in the future" });
+  if (endsAt <= startsAt)
+    problems.push({ path: "sale.endsAt", message: "The end must come after the start" });
+  if (endsAt - startsAt > AUCTION_DURATION_MAX_MS) {
+    problems.push({ path: "sale.endsAt", message: "An auction runs for at most 30 days" });
+  }
+  if (sale.reserve && sale.reserve.currency !== sale.startingBid.currency) {
+    problems.push({ path: "sale.reserve.currency", message: "Use the same currency as the starting bid" });
+  }
+  if (sale.reserve && sale.reserve.amount < sale.startingBid.amount) {
+    problems.push({ path: "sale.reserve.amount", message: "The reserve cannot be below the starting bid" });
+  }
+  if (details.quantity !== 1) problems.push({ path: "quantity", message: "An auction sells one unit" });
+  if (problems.length > 0) throw new AppError("bad_request", problems[0]!.message, problems);
+}
+
+/** The details an auctioned item is listed with: its price is the starting bid. */
+export function withSale(details: ItemDetails, sale: Sale | undefined): ItemDetails {
+  if (sale?.kind !== "auction") return details;
+  const priced = { ...details, price: sale.startingBid };
+  checkTerms(sale, priced);
+  return priced;
+}
+
+/**
+ * Refuses what may no longer change: price and sale once an auction has a bid (until it ended unsold).
+ * Inside the item's write, before the details are written.
+ */
+export function assertEditable(item: Item, patch: { price?: unknown; sale?: unknown }): void {
+  const auction = item.auction;
+  if (!auction || auction.bidCount === 0 || auction.status === "ended") return;
+  if (patch.price !== undefined || patch.sale !== undefined) {
+    throw new AppError("auction_has_bids", "The auction has bids: its price and terms can no longer change");
+  }
+}
+
+/**
+ * Writes the sale after the item's details: new auction terms (and their close timer), back to a fixed
+ * price, or a new starting bid that follows the edited price.
+ */
+export async function saveSale(
+  tx: Queryable,
+  item: { id: string; auction: Item["auction"] },
+  details: ItemDetails,
+  sale: Sale | undefined,
+): Promise<void> {
+  if (sale?.kind === "auction") {
+    await putUpForAuction(tx, item.id, sale);
+    await cancelItemTimers(tx, item.id);
+    await scheduleItemTimer(tx, { itemId: item.id, name: CLOSE_TIMER, fireAt: sale.endsAt });
+  } else if (sale?.kind === "fixed" && item.auction) {
+    await dropAuction(tx, item.id);
+    await cancelItemTimers(tx, item.id);
+  } else if (item.auction) {
+    await setStartingBid(tx, item.id, details.price.amount);
+  }
+}
+
+/** The item as `viewer` sees it: the seller gets the reserve, a bidder their own maximum. */
+export async function presentItem(q: Queryable, item: Item, viewer: User | null): Promise<Item> {
+  if (!item.auction || !viewer) return item;
+  const auction = { ...item.auction };
+  const money = (amount: number) => ({ amount, currency: item.price.currency });
+  if (viewer.id === item.seller.id) {
+    const reserve = (await getAuction(q, item.id))?.reserve ?? null;
+    if (reserve !== null) auction.reserve = money(reserve);
+  } else {
+    const maximum = await maximumOf(q, item.id, viewer.id);
+    if (maximum !== null) auction.yourMaximum = money(maximum);
+  }
+  return { ...item, auction };
+}

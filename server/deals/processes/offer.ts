@@ -1,0 +1,136 @@
+import {
+  agreePrice,
+  buyerCounterInBounds,
+  capturePrivately,
+  closeOtherOffers,
+  noOpenOffer,
+  offerInBounds,
+  offersChanged,
+  recordAmount,
+  sellerCounterInBounds,
+  takesOffers,
+  unitFree,
+  ZAmountParams,
+  ZCloseParams,
+} from "../actions/offers.js";
+import {
+  cancelPayment,
+  notAuctioned,
+  notModerator,
+  notOwnItem,
+  openPayment,
+  releaseItem,
+  reserveItem,
+  sellItem,
+} from "../actions.js";
+import type { Process } from "../process.js";
+
+/**
+ * Offer: a buyer names a price below the item's; buyer and seller counter in turns, privately, until one
+ * accepts; the accepted price is then paid like a checkout.
+ *
+ *   offer ──▶ offered ◀──counter (buyer)── countered
+ *               │ └──────counter (seller)──▶ │
+ *               │ accept (seller)            │ accept (buyer) ──▶ accepted ──pay──▶ paid
+ *               │ decline (seller)           │ decline (buyer) ──▶ declined
+ *               │ withdraw (buyer) ──▶ withdrawn
+ *               │ expire (system, OFFER_TTL_SECONDS after the last offer or counter) ──▶ expired
+ *               └ close (system: the item sold or was removed) ──▶ declined
+ *   accepted: expire (system, CHECKOUT_HOLD_SECONDS) ──▶ expired, the unit released;
+ *             void (system: the charge was canceled) ──▶ canceled
+ *
+ * At most 3 offers by the buyer per deal; a counter lies strictly between the standing numbers. Accept
+ * holds one unit (first accept wins) and opens the payment at the agreed price. After `paid`,
+ * fulfilment (the orders issue) takes over; until it lands `paid` is where an offer deal ends.
+ */
+export const offer: Process = {
+  name: "offer",
+  states: ["offered", "countered", "accepted", "paid", "declined", "withdrawn", "expired", "canceled"],
+  terminal: ["declined", "withdrawn", "expired", "canceled"],
+  transitions: [
+    {
+      name: "offer",
+      from: [],
+      to: "offered",
+      actor: "buyer",
+      params: ZAmountParams,
+      guards: [notModerator, notOwnItem, notAuctioned, takesOffers, offerInBounds, noOpenOffer],
+      actions: [recordAmount, offersChanged],
+    },
+    {
+      name: "counter",
+      from: ["offered"],
+      to: "countered",
+      actor: "seller",
+      params: ZAmountParams,
+      guards: [sellerCounterInBounds],
+      actions: [recordAmount],
+    },
+    {
+      name: "counter",
+      from: ["countered"],
+      to: "offered",
+      actor: "buyer",
+      params: ZAmountParams,
+      guards: [buyerCounterInBounds],
+      actions: [recordAmount],
+    },
+    {
+      name: "accept",
+      from: ["offered"],
+      to: "accepted",
+      actor: "seller",
+      guards: [unitFree],
+      actions: [agreePrice, reserveItem, openPayment, offersChanged],
+    },
+    {
+      name: "accept",
+      from: ["countered"],
+      to: "accepted",
+      actor: "buyer",
+      guards: [unitFree],
+      actions: [agreePrice, reserveItem, openPayment, offersChanged],
+    },
+    { name: "decline", from: ["offered"], to: "declined", actor: "seller", actions: [offersChanged] },
+    { name: "decline", from: ["countered"], to: "declined", actor: "buyer", actions: [offersChanged] },
+    { name: "withdraw", from: ["offered"], to: "withdrawn", actor: "buyer", actions: [offersChanged] },
+    {
+      name: "expire",
+      from: ["offered", "countered"],
+      to: "expired",
+      actor: "system",
+      after: "offerTtlSeconds",
+      actions: [offersChanged],
+    },
+    {
+      name: "expire",
+      from: ["accepted"],
+      to: "expired",
+      actor: "system",
+      after: "checkoutHoldSeconds",
+      actions: [cancelPayment, releaseItem],
+    },
+    {
+      name: "void",
+      from: ["accepted"],
+      to: "canceled",
+      actor: "system",
+      actions: [cancelPayment, releaseItem],
+    },
+    {
+      name: "close",
+      from: ["offered", "countered"],
+      to: "declined",
+      actor: "system",
+      params: ZCloseParams,
+      actions: [offersChanged],
+    },
+    {
+      name: "pay",
+      from: ["accepted"],
+      to: "paid",
+      actor: "system",
+      actions: [capturePrivately, sellItem, closeOtherOffers],
+    },
+  ],
+};
