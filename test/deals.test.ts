@@ -258,6 +258,19 @@ describe("buy-now terms: units and shipping", () => {
     expect(await itemOf(server.url, item.id)).toMatchObject({ status: "sold", quantityAvailable: 0 });
   });
 
+  it("sells one unit of a multi-unit item while the other units stay for sale", async () => {
+    const item = await listItem(server.url, seller, { quantity: 3 });
+    const one = await checkout(server.url, buyer, item.id);
+    expect(one.status).toBe(201);
+    expect(await itemOf(server.url, item.id)).toMatchObject({ status: "available", quantityAvailable: 2 });
+    expect((await confirm(server.url, buyer, one.body.payment.id)).status).toBe(200);
+    const deal = await call<{ deal: Deal }>(server.url, "GET", `/api/deals/${one.body.deal.id}`, {
+      token: buyer.token,
+    });
+    expect(deal.body.deal).toMatchObject({ state: "paid", payment: { status: "succeeded" } });
+    expect(await itemOf(server.url, item.id)).toMatchObject({ status: "available", quantityAvailable: 2 });
+  });
+
   it("prices a shipping option in, needs its address, and shows the address to the parties once paid", async () => {
     const item = await listItem(server.url, seller, {
       shippingOptions: [{ id: "post", name: "Post", cost: { amount: 700, currency: "usd" } }],

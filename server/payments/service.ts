@@ -96,7 +96,9 @@ export function createPaymentService(deps: Deps) {
     payment: PaymentRecord,
   ): Promise<Settlement> {
     if (payment.status === "succeeded" || payment.status === "refunded") return "none";
-    if (isOpen(payment.status) && awaitsPayment(deal) && item.status === "reserved") {
+    // The deal's own units are held whether the item shows `reserved` (every unit held) or `available`
+    // (other units still free); only a removed item refuses the sale.
+    if (isOpen(payment.status) && awaitsPayment(deal) && item.status !== "removed") {
       await engine.apply(write, item, deal, "pay", SYSTEM);
       return "sold";
     }
@@ -290,8 +292,9 @@ export function createPaymentService(deps: Deps) {
           await engine.apply(write, item, deal, "void", SYSTEM);
           return { payment, error: new AppError("item_removed", "This item was removed") };
         }
-        if (payment.holdExpired || item.status !== "reserved") {
-          await engine.apply(write, item, deal, "expire", SYSTEM);
+        // The deal's hold is its state (a multi-unit item stays `available` while one unit is held).
+        if (payment.holdExpired || !awaitsPayment(deal)) {
+          if (awaitsPayment(deal)) await engine.apply(write, item, deal, "expire", SYSTEM);
           return {
             payment,
             error: new AppError("payment_not_open", "The reservation expired; check out again"),

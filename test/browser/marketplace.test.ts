@@ -73,18 +73,18 @@ describe("the web app in Chromium", () => {
       .getByRole("link", { name: "Sell an item" })
       .click();
     // Every error of the form at once, in plain words; money is never guessed at by dropping characters.
-    await seller.getByLabel("Price").fill("abc");
+    await seller.getByLabel("Price", { exact: true }).fill("abc");
     await seller.getByRole("button", { name: "List item" }).click();
     await seller
       .getByText("Use only digits, with a point or a comma before the cents.", { exact: false })
       .waitFor();
     expect(await seller.getByLabel("Title").getAttribute("aria-invalid")).toBe("true");
     expect(await seller.getByText("Give the item a title").count()).toBeGreaterThan(0);
-    await seller.getByLabel("Price").fill("1,250");
+    await seller.getByLabel("Price", { exact: true }).fill("1,250");
     await seller.getByRole("button", { name: "List item" }).click();
     await seller.getByText("Is that 1250 or 1.250? Write 1250.00 or 1.25.").waitFor();
     // A decimal comma is a decimal comma: 12,50 is $12.50, not $1,250.00.
-    await seller.getByLabel("Price").fill("12,50");
+    await seller.getByLabel("Price", { exact: true }).fill("12,50");
     await seller.getByText("$12.50").waitFor();
 
     await seller.getByLabel("Title").fill(title);
