@@ -11,7 +11,7 @@ import type { Db } from "../db/db.js";
 import { migrate } from "../db/migrate.js";
 import { openPglite } from "../db/pglite.js";
 import { openPostgres } from "../db/postgres.js";
-import { requireItem } from "../items/service.js";
+import { NEW_ITEM_DETAILS, requireItem } from "../items/service.js";
 import { insertItem, setItemStatus } from "../items/store.js";
 import { createOutbox } from "../outbox/outbox.js";
 import { getPayment } from "../payments/store.js";
@@ -78,16 +78,7 @@ async function item(): Promise<Item> {
     title: "Lamp",
     description: "",
     price: { amount: 2500, currency: "usd" },
-    imageUrl: null,
-    images: [],
-    category: null,
-    condition: null,
-    tags: [],
-    specs: [],
-    quantity: 1,
-    location: {},
-    shippingOptions: [],
-    offers: { enabled: true },
+    ...NEW_ITEM_DETAILS,
   });
   return requireItem(db, id);
 }

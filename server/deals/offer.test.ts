@@ -12,7 +12,7 @@ import type { Db } from "../db/db.js";
 import { migrate } from "../db/migrate.js";
 import { openPglite } from "../db/pglite.js";
 import { openPostgres } from "../db/postgres.js";
-import { requireItem } from "../items/service.js";
+import { NEW_ITEM_DETAILS, requireItem } from "../items/service.js";
 import { insertItem } from "../items/store.js";
 import { createOutbox } from "../outbox/outbox.js";
 import { getPayment } from "../payments/store.js";
@@ -52,15 +52,7 @@ async function item(offers: Item["offers"] = { enabled: true }): Promise<Item> {
     title: "Lamp",
     description: "",
     price: usd(10_000),
-    imageUrl: null,
-    images: [],
-    category: null,
-    condition: null,
-    tags: [],
-    specs: [],
-    quantity: 1,
-    location: {},
-    shippingOptions: [],
+    ...NEW_ITEM_DETAILS,
     offers,
   });
   return requireItem(db, id);

@@ -54,7 +54,8 @@ const detailsOf = (item: Item): ItemDetails => ({
   offers: item.offers,
 });
 
-const NEW_ITEM_DETAILS: Omit<ItemDetails, "title" | "description" | "price"> = {
+/** The catalog fields of a new item that its request leaves out. */
+export const NEW_ITEM_DETAILS: Omit<ItemDetails, "title" | "description" | "price"> = {
   imageUrl: null,
   images: [],
   category: null,
