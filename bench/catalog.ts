@@ -35,6 +35,11 @@ const databaseUrl =
 const SIZES = quick
   ? { items: 2_000, httpCount: 40, sockets: 50, changesPerSecond: 20, seconds: 2 }
   : { items: 100_000, httpCount: 300, sockets: 1_000, changesPerSecond: 20, seconds: 15 };
+/** How busy the machine was before the bench added its own load. */
+const loadBefore = os
+  .loadavg()
+  .map((value) => value.toFixed(2))
+  .join(" ");
 const log = (message: string) =>
   console.log(`[bench:catalog ${new Date().toISOString().slice(11, 19)}] ${message}`);
 
@@ -220,8 +225,8 @@ try {
     "<!-- catalog:start (written by npm run bench:catalog) -->",
     "## Catalog: search and the marketplace feed",
     "",
-    `Measured ${new Date().toISOString()} with \`npm run bench:catalog\` on the PostgreSQL server (${os.cpus().length} × ${os.cpus()[0]?.model ?? "unknown"}, load average ${load} at the end).`,
-    "**The machine was shared with four other agents' builds and test runs while this ran**: the",
+    `Measured ${new Date().toISOString()} with \`npm run bench:catalog\` on the PostgreSQL server (${os.cpus().length} × ${os.cpus()[0]?.model ?? "unknown"}, load average ${loadBefore} before the run and ${load} at its end, the bench's own load included).`,
+    "The load before the run says how busy the machine was with other work: above one per core, the",
     "figures are upper bounds of what a quiet machine shows.",
     "",
     `Search: ${SIZES.items.toLocaleString("en")} items seeded as for the main bench (30-word vocabulary, categories`,

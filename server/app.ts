@@ -38,6 +38,7 @@ import { createItemService, type OnItemRemoved } from "./items/service.js";
 import { moderationRoutes } from "./moderation/routes.js";
 import { createModerationService } from "./moderation/service.js";
 import { createOutbox } from "./outbox/outbox.js";
+import { createOutboxReaders } from "./outbox/readers.js";
 import { createGateway, type PaymentGateway } from "./payments/gateway.js";
 import { paymentRoutes } from "./payments/routes.js";
 import { createPaymentService } from "./payments/service.js";
@@ -81,7 +82,9 @@ export function createApp(deps: AppDeps) {
   const bus = new Bus((error, name) =>
     logger.error({ err: error, event: name }, "domain event listener failed"),
   );
-  const timeline = new Timeline(db, bus);
+  const outbox = createOutbox({ db, bus, logger });
+  const outboxReaders = createOutboxReaders({ db, bus, logger });
+  const timeline = new Timeline(db, bus, outbox.drain);
   const tokens = createTokenSigner(config.jwtSecret, config.jwtTtlSeconds);
   const auth = createAuthService({ db, tokens, bus });
   // The embedded database runs one statement at a time: more searches at once would only queue inside it.
@@ -96,7 +99,6 @@ export function createApp(deps: AppDeps) {
   const rooms = createRoomService({ db });
   const uploads = createUploadService({ dataDir: config.dataDir, db });
   const gateway = deps.paymentGateway ?? createGateway(config.stripe);
-  const outbox = createOutbox({ db, bus, logger });
   const engine = createDealEngine({
     db,
     timeline,
@@ -107,12 +109,11 @@ export function createApp(deps: AppDeps) {
     },
     provider: gateway.provider,
     logger,
-    drainOutbox: outbox.drain,
   });
   const deals = createDealService({ db, timeline, engine });
   const auctions = createAuctionService({ db, timeline, engine, logger });
   const payments = createPaymentService({ db, timeline, engine, gateway, logger });
-  const moderation = createModerationService({ db, timeline, bus, onRemoved });
+  const moderation = createModerationService({ db, timeline, bus, onRemoved, drainOutbox: outbox.drain });
   const offers = createOfferService({ db, timeline, engine });
   const savedSearches = createSavedSearchService({ db });
 
@@ -256,6 +257,7 @@ export function createApp(deps: AppDeps) {
       if (fired > 0) logger.info({ fired }, "fired due timers");
       await payments.retryRefunds();
       await outbox.drain();
+      await outboxReaders.run();
     },
     { intervalMs: timerIntervalMs(Math.min(config.checkoutHoldSeconds, config.offerTtlSeconds)), logger },
   );
@@ -285,6 +287,8 @@ export function createApp(deps: AppDeps) {
       savedSearches,
       bus,
       timeline,
+      outbox,
+      outboxReaders,
     },
     /** Starts listening; resolves with the bound port (useful with port 0). */
     listen(port = config.port, host = config.host): Promise<number> {

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { type CheckoutRequest, ZCheckoutRequest } from "../../shared/deals.js";
 import { AppError } from "../../shared/errors.js";
-import { assertOpen, requireItem } from "../items/service.js";
+import { assertOpen, itemEntry, requireItem } from "../items/service.js";
 import { holdUnits, releaseUnits, setItemStatus } from "../items/store.js";
 import { paymentEvent } from "../payments/events.js";
 import {
@@ -104,6 +104,7 @@ export const sellItem: Action = async ({ write, item }) => {
   const now = await requireItem(write.tx, item.id);
   if (now.quantityAvailable === 0 && (await listHolds(write.tx, item.id)).length === 0) {
     await setItemStatus(write.tx, item.id, "sold");
+    await write.announce(itemEntry("item.sold", await requireItem(write.tx, item.id)));
   }
   write.changed();
 };

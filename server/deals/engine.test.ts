@@ -55,11 +55,10 @@ function engineOn(on: Db, holdSeconds = 900): DealEngine {
   const outbox = createOutbox({ db: on, bus, logger });
   return createDealEngine({
     db: on,
-    timeline: new Timeline(on, bus),
+    timeline: new Timeline(on, bus, outbox.drain),
     durations: { checkoutHoldSeconds: holdSeconds, offerTtlSeconds: 172_800, auctionPaymentSeconds: 86_400 },
     provider: "simulated",
     logger,
-    drainOutbox: outbox.drain,
   });
 }
 
@@ -305,10 +304,10 @@ describe("outbox", () => {
   it("positions every committed entry once, in the order they become visible, a late commit included", async () => {
     const drained: number[] = [];
     const bus = new Bus();
-    bus.on("outbox.drained", ({ entry }) => drained.push(entry.position));
     const outbox = createOutbox({ db, bus, logger });
     await Promise.all(Array.from({ length: 5 }, () => started()));
     await outbox.drain();
+    bus.on("outbox.drained", ({ entry }) => drained.push(entry.position));
     const before = await db.query<{ top: string }>("select max(position) as top from outbox");
     // An entry inserted before the others (a lower id) but committed only now, as a slow transaction's
     // would be: it gets a position after every one already given, so a reader past them still sees it.

@@ -10,7 +10,6 @@ import type { PaymentProvider } from "../../shared/payments.js";
 import type { User } from "../../shared/users.js";
 import type { Db } from "../db/db.js";
 import { requireItem } from "../items/service.js";
-import { writeOutbox } from "../outbox/outbox.js";
 import type { ItemWrite, Timeline } from "../timeline/timeline.js";
 import { dealPolicy } from "./policy.js";
 import type { Caller, Durations, EffectName, Process, Transition, TransitionContext } from "./process.js";
@@ -26,8 +25,6 @@ type Deps = {
   durations: Durations;
   provider: PaymentProvider;
   logger: Logger;
-  /** Drains the outbox after a transition commits. */
-  drainOutbox: () => Promise<void>;
 };
 
 const NO_PARAMS = z.strictObject({});
@@ -57,7 +54,7 @@ function transitionOf(process: Process, name: string, state?: string): Transitio
  * (a party over HTTP, a timer, the processor's report), goes through `run`, inside one transaction on
  * the deal's item (item row, then deal row locked): checks, guards, actions, the new state, a
  * `custom:deal` event in the deal's thread, timers reset, an outbox entry. After commit: publishes,
- * processor calls (named effects), the outbox drain.
+ * processor calls (named effects).
  */
 export function createDealEngine(deps: Deps) {
   const { db, timeline, durations, provider, logger } = deps;
@@ -122,7 +119,7 @@ export function createDealEngine(deps: Deps) {
     }
     // Named after the state reached (`deal.paid`, `deal.expired`), as the feed's types are. Params stay
     // in the private thread: the outbox feeds integrations, and params may carry an address.
-    await writeOutbox(write.tx, {
+    await write.announce({
       type: `deal.${transition.to}`,
       resource: { type: "deal", id: deal.id },
       data: {
@@ -135,7 +132,6 @@ export function createDealEngine(deps: Deps) {
         sellerId: deal.seller.id,
       },
     });
-    write.afterCommit(deps.drainOutbox);
     const updated = await getDeal(write.tx, deal.id);
     if (!updated) throw new Error(`deal ${deal.id} vanished`);
     return updated;

@@ -102,11 +102,10 @@ beforeAll(async () => {
   const bus = new Bus();
   engine = createDealEngine({
     db,
-    timeline: new Timeline(db, bus),
+    timeline: new Timeline(db, bus, createOutbox({ db, bus, logger }).drain),
     durations: { checkoutHoldSeconds: 900, offerTtlSeconds: 3600, auctionPaymentSeconds: 86_400 },
     provider: "simulated",
     logger,
-    drainOutbox: createOutbox({ db, bus, logger }).drain,
   });
   [seller, buyer, moderator] = await Promise.all([user("seller"), user("buyer"), user("moderator")]);
 });

@@ -12,6 +12,7 @@ import type {
 import type { User } from "../../shared/users.js";
 import { assertEditable, presentItem, saveSale, withSale } from "../auctions/items.js";
 import type { Db, Queryable } from "../db/db.js";
+import type { OutboxWrite } from "../outbox/outbox.js";
 import { ITEM_EVENTS, listEvents } from "../timeline/store.js";
 import type { ItemWrite, Timeline } from "../timeline/timeline.js";
 import { itemPolicy } from "./policy.js";
@@ -124,6 +125,18 @@ export function assertOpen(item: Item, allow: { reserved?: boolean; sold?: boole
   }
 }
 
+/**
+ * An item's outbox entry, with its public state after the change: `item.created`, `item.updated`,
+ * `item.sold`, `item.removed` (the feed's types), plus what the change was (`previousPrice`, `reason`).
+ */
+export function itemEntry(
+  type: `item.${string}`,
+  item: Item,
+  about: Record<string, unknown> = {},
+): OutboxWrite {
+  return { type, resource: { type: "item", id: item.id }, data: { item, ...about } };
+}
+
 export async function requireItem(q: Queryable, id: string, forUpdate = false): Promise<Item> {
   const item = await getItem(q, id, { forUpdate });
   if (!item) throw new AppError("not_found", "No such item");
@@ -158,7 +171,9 @@ export function createItemService(deps: {
         await saveSale(write.tx, { id, auction: null }, details, sale);
         await write.append({ type: "custom:item_details", author: authorOf(user), body: details });
         write.changed();
-        return presentItem(write.tx, await requireItem(write.tx, id), user);
+        const created = await requireItem(write.tx, id);
+        await write.announce(itemEntry("item.created", created));
+        return presentItem(write.tx, created, user);
       });
     },
 
@@ -175,7 +190,9 @@ export function createItemService(deps: {
         await saveSale(write.tx, item, details, sale);
         await write.append({ type: "custom:item_details", author: authorOf(user), body: details });
         write.changed();
-        return presentItem(write.tx, await requireItem(write.tx, id), user);
+        const updated = await requireItem(write.tx, id);
+        await write.announce(itemEntry("item.updated", updated, { previousPrice: item.price }));
+        return presentItem(write.tx, updated, user);
       });
     },
 
@@ -232,10 +249,13 @@ export function createItemService(deps: {
         if (!itemPolicy.edit(user, item))
           throw new AppError("forbidden", "Only the item's seller can withdraw it");
         assertOpen(item);
+        const reason = "The seller withdrew the item";
         await setWithdrawn(write.tx, id, true);
-        await deps.onRemoved?.(write, item, "The seller withdrew the item");
+        await deps.onRemoved?.(write, item, reason);
         write.changed();
-        return requireItem(write.tx, id);
+        const withdrawn = await requireItem(write.tx, id);
+        await write.announce(itemEntry("item.removed", withdrawn, { by: "seller", reason }));
+        return withdrawn;
       }),
 
     /** The seller puts a withdrawn item back (a moderator's removal stays). */
@@ -249,7 +269,9 @@ export function createItemService(deps: {
         }
         await setWithdrawn(write.tx, id, false);
         write.changed();
-        return requireItem(write.tx, id);
+        const relisted = await requireItem(write.tx, id);
+        await write.announce(itemEntry("item.updated", relisted, { previousPrice: item.price }));
+        return relisted;
       }),
 
     async events(id: string, query: EventsQuery) {

@@ -19,8 +19,9 @@ import type { UserRecord } from "../auth/store.js";
 import { findUserById, listSuspendedUsers, toUser } from "../auth/store.js";
 import type { Bus } from "../bus.js";
 import type { Db, Queryable } from "../db/db.js";
-import { type OnItemRemoved, requireItem } from "../items/service.js";
+import { itemEntry, type OnItemRemoved, requireItem } from "../items/service.js";
 import { setItemStatus } from "../items/store.js";
+import { writeOutbox } from "../outbox/outbox.js";
 import { getEvent, ITEM_EVENTS, listEvents } from "../timeline/store.js";
 import type { Timeline } from "../timeline/timeline.js";
 import { moderationPolicy } from "./policy.js";
@@ -54,6 +55,8 @@ export function createModerationService(deps: {
   timeline: Timeline;
   bus: Bus;
   onRemoved?: OnItemRemoved;
+  /** Drains the outbox after a suspension's commit (item writes drain through the timeline). */
+  drainOutbox: () => Promise<void>;
 }) {
   const { db, timeline, bus } = deps;
 
@@ -105,6 +108,13 @@ export function createModerationService(deps: {
       } satisfies ModerationEventBody;
       const event = await write.append({ type: "custom:moderation", author: null, body });
       await audit(write.tx, moderator, hide ? "hide" : "restore", { type: "event", itemId, seq }, reason);
+      if (hide && target.author) {
+        await write.announce({
+          type: "message.hidden",
+          resource: { type: "item", id: itemId },
+          data: { itemId, seq, authorId: target.author.id, reason },
+        });
+      }
       return event;
     });
   }
@@ -127,9 +137,15 @@ export function createModerationService(deps: {
       if (!suspend && !record.suspendedAt) throw new AppError("conflict", "This user is not suspended");
       await setSuspended(tx, userId, suspend ? reason : null);
       await audit(tx, moderator, suspend ? "suspend" : "reinstate", { type: "user", userId }, reason);
+      await writeOutbox(tx, {
+        type: suspend ? "user.suspended" : "user.reinstated",
+        resource: { type: "user", id: userId },
+        data: { userId, reason },
+      });
       const updated = await findUserById(tx, userId);
       return moderatedUser(updated!);
     });
+    void deps.drainOutbox();
     // After commit: every socket of theirs, on every process (through the adapter), closes now.
     if (suspend) bus.emit("user.sessions_revoked", { userId });
     return user;
@@ -198,7 +214,9 @@ export function createModerationService(deps: {
         await write.append({ type: "custom:moderation", author: null, body });
         await audit(write.tx, moderator, "remove", { type: "item", itemId }, reason);
         write.changed();
-        return requireItem(write.tx, itemId);
+        const removed = await requireItem(write.tx, itemId);
+        await write.announce(itemEntry("item.removed", removed, { by: "moderator", reason }));
+        return removed;
       });
     },
 

@@ -7,11 +7,15 @@ const DRAIN_LOCK = 7_340_021;
 /** Most entries one drain positions and delivers. */
 const DRAIN_BATCH = 500;
 
+/** An outbox entry as written; its position is given when it is drained. */
+export type OutboxWrite = {
+  type: string;
+  resource: { type: string; id: string };
+  data: Record<string, unknown>;
+};
+
 /** Writes an announcement in the caller's transaction: it exists exactly when the change it announces commits. */
-export async function writeOutbox(
-  tx: Queryable,
-  entry: { type: string; resource: { type: string; id: string }; data: Record<string, unknown> },
-): Promise<void> {
+export async function writeOutbox(tx: Queryable, entry: OutboxWrite): Promise<void> {
   await tx.query("insert into outbox (type, resource_type, resource_id, data) values ($1, $2, $3, $4)", [
     entry.type,
     entry.resource.type,

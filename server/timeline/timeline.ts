@@ -4,6 +4,7 @@ import type { Bus } from "../bus.js";
 import type { Db, Queryable } from "../db/db.js";
 import { type DealRecord, lockDeals } from "../deals/store.js";
 import { getItem, lockItems } from "../items/store.js";
+import { type OutboxWrite, writeOutbox } from "../outbox/outbox.js";
 import { GroupCommit, type KeyedEvent, type Work } from "./group-commit.js";
 import { DEAL_EVENTS, ITEM_EVENTS, insertEvents } from "./store.js";
 
@@ -26,6 +27,11 @@ export type ItemWrite = {
   appendToThread(dealId: string, event: NewEvent): Promise<DealEvent>;
   /** Marks the item changed; its committed state is published to everyone after commit. */
   changed(): void;
+  /**
+   * Writes an outbox entry (the feed's, notifications' and integrations' source) in this transaction;
+   * the outbox is drained after commit, without holding up the write's answer.
+   */
+  announce(entry: OutboxWrite): Promise<void>;
   /** Runs after commit and publish, in order, before the write resolves (processor calls, the outbox). */
   afterCommit(effect: () => Promise<void>): void;
 };
@@ -47,6 +53,8 @@ export class Timeline {
   constructor(
     private readonly db: Db,
     private readonly bus: Bus,
+    /** Drains the outbox after a write that announced something has committed. */
+    private readonly drainOutbox: () => Promise<void> = async () => {},
   ) {
     this.#rooms = new GroupCommit(
       db,
@@ -116,6 +124,7 @@ export class Timeline {
     const threaded: DealEvent[] = [];
     const effects: (() => Promise<void>)[] = [];
     let itemChanged = false;
+    let announced = false;
     const { result, item } = await this.db.transaction(async (tx) => {
       const result = await fn({
         tx,
@@ -137,11 +146,16 @@ export class Timeline {
         afterCommit: (effect) => {
           effects.push(effect);
         },
+        announce: async (entry) => {
+          await writeOutbox(tx, entry);
+          announced = true;
+        },
       });
       // Only a changed item is published, so only then is it read (inside the transaction: as committed).
       return { result, item: itemChanged ? await getItem(tx, itemId) : null };
     });
     this.#publish(appended, threaded, item);
+    if (announced) void this.drainOutbox();
     return { result, effects };
   }
 

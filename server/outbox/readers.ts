@@ -1,0 +1,129 @@
+import type { Logger } from "pino";
+import type { Bus, OutboxEntry } from "../bus.js";
+import type { Db, Queryable } from "../db/db.js";
+
+/** Most entries one reader handles in one transaction. */
+const READ_BATCH = 200;
+
+/**
+ * A durable reader of the outbox: notifications, webhook deliveries, Nostr publishing. `handle` runs in
+ * the transaction that advances the reader's position, so what it writes (a notification, a delivery
+ * to make) exists exactly when the position moves past the entries that caused it: each entry is
+ * handled once across every process, and a crash only makes the next run handle it again from scratch.
+ * `handle` writes to the database only; calls to the outside world (SMTP, HTTP, relays) are queued by it
+ * and made by its own worker, with retries.
+ */
+export type OutboxReader = {
+  /**
+   * Its row in `outbox_readers`, added by the reader's migration at the outbox's position then
+   * (`insert into outbox_readers select 'name', coalesce(max(position), 0) from outbox`): a new reader
+   * reads what comes after it was deployed, not the history.
+   */
+  name: string;
+  /** The entry types it wants: exact names, or a prefix ending in `*` (`deal.*`); all when absent. */
+  types?: string[];
+  handle(tx: Queryable, entries: OutboxEntry[]): Promise<void>;
+  /** Runs after the transaction commits, when `handle` saw entries (live pushes). */
+  afterCommit?(entries: OutboxEntry[]): void;
+};
+
+type OutboxRow = {
+  position: string | number;
+  type: string;
+  resource_type: string;
+  resource_id: string;
+  data: Record<string, unknown>;
+  created_at: Date;
+};
+
+export function matchesTypes(types: string[] | undefined, type: string): boolean {
+  if (!types) return true;
+  return types.some((wanted) =>
+    wanted.endsWith("*") ? type.startsWith(wanted.slice(0, -1)) : wanted === type,
+  );
+}
+
+/**
+ * Runs the outbox's readers: after each drain in this process (through the bus) and at every worker tick
+ * (for entries drained by other processes). Readers on several processes take turns on their row lock.
+ */
+export function createOutboxReaders(deps: { db: Db; bus: Bus; logger: Logger }) {
+  const { db, bus, logger } = deps;
+  const readers: OutboxReader[] = [];
+  let running: Promise<void> | null = null;
+  let again = false;
+
+  /** One batch for one reader; true if it read a full batch (there may be more). */
+  async function readOnce(reader: OutboxReader): Promise<boolean> {
+    const { seen, wanted } = await db.transaction(async (tx) => {
+      const [cursor] = await tx.query<{ position: string | number }>(
+        "select position from outbox_readers where name = $1 for update",
+        [reader.name],
+      );
+      if (!cursor) throw new Error(`no outbox_readers row "${reader.name}": its migration adds it`);
+      const rows = await tx.query<OutboxRow>(
+        `select position, type, resource_type, resource_id, data, created_at from outbox
+         where position > $1 order by position limit $2`,
+        [cursor.position, READ_BATCH],
+      );
+      const last = rows.at(-1);
+      if (!last) return { seen: 0, wanted: [] };
+      const wanted = rows
+        .filter((row) => matchesTypes(reader.types, row.type))
+        .map(
+          (row): OutboxEntry => ({
+            position: Number(row.position),
+            type: row.type,
+            resource: { type: row.resource_type, id: row.resource_id },
+            data: row.data,
+            createdAt: row.created_at.toISOString(),
+          }),
+        );
+      if (wanted.length > 0) await reader.handle(tx, wanted);
+      await tx.query("update outbox_readers set position = $2 where name = $1", [reader.name, last.position]);
+      return { seen: rows.length, wanted };
+    });
+    if (wanted.length > 0) reader.afterCommit?.(wanted);
+    return seen === READ_BATCH;
+  }
+
+  /** Every reader until it has read everything positioned; calls meanwhile make it go round once more. */
+  function run(): Promise<void> {
+    again = true;
+    running ??= (async () => {
+      try {
+        while (again) {
+          again = false;
+          for (const reader of readers) {
+            try {
+              while (await readOnce(reader)) {}
+            } catch (error) {
+              // Its position did not move: the same entries are handled again at the next run.
+              logger.error(
+                { err: error, reader: reader.name },
+                "outbox reader failed; retried at the next tick",
+              );
+            }
+          }
+        }
+      } finally {
+        running = null;
+      }
+    })();
+    return running;
+  }
+
+  bus.on("outbox.drained", () => {
+    if (readers.length > 0) void run();
+  });
+
+  return {
+    /** Adds a reader (its row must exist: see `OutboxReader.name`). */
+    add(reader: OutboxReader): void {
+      readers.push(reader);
+    },
+    run,
+  };
+}
+
+export type OutboxReaders = ReturnType<typeof createOutboxReaders>;
