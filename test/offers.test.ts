@@ -186,6 +186,52 @@ describe("haggling", () => {
     expect((await itemOf(server.url, item.id)).status).toBe("sold");
   });
 
+  it("takes the buyer's units and shipping with the offer; the accepted price is per unit, plus shipping", async () => {
+    const item = await listItem(server.url, seller, {
+      price: usd(2_000),
+      quantity: 3,
+      shippingOptions: [{ id: "post", name: "Post", cost: usd(500) }],
+    });
+    const address = { name: "Alice Doe", line1: "1 Rue X", city: "Lyon", postalCode: "69001", country: "fr" };
+    // A shipping option needs an address; more units than the item has are refused.
+    const noAddress = await offer(server.url, alice, item.id, {
+      amount: usd(1_500),
+      quantity: 2,
+      shippingOptionId: "post",
+    });
+    expect([noAddress.status, noAddress.body.error?.message]).toEqual([400, "Where should it be shipped?"]);
+    const tooMany = await offer(server.url, alice, item.id, { amount: usd(1_500), quantity: 4 });
+    expect([tooMany.status, tooMany.body.error?.code]).toEqual([409, "not_available"]);
+
+    const made = await offer(server.url, alice, item.id, {
+      amount: usd(1_500),
+      quantity: 2,
+      shippingOptionId: "post",
+      shippingAddress: address,
+    });
+    expect(made.status).toBe(201);
+    expect(made.body.deal).toMatchObject({ quantity: 2, shipping: { optionId: "post", cost: usd(500) } });
+    const accepted = await take(server.url, seller, made.body.deal.id, "accept");
+    expect(accepted.body.deal).toMatchObject({
+      state: "accepted",
+      unitPrice: usd(1_500),
+      total: usd(3_500),
+      payment: { amount: usd(3_500) },
+    });
+    // Two of three units held: the item stays on sale for the third.
+    expect(await itemOf(server.url, item.id)).toMatchObject({ status: "available", quantityAvailable: 1 });
+    // The address is the deal's, never in its thread (nor in the room).
+    const thread = JSON.stringify(await threadOf(server.url, alice, made.body.deal.id));
+    expect(thread).not.toContain("Rue X");
+    expect(JSON.stringify(await roomOf(server.url, item.id))).not.toContain("Rue X");
+    const paid = await confirm(server.url, alice, accepted.body.deal.payment?.id ?? "");
+    expect(paid.body.payment).toMatchObject({ status: "succeeded", amount: usd(3_500) });
+    expect(await dealOf(server.url, seller, made.body.deal.id)).toMatchObject({
+      state: "paid",
+      shippingAddress: { ...address, country: "FR" },
+    });
+  });
+
   it("decline and withdraw end the deal, each by its own side only", async () => {
     const item = await listItem(server.url, seller, { price: usd(10_000) });
     const first = (await offer(server.url, alice, item.id, { amount: usd(5_000) })).body.deal;

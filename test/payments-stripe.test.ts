@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { Deal } from "../shared/deals.js";
 import { listItem, type Session, signUp } from "./factories.js";
 import { call } from "./helpers/http.js";
 import { cancel, checkout, confirm, itemOf, paymentEvents, paymentOf } from "./helpers/payments.js";
@@ -73,6 +74,39 @@ describe("Stripe checkout", () => {
     const refused = await confirm(server.url, buyer, payment.id);
     expect(refused.status).toBe(409);
     expect((await paymentOf(server.url, buyer, payment.id)).status).toBe("requires_payment");
+  });
+});
+
+describe("Stripe payments the server opens by itself", () => {
+  it("opens the PaymentIntent of an accepted offer after the accept commits; the buyer pays it with Stripe", async () => {
+    const item = await listItem(server.url, seller, { price: { amount: 4000, currency: "usd" } });
+    const offered = await call<{ deal: Deal }>(server.url, "POST", `/api/items/${item.id}/offers`, {
+      token: buyer.token,
+      body: { amount: { amount: 3000, currency: "usd" } },
+    });
+    expect(offered.status).toBe(201);
+    const before = stripe.intents.size;
+    const accepted = await call<{ deal: Deal }>(
+      server.url,
+      "POST",
+      `/api/deals/${offered.body.deal.id}/transitions/accept`,
+      { token: seller.token },
+    );
+    expect(accepted.status).toBe(200);
+    const paymentId = accepted.body.deal.payment?.id ?? "";
+    // The charge is opened once, right after the accept's commit; the buyer's deal carries its secret.
+    await eventually(() => expect(stripe.intents.size).toBe(before + 1));
+    const intent = stripe.intentFor(paymentId);
+    expect(intent).toMatchObject({ amount: 3000, currency: "usd" });
+    const { body } = await call<{ deal: Deal }>(server.url, "GET", `/api/deals/${offered.body.deal.id}`, {
+      token: buyer.token,
+    });
+    expect(body.deal.payment?.clientSecret).toBe(intent.client_secret);
+    expect((await paymentOf(server.url, buyer, paymentId)).clientSecret).toBe(intent.client_secret);
+    expect(stripe.intents.size).toBe(before + 1);
+
+    expect((await stripe.deliver(server.url, stripe.succeed(intent.id))).status).toBe(200);
+    await eventually(async () => expect((await itemOf(server.url, item.id)).status).toBe("sold"));
   });
 });
 

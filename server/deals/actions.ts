@@ -110,7 +110,7 @@ export const sellItem: Action = async ({ write, item }) => {
 };
 
 /** Opens the deal's payment for its total (the processor's charge is opened after commit). */
-export const openPayment: Action = async ({ write, deal, durations, provider }) => {
+export const openPayment: Action = async ({ write, deal, durations, provider, after }) => {
   const id = randomUUID();
   await insertPayment(write.tx, {
     id,
@@ -122,6 +122,8 @@ export const openPayment: Action = async ({ write, deal, durations, provider }) 
     holdSeconds: durations.checkoutHoldSeconds,
   });
   await setDealPayment(write.tx, deal.id, id);
+  // The buyer pays it like a checkout: with Stripe, its PaymentIntent (the client secret) is ready after commit.
+  after("payment.open_charge", id);
 };
 
 /** Cancels the deal's open payment, and its charge at the processor after commit. */

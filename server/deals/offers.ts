@@ -20,22 +20,15 @@ export function createOfferService(deps: { db: Db; timeline: Timeline; engine: D
   return {
     /** Starts an offer deal; the buyer's note, if any, opens the deal's private thread after the offer. */
     async make(user: User, itemId: string, input: OfferRequest): Promise<Deal> {
-      // Items have one unit and no shipping options until the catalog's stock and shipping reach deals.
-      if ((input.quantity ?? 1) !== 1)
-        throw new AppError("not_available", "Only one unit of this item is for sale");
-      if (input.shippingOptionId !== undefined || input.shippingAddress !== undefined) {
-        throw new AppError("bad_request", "This item has no shipping options", [
-          { path: "shippingOptionId", message: "No such shipping option" },
-        ]);
-      }
+      const { message, ...terms } = input;
       const deal = await timeline.write(itemId, async (write) => {
         const item = await requireItem(write.tx, itemId, true);
-        const started = await engine.start(write, item, "offer", "offer", user, { amount: input.amount });
-        if (input.message) {
+        const started = await engine.start(write, item, "offer", "offer", user, terms);
+        if (message) {
           await write.appendToThread(started.id, {
             type: "text",
             author: authorOf(user),
-            body: { text: input.message },
+            body: { text: message },
           });
         }
         return (await getDeal(write.tx, started.id)) ?? started;

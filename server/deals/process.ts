@@ -15,7 +15,7 @@ export type Durations = {
 };
 
 /** Work the engine runs after commit, by name; the payments domain registers the processor calls. */
-export type EffectName = "payment.cancel_charge" | "payment.refund";
+export type EffectName = "payment.open_charge" | "payment.cancel_charge" | "payment.refund";
 
 /** Who takes a transition: a party of the deal (with the user) or the system (timers, the processor). */
 export type Caller = { actor: Exclude<Actor, "system">; user: User } | { actor: "system"; user: null };

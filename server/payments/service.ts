@@ -164,6 +164,12 @@ export function createPaymentService(deps: Deps) {
   }
 
   engine.onEffect("payment.cancel_charge", cancelCharge);
+  // A payment opened by a transition (an accepted offer, an auction's win): its charge, so a Stripe buyer
+  // has the client secret to pay with. Checkout opens its own before answering; this finds it opened.
+  engine.onEffect("payment.open_charge", async (paymentId) => {
+    const payment = await getPayment(db, paymentId);
+    if (payment && isOpen(payment.status)) await ensureCharge(payment, false);
+  });
   engine.onEffect("payment.refund", async (paymentId) => {
     const payment = await getPayment(db, paymentId);
     if (payment) await refund(payment);
@@ -265,8 +271,10 @@ export function createPaymentService(deps: Deps) {
       return { payment: toPayment(payment), dealId: outcome.dealId, created: outcome.created };
     },
 
+    /** The buyer's payment; an open one whose charge could not be opened yet is opened now (Stripe's client secret). */
     async get(user: User, paymentId: string): Promise<Payment> {
-      return toPayment(await requireOwnPayment(user, paymentId));
+      const payment = await requireOwnPayment(user, paymentId);
+      return toPayment(isOpen(payment.status) ? await ensureCharge(payment, false) : payment);
     },
 
     /**

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ZCategoriesResponse } from "../../../shared/categories.js";
 import {
+  type CheckoutRequest,
   type CheckoutResponse,
   type OfferRequest,
   type ProcessList,
@@ -215,10 +216,10 @@ export class ApiClient {
    * Buy now: a `buy-now` deal, `reserved` for the caller, with its payment. `expectedPrice`: the price on
    * screen; the server refuses with `price_changed` if it is not the price now.
    */
-  checkout = (itemId: string, expectedPrice?: Money): Promise<CheckoutResponse> =>
-    this.#request("POST", `/api/items/${itemId}/checkout`, ZCheckoutResponse, {
-      body: expectedPrice ? { expectedPrice } : {},
-    });
+  checkout = (itemId: string, request: CheckoutRequest = {}): Promise<CheckoutResponse> =>
+    this.#request("POST", `/api/items/${itemId}/checkout`, ZCheckoutResponse, { body: request });
+  /** The buyer's payment; asking opens its charge if it was not opened yet (Stripe's client secret). */
+  payment = (paymentId: string) => this.#request("GET", `/api/payments/${paymentId}`, ZPaymentResponse);
   confirmPayment = (paymentId: string, card: Card) =>
     this.#request("POST", `/api/payments/${paymentId}/confirm`, ZPaymentResponse, {
       body: { card },

@@ -1,4 +1,4 @@
-import { lazy, Suspense, useEffect, useState } from "react";
+import { lazy, Suspense, useCallback, useEffect, useState } from "react";
 import type { Deal } from "../../../shared/deals.js";
 import { formatMoney } from "../../../shared/money.js";
 import type { Card, Payment, PublicConfig } from "../../../shared/payments.js";
@@ -14,7 +14,9 @@ const StripePayment = lazy(() => import("./stripe-payment.js"));
  * processor) or Stripe's Payment Element. The deal itself moves to `paid` on the server (`deal:changed`).
  */
 export function DealPayment(props: { deal: Deal; payment: Payment; onChanged(deal: Deal): void }) {
-  const { deal, payment } = props;
+  const { deal } = props;
+  const [opened, setOpened] = useState<Payment | null>(null);
+  const payment = opened?.id === props.payment.id && !props.payment.clientSecret ? opened : props.payment;
   const [config, setConfig] = useState<PublicConfig | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(
@@ -28,6 +30,20 @@ export function DealPayment(props: { deal: Deal; payment: Payment; onChanged(dea
   useEffect(() => {
     api.config().then(setConfig, () => setConfig(null));
   }, []);
+
+  // A payment the server opened by itself (an accepted offer, a won auction) may reach this page before
+  // its Stripe charge exists: asking for it opens the charge and brings the client secret.
+  const needsSecret = payment.provider === "stripe" && !payment.clientSecret;
+  const openCharge = useCallback(() => {
+    setError(null);
+    api.payment(payment.id).then(
+      ({ payment: now }) => setOpened(now),
+      (e: unknown) => setError(checkoutError(e)),
+    );
+  }, [payment.id]);
+  useEffect(() => {
+    if (needsSecret) openCharge();
+  }, [needsSecret, openCharge]);
 
   // The server ends the hold within seconds of its time and says so with `deal:changed`; should that be
   // missed (a reconnect at that moment), ask until the deal has moved.
@@ -86,6 +102,14 @@ export function DealPayment(props: { deal: Deal; payment: Payment; onChanged(dea
       )}
       {left === 0 ? (
         <p role="status">Ending the reservation…</p>
+      ) : needsSecret ? (
+        error ? (
+          <button type="button" className="button" onClick={openCharge}>
+            Try again
+          </button>
+        ) : (
+          <p role="status">Preparing the secure card form…</p>
+        )
       ) : payment.provider === "stripe" && config?.stripePublishableKey && payment.clientSecret ? (
         waiting ? (
           <p role="status">Confirming your payment…</p>

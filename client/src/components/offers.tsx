@@ -6,6 +6,7 @@ import type { User } from "../../../shared/users.js";
 import { ApiRequestError, api } from "../api/http.js";
 import { useRealtime } from "../state/realtime.js";
 import { DealPayment } from "./deal-payment.js";
+import { DealTermsFields, hasTerms, termsRequest, useTermsChoice } from "./deal-terms.js";
 
 /** Every refusal an offer can meet, in words; anything else shows the server's own message. */
 const ERRORS: Record<string, string> = {
@@ -224,6 +225,7 @@ function BuyerOffers({ item, user }: { item: Item; user: User }) {
   const [open, setOpen] = useState(false);
   const [amount, setAmount] = useState("");
   const [message, setMessage] = useState("");
+  const [choice, setChoice] = useTermsChoice(user.displayName);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
 
@@ -247,6 +249,7 @@ function BuyerOffers({ item, user }: { item: Item; user: User }) {
     try {
       const { deal: made } = await api.makeOffer(item.id, {
         amount: { amount: typed.amount, currency: item.price.currency },
+        ...termsRequest(choice),
         ...(message.trim() ? { message: message.trim() } : {}),
       });
       setDeal(made);
@@ -285,11 +288,19 @@ function BuyerOffers({ item, user }: { item: Item; user: User }) {
         >
           <MoneyField
             id="offer-amount"
-            label="Your offer"
+            label={item.quantityAvailable > 1 ? "Your offer, per unit" : "Your offer"}
             currency={item.price.currency}
             value={amount}
             onChange={setAmount}
           />
+          {hasTerms(item) && (
+            <DealTermsFields
+              item={item}
+              choice={choice}
+              onChange={setChoice}
+              unitAmount={parseMoneyInput(amount, item.price.currency).amount ?? null}
+            />
+          )}
           <label className="field" htmlFor="offer-message">
             <span>Message to the seller (optional)</span>
             <textarea

@@ -29,7 +29,17 @@ function BuyAgain({ deal }: { deal: Deal }) {
     setBusy(true);
     setError(null);
     try {
-      const { deal: fresh } = await api.checkout(deal.itemId);
+      // The same terms again; an address the page cannot show is asked for on the item's page.
+      if (deal.shipping && !deal.shippingAddress) {
+        navigate(`/items/${deal.itemId}`);
+        return;
+      }
+      const { deal: fresh } = await api.checkout(deal.itemId, {
+        ...(deal.quantity > 1 ? { quantity: deal.quantity } : {}),
+        ...(deal.shipping && deal.shippingAddress
+          ? { shippingOptionId: deal.shipping.optionId, shippingAddress: deal.shippingAddress }
+          : {}),
+      });
       navigate(`/deals/${fresh.id}`);
     } catch (failure) {
       setError(checkoutError(failure));

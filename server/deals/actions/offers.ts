@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { MAX_BUYER_OFFERS, ZOfferAmount } from "../../../shared/deals.js";
+import { MAX_BUYER_OFFERS, ZOfferAmount, ZOfferRequest } from "../../../shared/deals.js";
 import { AppError } from "../../../shared/errors.js";
 import { formatMoney, type Money } from "../../../shared/money.js";
 import { assertOpen, requireItem } from "../../items/service.js";
@@ -14,6 +14,10 @@ import { getDeal, listOpenOffers, recordOffer, setDealPrice } from "../store.js"
  */
 
 export const ZAmountParams = z.strictObject({ amount: ZOfferAmount });
+/** A first offer: the amount per unit, and the buyer's terms as at checkout (units, shipping, address). */
+export const ZOfferParams = ZAmountParams.extend(
+  ZOfferRequest.pick({ quantity: true, shippingOptionId: true, shippingAddress: true }).shape,
+);
 export const ZCloseParams = z.strictObject({ reason: z.string().min(1).max(200) });
 
 const amountOf = ({ params }: TransitionContext) => (params as z.infer<typeof ZAmountParams>).amount;
@@ -99,8 +103,16 @@ export const buyerCounterInBounds: Guard = (ctx) => {
   }
 };
 
-/** A unit is free to hold for the accepted offer: first accept wins, another held → `item_reserved`. */
-export const unitFree: Guard = ({ item }) => assertOpen(item);
+/**
+ * The deal's units are free to hold for the accepted offer: first accept wins; the last unit held by
+ * another buyer → `item_reserved`, fewer units left than the offer asks for → `not_available`.
+ */
+export const unitFree: Guard = ({ item, deal }) => {
+  assertOpen(item);
+  if (deal.quantity > item.quantityAvailable) {
+    throw new AppError("not_available", `Only ${item.quantityAvailable} of this item left`);
+  }
+};
 
 // Actions
 

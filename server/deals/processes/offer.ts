@@ -12,6 +12,7 @@ import {
   unitFree,
   ZAmountParams,
   ZCloseParams,
+  ZOfferParams,
 } from "../actions/offers.js";
 import {
   cancelPayment,
@@ -19,15 +20,18 @@ import {
   notModerator,
   notOwnItem,
   openPayment,
+  priceDeal,
   releaseItem,
   reserveItem,
   sellItem,
+  termsFit,
 } from "../actions.js";
 import type { Process } from "../process.js";
 
 /**
- * Offer: a buyer names a price below the item's; buyer and seller counter in turns, privately, until one
- * accepts; the accepted price is then paid like a checkout.
+ * Offer: a buyer names a price below the item's, per unit, with their terms as at checkout (units, a
+ * shipping option and its address); buyer and seller counter in turns, privately, until one accepts;
+ * the accepted price × units + shipping is then paid like a checkout.
  *
  *   offer ──▶ offered ◀──counter (buyer)── countered
  *               │ └──────counter (seller)──▶ │
@@ -53,9 +57,9 @@ export const offer: Process = {
       from: [],
       to: "offered",
       actor: "buyer",
-      params: ZAmountParams,
-      guards: [notModerator, notOwnItem, notAuctioned, takesOffers, offerInBounds, noOpenOffer],
-      actions: [recordAmount, offersChanged],
+      params: ZOfferParams,
+      guards: [notModerator, notOwnItem, notAuctioned, takesOffers, offerInBounds, noOpenOffer, termsFit],
+      actions: [priceDeal, recordAmount, offersChanged],
     },
     {
       name: "counter",
