@@ -455,9 +455,6 @@ export function createRealtime(deps: Deps): RealtimeServer {
   return io;
 }
 
-/** A `bad_request` for a problem `unsafeInput` found, or null. */
-const badInput = (problem: string | null) => (problem === null ? null : new AppError("bad_request", problem));
-
 /**
  * Runs a socket handler and answers its ack with the contract's shape. Nothing a client sends can
  * throw past this: bad input is `bad_request`, anything unexpected is `internal` and logged.

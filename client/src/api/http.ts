@@ -32,7 +32,6 @@ import {
   ZModeratorReport,
   ZReport,
 } from "../../../shared/moderation.js";
-import type { Money } from "../../../shared/money.js";
 import { type Card, type PublicConfig, ZPaymentResponse, ZPublicConfig } from "../../../shared/payments.js";
 import { type UpdateMeRequest, ZOwnProfile, ZProfile } from "../../../shared/profiles.js";
 import { ZMarkReadResponse, ZRoomList } from "../../../shared/rooms.js";
