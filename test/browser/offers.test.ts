@@ -1,8 +1,10 @@
 import { rmSync } from "node:fs";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Deal } from "../../shared/deals.js";
 import type { Item } from "../../shared/items.js";
 import { listItem, type Session, signUp } from "../factories.js";
+import { call } from "../helpers/http.js";
 import { startServer, type TestServer } from "../helpers/server.js";
 import { buildClient, launchChromium, openPage, screenshot } from "./browser.js";
 
@@ -111,6 +113,43 @@ describe("offers in Chromium", () => {
     await visitor.getByText("Sold", { exact: true }).first().waitFor();
     const text = (await visitor.locator("body").textContent()) ?? "";
     for (const amount of ["75.50", "95.00", "60.00", "75,50"]) expect(text).not.toContain(amount);
+    expect(dialogs).toEqual([]);
+  });
+
+  it("on a phone, a buyer chooses units and delivery with an offer; the total counts both", async () => {
+    const stock = await listItem(server.url, seller, {
+      title: "Linen napkins",
+      price: { amount: 1_000, currency: "eur" },
+      quantity: 4,
+      shippingOptions: [{ id: "post", name: "La Poste", cost: { amount: 600, currency: "eur" } }],
+    });
+    const { page } = await openPage(browser, { width: 390, height: 844 }, dialogs);
+    await page.addInitScript((stored) => {
+      localStorage.setItem("parley.session", stored);
+    }, JSON.stringify(bob));
+    await page.goto(`${server.url}/items/${stock.id}`);
+    await page.getByRole("button", { name: "Make an offer" }).click();
+    await page.getByLabel("Your offer, per unit").fill("8");
+    await page.getByLabel("How many (4 available)").fill("3");
+    await page.getByRole("radio", { name: /La Poste/ }).check();
+    await page.getByLabel("Full name").fill("Bob Martin");
+    await page.getByLabel("Street and number").fill("3 Quai Saint-Vincent");
+    await page.getByLabel("City").fill("Lyon");
+    await page.getByLabel("Postal code").fill("69001");
+    await page.getByLabel("Country (two letters, e.g. FR)").fill("FR");
+    // 3 × €8.00 + €6.00, shown while typing; the server computes the deal's own.
+    await page.getByText("Total €30.00 including €6.00 shipping").waitFor();
+    await screenshot(page, "offer-terms-phone", { fullPage: true });
+    await page.getByRole("button", { name: "Send offer" }).click();
+    await page.getByText("Waiting for the seller").waitFor();
+    const { body } = await call<{ deals: Deal[] }>(server.url, "GET", `/api/items/${stock.id}/offers`, {
+      token: seller.token,
+    });
+    expect(body.deals[0]).toMatchObject({
+      quantity: 3,
+      offer: { amount: { amount: 800, currency: "eur" } },
+      shipping: { optionId: "post", cost: { amount: 600, currency: "eur" } },
+    });
     expect(dialogs).toEqual([]);
   });
 });
