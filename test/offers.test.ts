@@ -201,6 +201,7 @@ describe("haggling", () => {
     });
     expect([noAddress.status, noAddress.body.error?.message]).toEqual([400, "Where should it be shipped?"]);
     const tooMany = await offer(server.url, alice, item.id, { amount: usd(1_500), quantity: 4 });
+    expect(tooMany.body.error?.message).toBe("Only 3 of this item are for sale");
     expect([tooMany.status, tooMany.body.error?.code]).toEqual([409, "not_available"]);
 
     const made = await offer(server.url, alice, item.id, {

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { type CheckoutRequest, ZCheckoutRequest } from "../../shared/deals.js";
 import { AppError } from "../../shared/errors.js";
+import type { Item } from "../../shared/items.js";
 import { assertOpen, itemEntry, requireItem } from "../items/service.js";
 import { holdUnits, releaseUnits, setItemStatus } from "../items/store.js";
 import { paymentEvent } from "../payments/events.js";
@@ -50,6 +51,22 @@ export const termsFit: Guard = ({ item, params }) => {
   if ((terms.quantity ?? 1) > item.quantityAvailable) {
     throw new AppError("not_available", `Only ${item.quantityAvailable} of this item left`);
   }
+  shippingFits(item, terms);
+};
+
+/**
+ * An offer's terms fit the item: no more units than it has at all (units held by others may free up
+ * before the accept, which checks they are free), and shipping as at checkout.
+ */
+export const offerTermsFit: Guard = ({ item, params }) => {
+  const terms = termsOf(params);
+  if ((terms.quantity ?? 1) > item.quantity) {
+    throw new AppError("not_available", `Only ${item.quantity} of this item are for sale`);
+  }
+  shippingFits(item, terms);
+};
+
+function shippingFits(item: Item, terms: CheckoutRequest): void {
   if (terms.shippingOptionId === undefined) {
     if (terms.shippingAddress) {
       throw new AppError("bad_request", "Choose a shipping option for this address", [
@@ -69,7 +86,7 @@ export const termsFit: Guard = ({ item, params }) => {
       { path: "shippingAddress", message: "Required with a shipping option" },
     ]);
   }
-};
+}
 
 // Actions
 

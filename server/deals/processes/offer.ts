@@ -19,12 +19,12 @@ import {
   notAuctioned,
   notModerator,
   notOwnItem,
+  offerTermsFit,
   openPayment,
   priceDeal,
   releaseItem,
   reserveItem,
   sellItem,
-  termsFit,
 } from "../actions.js";
 import type { Process } from "../process.js";
 
@@ -58,7 +58,15 @@ export const offer: Process = {
       to: "offered",
       actor: "buyer",
       params: ZOfferParams,
-      guards: [notModerator, notOwnItem, notAuctioned, takesOffers, offerInBounds, noOpenOffer, termsFit],
+      guards: [
+        notModerator,
+        notOwnItem,
+        notAuctioned,
+        takesOffers,
+        offerInBounds,
+        noOpenOffer,
+        offerTermsFit,
+      ],
       actions: [priceDeal, recordAmount, offersChanged],
     },
     {
