@@ -1,0 +1,78 @@
+import { finalizeEvent, type VerifiedEvent } from "nostr-tools/pure";
+import { type Item, ZItem } from "../../shared/items.js";
+import type { Queryable } from "../db/db.js";
+import type { OutboxReader } from "../outbox/readers.js";
+import { type KeyBox, sellerKey } from "./keys.js";
+import { DELETION_KIND, deletionTemplate, listingTemplate } from "./listing.js";
+
+/** The item changes that alter a listing; every one carries the public item after the change. */
+const ITEM_TYPES = ["item.created", "item.updated", "item.sold", "item.removed"];
+
+type ListingRow = { pubkey: string; event_id: string; kind: number; created_at: string | number };
+
+/**
+ * The outbox reader that turns item changes into signed Nostr events and queues them for every relay,
+ * in the transaction that moves the reader past them (once, across processes). It signs here, not at
+ * delivery, so each version has one id, and a removal can name the last version signed. What is queued
+ * depends on the item's state after the change, not on the entry's name: for sale (available or reserved)
+ * → the listing, `active`; sold → the listing, `sold`; removed → a kind 5 deletion. A sale or removal of
+ * an item never listed on Nostr (listed before this reader existed) has nothing to update: skipped.
+ */
+export function createNostrReader(deps: {
+  box: KeyBox;
+  relays: string[];
+  publicUrl: string | undefined;
+  /** After commit, when something was queued: the publisher starts at once instead of at its next tick. */
+  onQueued: () => void;
+}): OutboxReader {
+  const { box, relays, publicUrl } = deps;
+
+  async function nextVersion(tx: Queryable, item: Item): Promise<VerifiedEvent | null> {
+    const [listed] = await tx.query<ListingRow>(
+      "select pubkey, event_id, kind, created_at from nostr_listings where item_id = $1 for update",
+      [item.id],
+    );
+    const live = listed !== undefined && listed.kind !== DELETION_KIND;
+    if (item.status !== "available" && item.status !== "reserved" && !live) return null;
+    // Strictly later than the last version: relays keep the newest of a replaceable event (a tie goes to
+    // the lowest id), and a deletion covers the versions up to its own time, not a relisting after it.
+    const createdAt = Math.max(Math.floor(Date.now() / 1000), Number(listed?.created_at ?? 0) + 1);
+    const key = await sellerKey(tx, box, item.seller.id);
+    const template =
+      item.status === "removed" && listed
+        ? deletionTemplate(item, listed.pubkey, listed.event_id, createdAt)
+        : listingTemplate(item, createdAt, publicUrl);
+    const event = finalizeEvent(template, key.secretKey);
+    await tx.query(
+      `insert into nostr_listings (item_id, pubkey, event_id, kind, created_at) values ($1, $2, $3, $4, $5)
+       on conflict (item_id) do update
+         set pubkey = excluded.pubkey, event_id = excluded.event_id, kind = excluded.kind,
+             created_at = excluded.created_at`,
+      [item.id, key.pubkey, event.id, event.kind, createdAt],
+    );
+    return event;
+  }
+
+  return {
+    name: "nostr",
+    types: ITEM_TYPES,
+    async handle(tx, entries) {
+      for (const entry of entries) {
+        const item = ZItem.parse(entry.data.item);
+        const event = await nextVersion(tx, item);
+        if (!event) continue;
+        // One row per item and relay holds the latest version: a newer one replaces an older one not yet
+        // delivered (and its retry count), so no relay gets a stale version from the queue.
+        await tx.query(
+          `insert into nostr_deliveries (item_id, relay, event_id, event)
+           select $1, relay, $2, $3 from unnest($4::text[]) as relay
+           on conflict (item_id, relay) do update
+             set event_id = excluded.event_id, event = excluded.event, attempts = 0, due_at = now(),
+                 leased_until = null, sent_at = null, last_error = null`,
+          [item.id, event.id, JSON.stringify(event), relays],
+        );
+      }
+    },
+    afterCommit: () => deps.onQueued(),
+  };
+}
