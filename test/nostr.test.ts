@@ -10,6 +10,7 @@ import type { Item } from "../shared/items.js";
 import type { Profile } from "../shared/profiles.js";
 import { listItem, type Session, signUp } from "./factories.js";
 import { call } from "./helpers/http.js";
+import { createModerator } from "./helpers/moderators.js";
 import { startNostrRelay, type TestRelay } from "./helpers/nostr-relay.js";
 import { checkout, confirm } from "./helpers/payments.js";
 import { startServer, type TestServer } from "./helpers/server.js";
@@ -207,6 +208,32 @@ describe("Nostr listings", () => {
       expect(tag(deletion!, "e")).toEqual([listing.id]);
     }, 20_000);
     expect(await query(relay.url, { kinds: [30402], "#d": [item.id] })).toEqual([]);
+  });
+
+  it("deletes a suspended seller's listings and lists them again when the seller is reinstated", async () => {
+    const other = await signUp(server.url, "seller");
+    const moderator = await createModerator(server);
+    const item = await listItem(server.url, other, { title: "Pine wardrobe" });
+    const listing = await listingOn(relay.url, item.id, () => {});
+    const moderate = (action: "suspend" | "reinstate") =>
+      call(server.url, "POST", `/api/moderation/users/${other.user.id}/${action}`, {
+        token: moderator.token,
+        body: { reason: "Checking the listings" },
+      });
+    expect((await moderate("suspend")).status).toBe(200);
+    const address = `30402:${listing.pubkey}:${item.id}`;
+    await eventually(async () => {
+      expect(await query(relay.url, { kinds: [5], "#a": [address] })).toHaveLength(1);
+      expect(await query(relay.url, { kinds: [30402], "#d": [item.id] })).toEqual([]);
+    }, 20_000);
+    expect((await moderate("reinstate")).status).toBe(200);
+    const [deletion] = await query(relay.url, { kinds: [5], "#a": [address] });
+    // Listed again after the deletion's time, so the relay (which honours the deletion) takes it.
+    const again = await listingOn(relay.url, item.id, (event) =>
+      expect(tag(event, "status")).toEqual(["active"]),
+    );
+    expect(again.created_at).toBeGreaterThan(deletion!.created_at);
+    expect(again.pubkey).toBe(listing.pubkey);
   });
 
   it("retries a relay that answers OK=false, and delivers on a later try", async () => {
