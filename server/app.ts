@@ -135,6 +135,7 @@ export function createApp(deps: AppDeps) {
         relays: config.nostr.relays,
         publicUrl: config.publicUrl,
         onQueued: () => void nostr.run(),
+        logger,
       }),
     );
   }

@@ -236,6 +236,23 @@ describe("Nostr listings", () => {
     expect(again.pubkey).toBe(listing.pubkey);
   });
 
+  it("skips a seller whose key no longer opens (another server secret) and goes on with the others", async () => {
+    const stranger = await signUp(server.url, "seller");
+    const sealedElsewhere = createKeyBox("another server's secret, 32 chars long").seal(
+      new Uint8Array(32).fill(7),
+      stranger.user.id,
+    );
+    await server.db.query("insert into nostr_keys (user_id, pubkey, secret_box) values ($1, $2, $3)", [
+      stranger.user.id,
+      getPublicKey(new Uint8Array(32).fill(7)),
+      sealedElsewhere,
+    ]);
+    const skipped = await listItem(server.url, stranger, { title: "Unsigned chair" });
+    const after = await listItem(server.url, seller, { title: "Signed chair" });
+    await listingOn(relay.url, after.id, () => {});
+    expect(await query(relay.url, { kinds: [30402], "#d": [skipped.id] })).toEqual([]);
+  });
+
   it("retries a relay that answers OK=false, and delivers on a later try", async () => {
     relay.refuse(
       (event) => event.tags.some(([name, value]) => name === "title" && value === "Floor lamp"),

@@ -1,4 +1,5 @@
 import { finalizeEvent, type VerifiedEvent } from "nostr-tools/pure";
+import type { Logger } from "pino";
 import { z } from "zod";
 import { type Item, ZItem } from "../../shared/items.js";
 import type { OutboxEntry } from "../bus.js";
@@ -43,8 +44,9 @@ export function createNostrReader(deps: {
   publicUrl: string | undefined;
   /** After commit, when something was queued: the publisher starts at once instead of at its next tick. */
   onQueued: () => void;
+  logger: Logger;
 }): OutboxReader {
-  const { box, relays, publicUrl } = deps;
+  const { box, relays, publicUrl, logger } = deps;
 
   async function nextVersion(tx: Queryable, item: Item): Promise<VerifiedEvent | null> {
     const [listed] = await tx.query<ListingRow>(
@@ -62,7 +64,16 @@ export function createNostrReader(deps: {
     // Strictly later than the last version: relays keep the newest of a replaceable event (a tie goes to
     // the lowest id), and a deletion covers the versions up to its own time, not a relisting after it.
     const createdAt = Math.max(Math.floor(Date.now() / 1000), Number(listed?.created_at ?? 0) + 1);
-    const key = await sellerKey(tx, box, item.seller.id);
+    const key = await sellerKey(tx, box, item.seller.id).catch((error: unknown) => {
+      // A key sealed under another server secret (JWT_SECRET changed) cannot be opened. Skipping this
+      // seller's change keeps every other listing flowing; throwing would stop the reader on this entry.
+      logger.error(
+        { err: error, sellerId: item.seller.id, itemId: item.id },
+        "cannot open the seller's Nostr key (was the server secret changed?); change not published",
+      );
+      return null;
+    });
+    if (!key) return null;
     const template =
       !shown && listed
         ? deletionTemplate(item, listed.pubkey, listed.event_id, createdAt)
