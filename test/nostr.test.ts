@@ -271,6 +271,33 @@ describe("Nostr listings", () => {
     expect(tries[1]?.id).toBe(tries[0]?.id);
   });
 
+  it("shares the work between two processes: each version reaches a relay once", async () => {
+    const twin = await startServer({
+      db: server.db,
+      env: {
+        NOSTR_RELAYS: `${relay.url}, ws://127.0.0.1:${latePort}`,
+        NOSTR_RETRY_SECONDS: "1",
+        PUBLIC_URL,
+        JWT_SECRET: server.jwtSecret,
+      },
+    });
+    try {
+      const items = await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          listItem(i % 2 === 0 ? server.url : twin.url, seller, { title: `Stool ${i}` }),
+        ),
+      );
+      for (const item of items) await listingOn(relay.url, item.id, () => {});
+      const ids = new Set(items.map((item) => item.id));
+      const sent = relay.received().filter((event) => ids.has(tag(event, "d")?.[0] ?? ""));
+      expect(sent).toHaveLength(6);
+      // Signed once each, by the seller's one key, whichever process read the change.
+      expect(new Set(sent.map((event) => event.pubkey)).size).toBe(1);
+    } finally {
+      await twin.close();
+    }
+  });
+
   it("keeps each seller's secret key encrypted: the column is not the key, and only this server opens it", async () => {
     const [row] = await server.db.query<{ pubkey: string; secret_box: string }>(
       "select pubkey, secret_box from nostr_keys where user_id = $1",
