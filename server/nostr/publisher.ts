@@ -19,8 +19,9 @@ type DeliveryRow = { item_id: string; relay: string; event_id: string; event: Ev
  * Publishes the queued events (`nostr_deliveries`, written by the reader) to each relay, outside every
  * request and transaction: nothing in the marketplace waits on a relay. A round claims due deliveries
  * with a lease (`for update skip locked`, so processes share the queue), opens one connection per relay,
- * sends its events and waits for the relay's OK to each. OK=true marks the delivery sent; OK=false, a timeout or
- * a relay that cannot be reached schedules another try after `retrySeconds`, doubling up to an hour.
+ * sends its events and waits for the relay's OK to each. OK=true marks the delivery sent; OK=false, a
+ * timeout or a relay that cannot be reached schedules another try after `retrySeconds`, doubling up to an
+ * hour.
  * Marks are conditional on the event id: a newer version queued meanwhile stays owed.
  */
 export function createNostrPublisher(deps: {
