@@ -37,6 +37,9 @@ import { createSearchGate } from "./items/search-gate.js";
 import { createItemService, type OnItemRemoved } from "./items/service.js";
 import { moderationRoutes } from "./moderation/routes.js";
 import { createModerationService } from "./moderation/service.js";
+import { createKeyBox } from "./nostr/keys.js";
+import { createNostrPublisher } from "./nostr/publisher.js";
+import { createNostrReader } from "./nostr/reader.js";
 import { createOutbox } from "./outbox/outbox.js";
 import { createOutboxReaders } from "./outbox/readers.js";
 import { createGateway, type PaymentGateway } from "./payments/gateway.js";
@@ -61,6 +64,8 @@ import { createUploadService } from "./uploads/service.js";
 
 /** How often uploads nobody uses are looked for. */
 const ORPHAN_SWEEP_MS = 3600 * 1000;
+/** How often Nostr deliveries due for another try are looked for (new ones start at once). */
+const NOSTR_TICK_MS = 1000;
 
 export type AppDeps = {
   config: Config;
@@ -116,6 +121,24 @@ export function createApp(deps: AppDeps) {
   const moderation = createModerationService({ db, timeline, bus, onRemoved, drainOutbox: outbox.drain });
   const offers = createOfferService({ db, timeline, engine });
   const savedSearches = createSavedSearchService({ db });
+
+  // Items as NIP-99 listings on the configured relays (docs/INTEGRATIONS.md, "Nostr"): the reader signs
+  // and queues each change in the outbox's order; the publisher delivers on its own, with retries.
+  const nostr = config.nostr ? createNostrPublisher({ db, ...config.nostr, logger }) : null;
+  if (config.nostr && nostr) {
+    if (!config.publicUrl) {
+      logger.warn("NOSTR_RELAYS without PUBLIC_URL: listings carry no uploaded photos and no link back");
+    }
+    outboxReaders.add(
+      createNostrReader({
+        box: createKeyBox(config.jwtSecret),
+        relays: config.nostr.relays,
+        publicUrl: config.publicUrl,
+        onQueued: () => void nostr.run(),
+        logger,
+      }),
+    );
+  }
 
   // Counters several processes must share live in Redis when there is one. It connects in the background
   // and reconnects by itself; while it is down or hangs the counters live in memory (see fallback-store.ts),
@@ -262,6 +285,8 @@ export function createApp(deps: AppDeps) {
     { intervalMs: timerIntervalMs(Math.min(config.checkoutHoldSeconds, config.offerTtlSeconds)), logger },
   );
 
+  const nostrWorker = nostr ? startWorker(() => nostr.run(), { intervalMs: NOSTR_TICK_MS, logger }) : null;
+
   const orphanSweep = setInterval(() => {
     uploads.sweepOrphans().then(
       (deleted) => deleted > 0 && logger.info({ deleted }, "deleted orphan uploads"),
@@ -303,12 +328,12 @@ export function createApp(deps: AppDeps) {
     /** Stops background work (the timer worker, the orphan-upload sweep); the database stays open. */
     async stopBackground(): Promise<void> {
       clearInterval(orphanSweep);
-      await worker.stop();
+      await Promise.all([worker.stop(), nostrWorker?.stop(), nostr?.stop()]);
     },
     /** Stops accepting, closes sockets, then the database. */
     async close(): Promise<void> {
       clearInterval(orphanSweep);
-      await worker.stop();
+      await Promise.all([worker.stop(), nostrWorker?.stop(), nostr?.stop()]);
       await new Promise<void>((resolve) => io.close(() => resolve()));
       await closeLimiter();
       await deps.redis?.close();

@@ -58,6 +58,28 @@ const ZEnv = z.object({
   SEARCH_DEADLINE_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
   /** v1's `items:changed` to every socket; by default only subscribed sockets and the item's room get it. */
   ITEMS_CHANGED_TO_ALL: z.enum(["true", "false"]).default("false"),
+  /** Comma-separated ws:// or wss:// relays that get every item as a NIP-99 listing; unset: no Nostr. */
+  NOSTR_RELAYS: z
+    .string()
+    .default("")
+    .transform((value) =>
+      value
+        .split(",")
+        .map((relay) => relay.trim())
+        .filter(Boolean),
+    )
+    .pipe(
+      z.array(
+        z.url({
+          protocol: /^wss?$/,
+          error: "Each Nostr relay is a ws:// or wss:// URL, separated by commas",
+        }),
+      ),
+    ),
+  /** Seconds before a relay that failed is tried again; doubled after each failure, up to an hour. */
+  NOSTR_RETRY_SECONDS: z.coerce.number().int().min(1).max(3600).default(5),
+  /** The address people reach this marketplace at (https://market.example): makes links and images absolute. */
+  PUBLIC_URL: z.url({ protocol: /^https?$/, error: "PUBLIC_URL is an http:// or https:// URL" }).optional(),
 });
 
 export type Config = {
@@ -112,6 +134,10 @@ export type Config = {
   };
   search: { concurrency: number; deadlineMs: number };
   itemsChangedToAll: boolean;
+  /** Nostr publishing (docs/INTEGRATIONS.md); null without `NOSTR_RELAYS`. */
+  nostr: { relays: string[]; retrySeconds: number } | null;
+  /** Where people reach the marketplace, for absolute links outside it; unset: only relative ones exist. */
+  publicUrl: string | undefined;
 };
 
 /** Parses the environment once; fails with every bad variable listed. Nothing else reads `process.env`. */
@@ -177,6 +203,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     search: { concurrency: e.SEARCH_CONCURRENCY, deadlineMs: e.SEARCH_DEADLINE_MS },
     itemsChangedToAll: e.ITEMS_CHANGED_TO_ALL === "true",
+    nostr: e.NOSTR_RELAYS.length > 0 ? { relays: e.NOSTR_RELAYS, retrySeconds: e.NOSTR_RETRY_SECONDS } : null,
+    publicUrl: e.PUBLIC_URL,
   };
 }
 

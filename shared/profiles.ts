@@ -12,6 +12,8 @@ export const ZProfile = ZUser.extend({
   rating: z.object({ average: z.number(), count: z.int() }),
   /** Items this user has sold. */
   salesCount: z.int(),
+  /** The key their listings are signed with on Nostr (hex), once the server has made one for them. */
+  nostr: z.object({ pubkey: z.string() }).optional(),
 });
 export type Profile = z.infer<typeof ZProfile>;
 

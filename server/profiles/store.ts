@@ -15,6 +15,7 @@ type ProfileRow = {
   location_country: string | null;
   email: string | null;
   sales_count: number;
+  nostr_pubkey: string | null;
 };
 
 /**
@@ -29,8 +30,9 @@ export async function getProfile(
   const [row] = await q.query<ProfileRow>(
     `select u.id, u.username, u.display_name, u.role, u.created_at, u.bio, u.avatar_url, u.location_city,
             u.location_country, u.email,
-            (select count(*)::int from items i where i.seller_id = u.id and i.status = 'sold') as sales_count
-     from users u where ${by === "id" ? "u.id = $1::uuid" : "u.username = $1"}`,
+            (select count(*)::int from items i where i.seller_id = u.id and i.status = 'sold') as sales_count,
+            k.pubkey as nostr_pubkey
+     from users u left join nostr_keys k on k.user_id = u.id where ${by === "id" ? "u.id = $1::uuid" : "u.username = $1"}`,
     [id],
   );
   if (!row) return null;
@@ -46,6 +48,7 @@ export async function getProfile(
     // Reviews do not exist yet (the orders work adds them); until then nobody has a rating.
     rating: { average: 0, count: 0 },
     salesCount: row.sales_count,
+    ...(row.nostr_pubkey ? { nostr: { pubkey: row.nostr_pubkey } } : {}),
     email: row.email,
   };
 }
