@@ -32,6 +32,8 @@ import { authRateLimits, writeRateLimits } from "./http/rate-limit.js";
 import { readinessRoutes } from "./http/readiness.js";
 import { requestLog } from "./http/request-log.js";
 import { securityHeaders } from "./http/security-headers.js";
+import { apiKeysStopHere, integrationRoutes } from "./integrations/routes.js";
+import { createIntegrations } from "./integrations/service.js";
 import { itemRoutes } from "./items/routes.js";
 import { createSearchGate } from "./items/search-gate.js";
 import { createItemService, type OnItemRemoved } from "./items/service.js";
@@ -116,6 +118,7 @@ export function createApp(deps: AppDeps) {
   const moderation = createModerationService({ db, timeline, bus, onRemoved, drainOutbox: outbox.drain });
   const offers = createOfferService({ db, timeline, engine });
   const savedSearches = createSavedSearchService({ db });
+  const integrations = createIntegrations({ db, config: config.integrations, logger, outboxReaders });
 
   // Counters several processes must share live in Redis when there is one. It connects in the background
   // and reconnects by itself; while it is down or hangs the counters live in memory (see fallback-store.ts),
@@ -158,7 +161,13 @@ export function createApp(deps: AppDeps) {
   const api = express.Router();
   api.use(express.json({ limit: LIMITS.bodyBytes }));
   api.use(inputGuard);
-  api.use(authenticate(auth));
+  api.use(authenticate(auth, db));
+  // An API key's only doors; past them it is refused everywhere.
+  api.use(integrationRoutes(integrations));
+  api.use((req, _res, next) => {
+    apiKeysStopHere(req);
+    next();
+  });
   api.use(writeRateLimits(limiter, limits));
   // Before any other body parser: an upload's body is the raw image.
   api.use(uploadRoutes(uploads));
@@ -261,6 +270,7 @@ export function createApp(deps: AppDeps) {
     },
     { intervalMs: timerIntervalMs(Math.min(config.checkoutHoldSeconds, config.offerTtlSeconds)), logger },
   );
+  integrations.start();
 
   const orphanSweep = setInterval(() => {
     uploads.sweepOrphans().then(
@@ -289,6 +299,7 @@ export function createApp(deps: AppDeps) {
       timeline,
       outbox,
       outboxReaders,
+      integrations,
     },
     /** Starts listening; resolves with the bound port (useful with port 0). */
     listen(port = config.port, host = config.host): Promise<number> {
@@ -304,11 +315,13 @@ export function createApp(deps: AppDeps) {
     async stopBackground(): Promise<void> {
       clearInterval(orphanSweep);
       await worker.stop();
+      await integrations.stop();
     },
     /** Stops accepting, closes sockets, then the database. */
     async close(): Promise<void> {
       clearInterval(orphanSweep);
       await worker.stop();
+      await integrations.stop();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       await closeLimiter();
       await deps.redis?.close();
