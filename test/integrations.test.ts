@@ -19,7 +19,7 @@ let moderator: Session;
 
 beforeAll(async () => {
   server = await startServer({
-    env: { WEBHOOK_ALLOW_PRIVATE: "true", WEBHOOK_RETRY_SECONDS: "0.2,0.2,0.2" },
+    env: { WEBHOOK_ALLOW_PRIVATE: "true", WEBHOOK_RETRY_SECONDS: "0.2,0.2,0.2", WEBHOOK_TIMEOUT_MS: "1000" },
   });
   key = await makeApiKey(server);
   seller = await signUp(server.url, "seller");
@@ -334,6 +334,18 @@ describe("webhooks", () => {
     await server.app.services.outboxReaders.run();
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(receiver.received.length).toBe(2);
+    await receiver.close();
+  });
+
+  it("count an endpoint that does not answer in time as a failure, and retry it", async () => {
+    const receiver = await startReceiver((_r, count) => (count === 1 ? { hang: true } : { status: 200 }));
+    const { endpoint } = (await createEndpoint(receiver.url, ["item.created"])).body;
+    await listItem(server.url, seller, { title: "Slow endpoint" });
+    await eventually(async () => {
+      expect((await deliveriesOf(endpoint.id))[0]).toMatchObject({ status: "succeeded", attempts: 2 });
+    }, 10_000);
+    const [first, second] = receiver.received;
+    expect((second?.at ?? 0) - (first?.at ?? 0)).toBeGreaterThanOrEqual(1000);
     await receiver.close();
   });
 

@@ -110,6 +110,12 @@ export function createWebhookSender(deps: { db: Db; config: WebhookConfig; logge
     const signature = new Webhook(delivery.secret).sign(delivery.event_id, timestamp, delivery.body);
     const send = url.protocol === "https:" ? httpsRequest : httpRequest;
     return new Promise<Outcome>((resolve) => {
+      // Settled once, by the answer's end, an error, or the timeout, whichever comes first.
+      let timer: NodeJS.Timeout | undefined;
+      const settle = (outcome: Outcome) => {
+        clearTimeout(timer);
+        resolve(outcome);
+      };
       const req = send(url, {
         method: "POST",
         lookup: guardedLookup(config.allowPrivate),
@@ -122,23 +128,17 @@ export function createWebhookSender(deps: { db: Db; config: WebhookConfig; logge
           "webhook-signature": signature,
         },
       });
-      const timer = setTimeout(
-        () => req.destroy(new Error(`no answer within ${config.timeoutMs / 1000} s`)),
-        config.timeoutMs,
-      );
+      timer = setTimeout(() => {
+        settle({ error: `no answer within ${config.timeoutMs / 1000} s` });
+        req.destroy();
+      }, config.timeoutMs);
       req.on("response", (res: IncomingMessage) => {
         // The body is not kept: read it to the end (within the timeout) and answer with the status.
         res.resume();
-        res.on("end", () => {
-          clearTimeout(timer);
-          resolve({ status: res.statusCode ?? 0, retryAfter: res.headers["retry-after"] });
-        });
-        res.on("error", () => {});
+        res.on("end", () => settle({ status: res.statusCode ?? 0, retryAfter: res.headers["retry-after"] }));
+        res.on("error", (error) => settle({ error: error.message }));
       });
-      req.on("error", (error) => {
-        clearTimeout(timer);
-        resolve({ error: error.message });
-      });
+      req.on("error", (error) => settle({ error: error.message }));
       req.end(delivery.body);
     });
   }

@@ -2,7 +2,8 @@ import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
 
 export type Received = { headers: IncomingHttpHeaders; body: string; at: number };
-export type Answer = { status: number; headers?: Record<string, string> };
+/** An HTTP answer, or `hang`: never answer (the connection stays open until the client gives up). */
+export type Answer = { status: number; headers?: Record<string, string> } | { hang: true };
 
 /**
  * A webhook endpoint on 127.0.0.1 that keeps every request and answers with `respond` (200 by default;
@@ -16,7 +17,11 @@ export async function startReceiver(
     received,
     respond,
     url: "",
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
   const server = createServer((req, res) => {
     let body = "";
@@ -28,7 +33,7 @@ export async function startReceiver(
       const entry = { headers: req.headers, body, at: Date.now() };
       received.push(entry);
       const answer = receiver.respond(entry, received.length);
-      res.writeHead(answer.status, answer.headers).end();
+      if ("status" in answer) res.writeHead(answer.status, answer.headers).end();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
