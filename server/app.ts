@@ -32,6 +32,8 @@ import { authRateLimits, writeRateLimits } from "./http/rate-limit.js";
 import { readinessRoutes } from "./http/readiness.js";
 import { requestLog } from "./http/request-log.js";
 import { securityHeaders } from "./http/security-headers.js";
+import { apiKeysStopHere, integrationRoutes } from "./integrations/routes.js";
+import { createIntegrations } from "./integrations/service.js";
 import { itemRoutes } from "./items/routes.js";
 import { createSearchGate } from "./items/search-gate.js";
 import { createItemService, type OnItemRemoved } from "./items/service.js";
@@ -121,6 +123,7 @@ export function createApp(deps: AppDeps) {
   const moderation = createModerationService({ db, timeline, bus, onRemoved, drainOutbox: outbox.drain });
   const offers = createOfferService({ db, timeline, engine });
   const savedSearches = createSavedSearchService({ db });
+  const integrations = createIntegrations({ db, config: config.integrations, logger, outboxReaders });
 
   // Items as NIP-99 listings on the configured relays (docs/INTEGRATIONS.md, "Nostr"): the reader signs
   // and queues each change in the outbox's order; the publisher delivers on its own, with retries.
@@ -138,6 +141,10 @@ export function createApp(deps: AppDeps) {
         logger,
       }),
     );
+  } else {
+    // Off, the reader still moves past every change (publishing nothing): the feed's clean-up, which
+    // keeps what a reader has not read, is never held up; turned on, it publishes what changes from then.
+    outboxReaders.add({ name: "nostr", types: [], handle: async () => {} });
   }
 
   // Counters several processes must share live in Redis when there is one. It connects in the background
@@ -181,7 +188,13 @@ export function createApp(deps: AppDeps) {
   const api = express.Router();
   api.use(express.json({ limit: LIMITS.bodyBytes }));
   api.use(inputGuard);
-  api.use(authenticate(auth));
+  api.use(authenticate(auth, db));
+  // An API key's only doors; past them it is refused everywhere.
+  api.use(integrationRoutes(integrations));
+  api.use((req, _res, next) => {
+    apiKeysStopHere(req);
+    next();
+  });
   api.use(writeRateLimits(limiter, limits));
   // Before any other body parser: an upload's body is the raw image.
   api.use(uploadRoutes(uploads));
@@ -284,6 +297,7 @@ export function createApp(deps: AppDeps) {
     },
     { intervalMs: timerIntervalMs(Math.min(config.checkoutHoldSeconds, config.offerTtlSeconds)), logger },
   );
+  integrations.start();
 
   const nostrWorker = nostr ? startWorker(() => nostr.run(), { intervalMs: NOSTR_TICK_MS, logger }) : null;
 
@@ -314,6 +328,7 @@ export function createApp(deps: AppDeps) {
       timeline,
       outbox,
       outboxReaders,
+      integrations,
     },
     /** Starts listening; resolves with the bound port (useful with port 0). */
     listen(port = config.port, host = config.host): Promise<number> {
@@ -328,12 +343,12 @@ export function createApp(deps: AppDeps) {
     /** Stops background work (the timer worker, the orphan-upload sweep); the database stays open. */
     async stopBackground(): Promise<void> {
       clearInterval(orphanSweep);
-      await Promise.all([worker.stop(), nostrWorker?.stop(), nostr?.stop()]);
+      await Promise.all([worker.stop(), nostrWorker?.stop(), nostr?.stop(), integrations.stop()]);
     },
     /** Stops accepting, closes sockets, then the database. */
     async close(): Promise<void> {
       clearInterval(orphanSweep);
-      await Promise.all([worker.stop(), nostrWorker?.stop(), nostr?.stop()]);
+      await Promise.all([worker.stop(), nostrWorker?.stop(), nostr?.stop(), integrations.stop()]);
       await new Promise<void>((resolve) => io.close(() => resolve()));
       await closeLimiter();
       await deps.redis?.close();

@@ -80,6 +80,17 @@ const ZEnv = z.object({
   NOSTR_RETRY_SECONDS: z.coerce.number().int().min(1).max(3600).default(5),
   /** The address people reach this marketplace at (https://market.example): makes links and images absolute. */
   PUBLIC_URL: z.url({ protocol: /^https?$/, error: "PUBLIC_URL is an http:// or https:// URL" }).optional(),
+  /** How long the feed keeps an event (what a reader has not read yet is kept longer). */
+  FEED_RETENTION_DAYS: z.coerce.number().int().min(1).default(90),
+  /** Webhook URLs may resolve to loopback, private and link-local addresses (tests, private networks). */
+  WEBHOOK_ALLOW_PRIVATE: z.enum(["true", "false"]).default("false"),
+  /** How long a webhook endpoint has to answer. */
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(15_000),
+  /** Seconds before each retry of a failed delivery, comma-separated; the last failure gives up. */
+  WEBHOOK_RETRY_SECONDS: z
+    .string()
+    .regex(/^\d+(\.\d+)?(,\d+(\.\d+)?){0,19}$/, "WEBHOOK_RETRY_SECONDS is a comma list of seconds")
+    .default("5,300,1800,7200,18000,36000,36000"),
 });
 
 export type Config = {
@@ -138,6 +149,15 @@ export type Config = {
   nostr: { relays: string[]; retrySeconds: number } | null;
   /** Where people reach the marketplace, for absolute links outside it; unset: only relative ones exist. */
   publicUrl: string | undefined;
+  integrations: {
+    feedRetentionDays: number;
+    webhooks: {
+      allowPrivate: boolean;
+      timeoutMs: number;
+      /** Seconds before the 1st, 2nd… retry; a delivery is tried `retrySeconds.length + 1` times. */
+      retrySeconds: number[];
+    };
+  };
 };
 
 /** Parses the environment once; fails with every bad variable listed. Nothing else reads `process.env`. */
@@ -205,6 +225,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     itemsChangedToAll: e.ITEMS_CHANGED_TO_ALL === "true",
     nostr: e.NOSTR_RELAYS.length > 0 ? { relays: e.NOSTR_RELAYS, retrySeconds: e.NOSTR_RETRY_SECONDS } : null,
     publicUrl: e.PUBLIC_URL,
+    integrations: {
+      feedRetentionDays: e.FEED_RETENTION_DAYS,
+      webhooks: {
+        allowPrivate: e.WEBHOOK_ALLOW_PRIVATE === "true",
+        timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+        retrySeconds: e.WEBHOOK_RETRY_SECONDS.split(",").map(Number),
+      },
+    },
   };
 }
 

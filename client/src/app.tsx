@@ -36,8 +36,13 @@ function NotAModerator() {
 
 const ITEM_PATH = /^\/items\/([0-9a-f-]{36})\/?$/i;
 const DEAL_PATH = /^\/deals\/([0-9a-f-]{36})\/?$/i;
-const CONSOLE_PATH = /^\/console(?:\/(reports|audit|deals))?\/?$/;
-const CONSOLE_TABS: Record<string, ConsoleTab> = { reports: "reports", audit: "audit", deals: "deals" };
+const CONSOLE_PATH = /^\/console(?:\/(reports|audit|deals|webhooks))?\/?$/;
+const CONSOLE_TABS: Record<string, ConsoleTab> = {
+  reports: "reports",
+  audit: "audit",
+  deals: "deals",
+  webhooks: "webhooks",
+};
 const SELLER_PATH = /^\/u\/([a-z0-9_-]{3,32})\/?$/;
 /** Pages anyone may see; every other page asks a signed-out visitor to sign in, then comes back. */
 const isOpenPage = (path: string) =>

@@ -13,6 +13,7 @@ import { toUser } from "../auth/store.js";
 import type { ChatService } from "../chat/service.js";
 import type { Db } from "../db/db.js";
 import { errorHandler, notFound } from "../http/errors.js";
+import { type ApiKeyRef, createApiKey, revokeApiKey, ZApiKeyName } from "../integrations/api-keys.js";
 import type { ItemService } from "../items/service.js";
 import { seedDemo } from "../seed/demo.js";
 
@@ -32,10 +33,23 @@ export const ZAdminCreateUser = z.strictObject({
 });
 export type AdminCreateUser = z.infer<typeof ZAdminCreateUser>;
 
+export const ZAdminCreateApiKey = z.strictObject({ name: ZApiKeyName });
+export const ZAdminRevokeApiKey = z.strictObject({
+  key: z
+    .string({ error: "Name the key: its id or prefix" })
+    .trim()
+    .min(1, "Name the key: its id or prefix")
+    .max(200),
+});
+
 export type AdminTasks = {
   createUser(input: AdminCreateUser): Promise<User>;
   /** Fills the demo marketplace; answers a one-line summary. */
   seed(): Promise<string>;
+  /** A new API key, in full (shown once). */
+  createApiKey(input: z.infer<typeof ZAdminCreateApiKey>): Promise<ApiKeyRef & { key: string }>;
+  /** Revokes a key by its id, prefix or whole value. */
+  revokeApiKey(input: z.infer<typeof ZAdminRevokeApiKey>): Promise<ApiKeyRef>;
 };
 
 /** The tasks done by the services of the process that holds the database (the server, or a script alone). */
@@ -48,6 +62,8 @@ export function localTasks(services: {
   return {
     createUser: async (input) => toUser(await services.auth.createUser(input)),
     seed: () => seedDemo(services),
+    createApiKey: (input) => createApiKey(services.db, input.name),
+    revokeApiKey: (input) => services.db.transaction((tx) => revokeApiKey(tx, input.key)),
   };
 }
 
@@ -82,6 +98,14 @@ export async function startAdminSocket(deps: {
   });
   app.post("/seed", async (_req, res) => {
     res.json({ summary: await deps.tasks.seed() });
+  });
+  app.post("/api-keys", async (req, res) => {
+    const input = parseOrThrow(ZAdminCreateApiKey, req.body, "API key");
+    res.status(201).json({ apiKey: await deps.tasks.createApiKey(input) });
+  });
+  app.post("/api-keys/revoke", async (req, res) => {
+    const input = parseOrThrow(ZAdminRevokeApiKey, req.body, "API key");
+    res.json({ apiKey: await deps.tasks.revokeApiKey(input) });
   });
   app.use(notFound);
   app.use(errorHandler(deps.logger));

@@ -7,6 +7,7 @@ import { createChatService } from "../chat/service.js";
 import type { Config } from "../config.js";
 import { DataDirBusyError } from "../db/data-dir-lock.js";
 import { openDatabase } from "../db/open.js";
+import type { ApiKeyRef } from "../integrations/api-keys.js";
 import { createSearchGate } from "../items/search-gate.js";
 import { createItemService } from "../items/service.js";
 import { Timeline } from "../timeline/timeline.js";
@@ -75,6 +76,9 @@ function serverTasks(config: Config, busy: DataDirBusyError): AdminTasks {
   return {
     createUser: async (input) => ((await call("/users", input)) as { user: User }).user,
     seed: async () => ((await call("/seed", {})) as { summary: string }).summary,
+    createApiKey: async (input) =>
+      ((await call("/api-keys", input)) as { apiKey: ApiKeyRef & { key: string } }).apiKey,
+    revokeApiKey: async (input) => ((await call("/api-keys/revoke", input)) as { apiKey: ApiKeyRef }).apiKey,
   };
 }
 

@@ -16,6 +16,13 @@ import {
 import { type FieldError, ZApiError, ZFieldError } from "../../../shared/errors.js";
 import { ZItemEvent } from "../../../shared/events.js";
 import {
+  type CreateWebhookEndpointRequest,
+  ZWebhookDeliveryList,
+  ZWebhookDeliveryResponse,
+  ZWebhookEndpointList,
+  ZWebhookEndpointResponse,
+} from "../../../shared/integrations.js";
+import {
   type Condition,
   type CreateItemRequest,
   type Sort,
@@ -310,6 +317,25 @@ export class ApiClient {
     });
   audit = (cursor?: string) =>
     this.#request("GET", "/api/moderation/audit", ZAuditPage, { query: { cursor } });
+
+  // Webhook endpoints (moderators; integrations use an API key).
+  webhookEndpoints = () => this.#request("GET", "/api/webhook-endpoints", ZWebhookEndpointList);
+  /** The answer carries the endpoint's signing secret, this once. */
+  createWebhookEndpoint = (input: CreateWebhookEndpointRequest) =>
+    this.#request("POST", "/api/webhook-endpoints", ZWebhookEndpointResponse, { body: input });
+  deleteWebhookEndpoint = (id: string) => this.#request("DELETE", `/api/webhook-endpoints/${id}`, ZEmpty);
+  enableWebhookEndpoint = (id: string) =>
+    this.#request("POST", `/api/webhook-endpoints/${id}/enable`, ZWebhookEndpointResponse);
+  webhookDeliveries = (id: string) =>
+    this.#request("GET", `/api/webhook-endpoints/${id}/deliveries`, ZWebhookDeliveryList, {
+      query: { limit: 20 },
+    });
+  resendWebhookDelivery = (id: string, deliveryId: string) =>
+    this.#request(
+      "POST",
+      `/api/webhook-endpoints/${id}/deliveries/${deliveryId}/resend`,
+      ZWebhookDeliveryResponse,
+    );
 }
 
 export const api = new ApiClient();

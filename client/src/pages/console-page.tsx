@@ -5,19 +5,21 @@ import { LiveStream } from "../components/live-stream.js";
 import { moderationActions } from "../components/moderation-actions.js";
 import { useReasonDialog } from "../components/reason-dialog.js";
 import { ReportsQueue } from "../components/reports-queue.js";
+import { WebhooksPanel } from "../components/webhooks-panel.js";
 import { Link } from "../state/router.js";
 import { recordSuspension, useSuspended } from "../state/suspended.js";
 import { useDeals } from "../state/use-deals.js";
 import { useModerationFeed } from "../state/use-moderation-feed.js";
 import { DealRow } from "./deals-page.js";
 
-export type ConsoleTab = "live" | "reports" | "audit" | "deals";
+export type ConsoleTab = "live" | "reports" | "audit" | "deals" | "webhooks";
 
 const TABS: { tab: ConsoleTab; href: string; label: string }[] = [
   { tab: "live", href: "/console", label: "Live stream" },
   { tab: "reports", href: "/console/reports", label: "Reports" },
   { tab: "audit", href: "/console/audit", label: "Audit log" },
   { tab: "deals", href: "/console/deals", label: "Deals" },
+  { tab: "webhooks", href: "/console/webhooks", label: "Webhooks" },
 ];
 
 /** Every deal, newest activity first; each opens its page, private thread included. */
@@ -111,6 +113,7 @@ export function ConsolePage({ user, tab }: { user: User; tab: ConsoleTab }) {
       )}
       {tab === "audit" && <AuditLog directory={directory} revision={revision} />}
       {tab === "deals" && <AllDeals />}
+      {tab === "webhooks" && <WebhooksPanel />}
       {dialog}
     </main>
   );
