@@ -298,6 +298,8 @@ export type HotRoom = {
   cpuPerDeliveryUs: number;
   /** CPU seconds this generator used meanwhile: near a core, its own backlog shows in the latency. */
   generatorCpuSeconds: number;
+  /** Send to ack, in ms: for Parley the commit's share of the latency (it acks after the commit). */
+  ack: Latency;
 };
 
 async function acked(socket: WireSocket, [event, payload]: [string, unknown]): Promise<void> {
@@ -345,6 +347,7 @@ export async function hotRoom(
     const total = Math.round(options.rate * options.seconds);
     const pending: Promise<void>[] = [];
     let errors = 0;
+    const ackSamples: number[] = [];
     const started = performance.now();
     while (sentAt.length < total) {
       const due = Math.min(total, Math.floor(((performance.now() - started) / 1_000) * options.rate));
@@ -353,9 +356,14 @@ export async function hotRoom(
         sentAt.push(performance.now());
         const socket = sockets[sent % sockets.length]!;
         pending.push(
-          acked(socket, target.send(room, `hot ${sent}`)).catch(() => {
-            errors++;
-          }),
+          acked(socket, target.send(room, `hot ${sent}`)).then(
+            () => {
+              ackSamples.push(performance.now() - sentAt[sent]!);
+            },
+            () => {
+              errors++;
+            },
+          ),
         );
       }
       await new Promise((resolve) => setTimeout(resolve, 2));
@@ -380,6 +388,7 @@ export async function hotRoom(
       cpuSeconds: cpu,
       cpuPerDeliveryUs: (cpu / Math.max(1, samples.length)) * 1e6,
       generatorCpuSeconds: (generator.user + generator.system) / 1e6,
+      ack: summarize(ackSamples),
     };
   } finally {
     for (const socket of sockets) socket.close();

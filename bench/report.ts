@@ -245,6 +245,7 @@ export function renderHotRoom(input: {
       `| p50 / p95 / p99 / max | ${latency(raw)} | ${latency(parley)} |`,
       `| deliveries, missing, send errors | ${raw.paced.latency.count}, ${raw.paced.missing}, ${raw.paced.errors} | ${parley.paced.latency.count}, ${parley.paced.missing}, ${parley.paced.errors} |`,
       `| server CPU, per delivery | ${raw.cpuSeconds.toFixed(2)} s, ${raw.cpuPerDeliveryUs.toFixed(2)} µs | ${parley.cpuSeconds.toFixed(2)} s, ${parley.cpuPerDeliveryUs.toFixed(2)} µs |`,
+      `| send to ack: p50 / p99 (Parley acks after the commit) | ${ms(raw.ack.p50)} / ${ms(raw.ack.p99)} | ${ms(parley.ack.p50)} / ${ms(parley.ack.p99)} |`,
       `| generator CPU meanwhile | ${raw.generatorCpuSeconds.toFixed(2)} s | ${parley.generatorCpuSeconds.toFixed(2)} s |`,
     );
   }
