@@ -168,7 +168,13 @@ export function renderReport(input: {
 }
 
 /** The hot room (issue 16) on one database: Parley and the raw relay under the same load, in one run. */
-export type HotRoomRun = { kind: "pglite" | "postgres"; raw: HotRoom; parley: HotRoom };
+export type HotRoomRun = {
+  kind: "pglite" | "postgres";
+  raw: HotRoom;
+  parley: HotRoom;
+  /** With `--scenario hot-room --profile`: Parley's server during its hot room. */
+  profile: ProfileSummary | null;
+};
 
 /** Issue 16's targets for a hot room, each as [target, figure, met]. */
 function hotRoomTargets(run: HotRoomRun, sockets: number, rateTarget: number): [string, string, boolean][] {
@@ -247,6 +253,15 @@ export function renderHotRoom(input: {
       `| server CPU, per delivery | ${raw.cpuSeconds.toFixed(2)} s, ${raw.cpuPerDeliveryUs.toFixed(2)} µs | ${parley.cpuSeconds.toFixed(2)} s, ${parley.cpuPerDeliveryUs.toFixed(2)} µs |`,
       `| send to ack: p50 / p99 (Parley acks after the commit) | ${ms(raw.ack.p50)} / ${ms(raw.ack.p99)} | ${ms(parley.ack.p50)} / ${ms(parley.ack.p99)} |`,
       `| generator CPU meanwhile | ${raw.generatorCpuSeconds.toFixed(2)} s | ${parley.generatorCpuSeconds.toFixed(2)} s |`,
+    );
+  }
+  for (const run of runs) {
+    if (!run.profile) continue;
+    lines.push(
+      "",
+      `CPU profile of Parley's server during its hot room on ${NAMES[run.kind]} (\`--profile\`, ${run.profile.seconds.toFixed(0)} s; busy ${pct(run.profile.busy)}): ${run.profile.areas.map((area) => `${area.area} ${pct(area.share)}`).join(", ")}. Top functions by self time:`,
+      "",
+      ...run.profile.functions.map((fn) => `- ${pct(fn.share)} \`${fn.name}\``),
     );
   }
   const notes = path.resolve(import.meta.dirname, "hot-room.md");

@@ -222,6 +222,7 @@ async function runOn(kind: "pglite" | "postgres"): Promise<{ run: DatabaseRun | 
     try {
       const tokens = createTokenSigner(jwtSecret, 3600);
       const mint = (user: { id: string }) => tokens.sign({ userId: user.id, role: "buyer", tokenVersion: 0 });
+      const now = () => Number(process.hrtime.bigint() / 1000n);
       // The hot room first, on a fresh server: one item nobody has joined, each socket its own user.
       const hotItem = seeded.items[SIZES.rooms + 2]!;
       const hotTokens = seeded.buyers.slice(0, SIZES.hotSockets).map(mint);
@@ -237,6 +238,7 @@ async function runOn(kind: "pglite" | "postgres"): Promise<{ run: DatabaseRun | 
         },
       );
       log(`${kind}/parley: hot room, ${SIZES.hotSockets} sockets`);
+      const hotFrom = now();
       const parleyHot = await hotRoom(parleyHotTarget(server.url), hotTokens, hotItem, {
         ...hotOptions,
         pid: server.pid,
@@ -244,86 +246,90 @@ async function runOn(kind: "pglite" | "postgres"): Promise<{ run: DatabaseRun | 
       log(
         `${kind}: hot room joins ${parleyHot.joinMs.toFixed(0)} ms vs ${rawHot.joinMs.toFixed(0)} ms; p99 ${parleyHot.paced.latency.p99.toFixed(1)} vs ${rawHot.paced.latency.p99.toFixed(1)} ms`,
       );
-      hot = { kind, raw: rawHot, parley: parleyHot };
-      if (!everything) return { run: null, hotRoom: hot };
-
-      // The chat users sign in through the API, as people do.
-      const chatTokens = await mapLimit(seeded.buyers.slice(0, SIZES.chatUsers), 4, async (user) => {
-        const response = await fetch(`${server.url}/api/auth/login`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ username: user.username, password: BENCH_PASSWORD }),
+      const hotWindow = { from: hotFrom, to: now() };
+      hot = { kind, raw: rawHot, parley: parleyHot, profile: null };
+      // With --profile, the profile covers the phases measured: here, Parley's hot room.
+      if (!everything) window = hotWindow;
+      else {
+        // The chat users sign in through the API, as people do.
+        const chatTokens = await mapLimit(seeded.buyers.slice(0, SIZES.chatUsers), 4, async (user) => {
+          const response = await fetch(`${server.url}/api/auth/login`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ username: user.username, password: BENCH_PASSWORD }),
+          });
+          const body = z.object({ token: z.string() }).parse(await response.json());
+          return body.token;
         });
-        const body = z.object({ token: z.string() }).parse(await response.json());
-        return body.token;
-      });
-      const rooms = seeded.items.slice(0, SIZES.rooms);
+        const rooms = seeded.items.slice(0, SIZES.rooms);
 
-      const chat = async (target: Target, authTokens: string[]) => {
-        log(`${kind}/${target.name}: ${SIZES.chatSockets} sockets in ${SIZES.rooms} rooms`);
-        const crowd = await gather(target, authTokens, rooms, SIZES.chatSockets);
-        try {
-          const throughput = await saturate(target, crowd, SIZES.saturateSeconds);
-          log(`${kind}/${target.name}: ${throughput.committedPerSecond.toFixed(0)} msg/s acked`);
-          const latency = await paced(target, crowd, SIZES.rate, SIZES.pacedSeconds);
-          log(`${kind}/${target.name}: p99 ${latency.latency.p99.toFixed(1)} ms at ${SIZES.rate} msg/s`);
-          return { throughput, paced: latency };
-        } finally {
-          crowd.close();
-        }
-      };
-      const raw = await chat(rawTarget(relay.url), []);
-      const now = () => Number(process.hrtime.bigint() / 1000n);
-      const from = now();
-      const parley = await chat(parleyTarget(server.url), chatTokens);
-      window = { from, to: now() };
+        const chat = async (target: Target, authTokens: string[]) => {
+          log(`${kind}/${target.name}: ${SIZES.chatSockets} sockets in ${SIZES.rooms} rooms`);
+          const crowd = await gather(target, authTokens, rooms, SIZES.chatSockets);
+          try {
+            const throughput = await saturate(target, crowd, SIZES.saturateSeconds);
+            log(`${kind}/${target.name}: ${throughput.committedPerSecond.toFixed(0)} msg/s acked`);
+            const latency = await paced(target, crowd, SIZES.rate, SIZES.pacedSeconds);
+            log(`${kind}/${target.name}: p99 ${latency.latency.p99.toFixed(1)} ms at ${SIZES.rate} msg/s`);
+            return { throughput, paced: latency };
+          } finally {
+            crowd.close();
+          }
+        };
+        const raw = await chat(rawTarget(relay.url), []);
+        const from = now();
+        const parley = await chat(parleyTarget(server.url), chatTokens);
+        window = { from, to: now() };
 
-      log(`${kind}: ${SIZES.idle.toLocaleString("en")} idle sockets`);
-      const idleTokens = seeded.buyers.slice(0, SIZES.idle).map(mint);
-      const memory = await idleSockets(
-        server.url,
-        SIZES.idle,
-        idleTokens,
-        () => server.rss(),
-        SIZES.settleMs,
-      );
-      const rawMemory = await idleSockets(relay.url, SIZES.idle, null, () => relay.rss(), SIZES.settleMs);
+        log(`${kind}: ${SIZES.idle.toLocaleString("en")} idle sockets`);
+        const idleTokens = seeded.buyers.slice(0, SIZES.idle).map(mint);
+        const memory = await idleSockets(
+          server.url,
+          SIZES.idle,
+          idleTokens,
+          () => server.rss(),
+          SIZES.settleMs,
+        );
+        const rawMemory = await idleSockets(relay.url, SIZES.idle, null, () => relay.rss(), SIZES.settleMs);
 
-      log(`${kind}: listing and search`);
-      const firstPage = await getLatency(server.url, ["/api/items"], SIZES.httpCount);
-      const search = await getLatency(
-        server.url,
-        [
-          "/api/items?q=walnut",
-          "/api/items?q=red%20lamp",
-          "/api/items?q=cop",
-          "/api/items?q=vintage%20oak%20bike",
-        ],
-        SIZES.httpCount,
-      );
-      const checkout = await checkoutRace(
-        server.url,
-        seeded.items[SIZES.rooms + 1]!,
-        seeded.buyers.slice(0, SIZES.buyers).map(mint),
-      );
-      run = {
-        kind,
-        version,
-        seedSeconds,
-        raw,
-        parley,
-        memory,
-        rawMemory,
-        firstPage,
-        search,
-        checkout,
-        profile: null,
-      };
+        log(`${kind}: listing and search`);
+        const firstPage = await getLatency(server.url, ["/api/items"], SIZES.httpCount);
+        const search = await getLatency(
+          server.url,
+          [
+            "/api/items?q=walnut",
+            "/api/items?q=red%20lamp",
+            "/api/items?q=cop",
+            "/api/items?q=vintage%20oak%20bike",
+          ],
+          SIZES.httpCount,
+        );
+        const checkout = await checkoutRace(
+          server.url,
+          seeded.items[SIZES.rooms + 1]!,
+          seeded.buyers.slice(0, SIZES.buyers).map(mint),
+        );
+        run = {
+          kind,
+          version,
+          seedSeconds,
+          raw,
+          parley,
+          memory,
+          rawMemory,
+          firstPage,
+          search,
+          checkout,
+          profile: null,
+        };
+      }
     } finally {
       await Promise.all([server.stop(), relay.stop()]);
     }
     // The server writes its profile as it exits.
-    if (run) run.profile = profiling ? summarizeProfile(profileDir, window) : null;
+    const profile = profiling ? summarizeProfile(profileDir, window) : null;
+    if (run) run.profile = profile;
+    else hot.profile = profile;
     return { run, hotRoom: hot };
   } finally {
     await db.close().catch(() => {});
