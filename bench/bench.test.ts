@@ -30,6 +30,24 @@ const ZFigures = z.object({
       checkout: z.object({ winners: z.number(), conflicts: z.number(), other: z.number() }),
     }),
   ),
+  hotRooms: z.array(
+    z.object({
+      kind: z.enum(["pglite", "postgres"]),
+      raw: z.object({ sockets: z.number(), joinMs: z.number().positive() }),
+      parley: z.object({
+        sockets: z.number(),
+        joinMs: z.number().positive(),
+        paced: z.object({
+          sent: z.number(),
+          latency: z.object({ count: z.number(), p99: z.number() }),
+          orderViolations: z.number(),
+          missing: z.number(),
+          errors: z.number(),
+        }),
+        cpuPerDeliveryUs: z.number(),
+      }),
+    }),
+  ),
 });
 
 // Not how fast: that it still runs end to end, on both databases, and produces every figure.
@@ -51,7 +69,8 @@ describe("npm run bench -- --quick", () => {
         "--json",
         json,
       ],
-      { cwd: path.resolve(import.meta.dirname, ".."), timeout: 170_000 },
+      // Room for the hot-room scenario on both databases, on a loaded machine.
+      { cwd: path.resolve(import.meta.dirname, ".."), timeout: 230_000 },
     );
     const figures = ZFigures.parse(JSON.parse(readFileSync(json, "utf8")));
     expect(figures.runs.map((run) => run.kind)).toEqual(["pglite", "postgres"]);
@@ -64,8 +83,19 @@ describe("npm run bench -- --quick", () => {
       // The race ran: exactly one buyer won, every other was told the item is taken.
       expect(run.checkout).toEqual({ winners: 1, conflicts: 9, other: 0 });
     }
+    // The hot room ran on both: every socket joined, and every message reached every socket, in order.
+    expect(figures.hotRooms.map((run) => run.kind)).toEqual(["pglite", "postgres"]);
+    for (const { parley } of figures.hotRooms) {
+      expect(parley.sockets).toBe(100);
+      expect(parley.paced.sent).toBeGreaterThan(0);
+      expect(parley.paced.errors).toBe(0);
+      expect(parley.paced.missing).toBe(0);
+      expect(parley.paced.orderViolations).toBe(0);
+      expect(parley.paced.latency.count).toBe(parley.paced.sent * parley.sockets);
+    }
     const report = readFileSync(out, "utf8");
     expect(report).toContain("## Targets");
     expect(report).toContain("Persisted chat throughput");
-  }, 180_000);
+    expect(report).toContain("## Hot room: a crowd in one room");
+  }, 240_000);
 });

@@ -16,7 +16,7 @@ import { type Child, startChild } from "../test/helpers/child-process.js";
 import { getLatency } from "./http.js";
 import { connectSocket } from "./load.js";
 import { BENCH_PASSWORD, seed } from "./seed.js";
-import { type Latency, mapLimit, round, sleep, summarize, waitFor } from "./stats.js";
+import { cpuSeconds, type Latency, mapLimit, round, sleep, summarize, waitFor } from "./stats.js";
 
 /**
  * `npm run bench:catalog`: the catalog's figures on the PostgreSQL server, written into their own section
@@ -42,13 +42,6 @@ const loadBefore = os
   .join(" ");
 const log = (message: string) =>
   console.log(`[bench:catalog ${new Date().toISOString().slice(11, 19)}] ${message}`);
-
-/** CPU seconds (user + system) the process has used, from /proc. */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  // utime and stime are fields 14 and 15 of stat, in clock ticks (100 a second on Linux).
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 
 /** Runs `tick` `perSecond` times a second for `seconds`; returns the CPU seconds `pid` used meanwhile. */
 async function cpuWhile(pid: number, perSecond: number, seconds: number, tick: (i: number) => Promise<void>) {

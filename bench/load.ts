@@ -2,7 +2,8 @@ import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { io, type Socket } from "socket.io-client";
 import { z } from "zod";
-import { type Latency, mapLimit, summarize, waitFor } from "./stats.js";
+import { cpuSeconds, type Latency, mapLimit, summarize, waitFor } from "./stats.js";
+import { WireSocket } from "./wire.js";
 
 /** How a load phase talks to a server: Parley (auth, item rooms, persisted) or the raw relay. */
 export type Target = {
@@ -255,4 +256,141 @@ export async function idleSockets(
   for (const socket of sockets) socket.close();
   await new Promise((resolve) => setTimeout(resolve, settleMs / 3));
   return { sockets: count, rssBefore, rssAfter, bytesPerSocket: (rssAfter - rssBefore) / count };
+}
+
+/** How the hot room speaks to a server, at the wire (see wire.ts): its join and send events. */
+export type HotTarget = {
+  name: string;
+  url: string;
+  auth(token: string | undefined): Record<string, unknown>;
+  join(room: string): [event: string, payload: unknown];
+  send(room: string, text: string): [event: string, payload: unknown];
+  /** Whether deliveries carry a seq (Parley's `item:event`), checked for order. */
+  sequenced: boolean;
+};
+
+export const parleyHotTarget = (url: string): HotTarget => ({
+  name: "parley",
+  url,
+  auth: (token) => ({ token }),
+  join: (room) => ["item:join", { itemId: room, afterSeq: 2 ** 31 - 1 }],
+  send: (room, text) => ["message:send", { itemId: room, text, clientMessageId: randomUUID() }],
+  sequenced: true,
+});
+
+export const rawHotTarget = (url: string): HotTarget => ({
+  name: "raw",
+  url,
+  auth: () => ({}),
+  join: (room) => ["join", { room }],
+  send: (room, text) => ["send", { room, text }],
+  sequenced: false,
+});
+
+export type HotRoom = {
+  sockets: number;
+  /** From the first join sent to the last one acked, every socket already connected. */
+  joinMs: number;
+  paced: Paced;
+  /** CPU seconds (user + system) the server used during the paced phase, from /proc. */
+  cpuSeconds: number;
+  /** Those CPU seconds over the deliveries seen, in microseconds. */
+  cpuPerDeliveryUs: number;
+  /** CPU seconds this generator used meanwhile: near a core, its own backlog shows in the latency. */
+  generatorCpuSeconds: number;
+  /** Send to ack, in ms: for Parley the commit's share of the latency (it acks after the commit). */
+  ack: Latency;
+};
+
+async function acked(socket: WireSocket, [event, payload]: [string, unknown]): Promise<void> {
+  const ack = ZAck.parse(await socket.emit(event, payload));
+  if (!ack.ok) throw new Error(`${event}: ${ack.error?.code ?? "refused"}`);
+}
+
+/**
+ * The hot room: `tokens.length` sockets (one per user for Parley) connect, then all join one room at
+ * once; then `rate` messages a second for `seconds` go into that room, round-robin over the sockets,
+ * each delivered to every socket, while the server process `pid` is watched for the CPU it uses.
+ */
+export async function hotRoom(
+  target: HotTarget,
+  tokens: (string | undefined)[],
+  room: string,
+  options: { pid: number; rate: number; seconds: number },
+): Promise<HotRoom> {
+  const sockets = await mapLimit(tokens, 50, (token) => WireSocket.connect(target.url, target.auth(token)));
+  try {
+    const joinStarted = performance.now();
+    await Promise.all(sockets.map((socket) => acked(socket, target.join(room))));
+    const joinMs = performance.now() - joinStarted;
+
+    const sentAt: number[] = [];
+    const samples: number[] = [];
+    let orderViolations = 0;
+    for (const socket of sockets) {
+      let lastSeq = 0;
+      socket.onFrame = (frame) => {
+        const marker = frame.indexOf('"hot ');
+        if (marker === -1) return;
+        const at = sentAt[Number.parseInt(frame.slice(marker + 5, marker + 16), 10)];
+        if (at === undefined) return;
+        samples.push(performance.now() - at);
+        if (!target.sequenced) return;
+        const seqAt = frame.indexOf('"seq":');
+        const seq = Number.parseInt(frame.slice(seqAt + 6, seqAt + 20), 10);
+        if (!(seq > lastSeq)) orderViolations++;
+        lastSeq = seq;
+      };
+    }
+    const cpuBefore = cpuSeconds(options.pid);
+    const generatorBefore = process.cpuUsage();
+    const total = Math.round(options.rate * options.seconds);
+    const pending: Promise<void>[] = [];
+    let errors = 0;
+    const ackSamples: number[] = [];
+    const started = performance.now();
+    while (sentAt.length < total) {
+      const due = Math.min(total, Math.floor(((performance.now() - started) / 1_000) * options.rate));
+      while (sentAt.length < due) {
+        const sent = sentAt.length;
+        sentAt.push(performance.now());
+        const socket = sockets[sent % sockets.length]!;
+        pending.push(
+          acked(socket, target.send(room, `hot ${sent}`)).then(
+            () => {
+              ackSamples.push(performance.now() - sentAt[sent]!);
+            },
+            () => {
+              errors++;
+            },
+          ),
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    await Promise.all(pending);
+    const expected = (total - errors) * sockets.length;
+    await waitFor(() => samples.length >= expected, 10_000);
+    const cpu = cpuSeconds(options.pid) - cpuBefore;
+    const generator = process.cpuUsage(generatorBefore);
+    return {
+      sockets: sockets.length,
+      joinMs,
+      paced: {
+        rate: options.rate,
+        seconds: options.seconds,
+        sent: total,
+        latency: summarize(samples),
+        errors,
+        missing: Math.max(0, expected - samples.length),
+        orderViolations,
+      },
+      cpuSeconds: cpu,
+      cpuPerDeliveryUs: (cpu / Math.max(1, samples.length)) * 1e6,
+      generatorCpuSeconds: (generator.user + generator.system) / 1e6,
+      ack: summarize(ackSamples),
+    };
+  } finally {
+    for (const socket of sockets) socket.close();
+  }
 }

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { CheckoutRace } from "./http.js";
-import type { IdleMemory, Paced, Throughput } from "./load.js";
+import type { HotRoom, IdleMemory, Paced, Throughput } from "./load.js";
 import type { ProfileSummary } from "./profile.js";
 import type { Latency } from "./stats.js";
 
@@ -165,4 +165,107 @@ export function renderReport(input: {
   const analysis = path.resolve(import.meta.dirname, "analysis.md");
   if (existsSync(analysis)) lines.push(readFileSync(analysis, "utf8").trim(), "");
   return `${lines.join("\n")}\n`;
+}
+
+/** The hot room (issue 16) on one database: Parley and the raw relay under the same load, in one run. */
+export type HotRoomRun = {
+  kind: "pglite" | "postgres";
+  raw: HotRoom;
+  parley: HotRoom;
+  /** With `--scenario hot-room --profile`: Parley's server during its hot room. */
+  profile: ProfileSummary | null;
+};
+
+/** Issue 16's targets for a hot room, each as [target, figure, met]. */
+function hotRoomTargets(run: HotRoomRun, sockets: number, rateTarget: number): [string, string, boolean][] {
+  const { raw, parley } = run;
+  const joins = parley.joinMs / raw.joinMs;
+  const p99 = parley.paced.latency.p99 / raw.paced.latency.p99;
+  const cpu = parley.cpuPerDeliveryUs / raw.cpuPerDeliveryUs;
+  const delivered = parley.paced.latency.count;
+  const expected = delivered + parley.paced.missing;
+  return [
+    [
+      `${sockets.toLocaleString("en")} sockets join one room at once ≤ 5 × relay`,
+      `${joins.toFixed(2)} × (${ms(parley.joinMs)} vs ${ms(raw.joinMs)})`,
+      joins <= 5,
+    ],
+    [
+      `${rateTarget} msg/s into it: 100% delivered`,
+      `${delivered.toLocaleString("en")} of ${expected.toLocaleString("en")}; ${parley.paced.errors} send errors, ${parley.paced.orderViolations} out of order`,
+      parley.paced.missing === 0 && parley.paced.errors === 0 && parley.paced.orderViolations === 0,
+    ],
+    [
+      "p99 send-to-deliver ≤ 2 × relay",
+      `${p99.toFixed(2)} × (${ms(parley.paced.latency.p99)} vs ${ms(raw.paced.latency.p99)})`,
+      p99 <= 2,
+    ],
+    [
+      "Server CPU per delivery ≤ 1.5 × relay",
+      `${cpu.toFixed(2)} × (${parley.cpuPerDeliveryUs.toFixed(2)} µs vs ${raw.cpuPerDeliveryUs.toFixed(2)} µs)`,
+      cpu <= 1.5,
+    ],
+  ];
+}
+
+/** The hot room's section of docs/PERFORMANCE.md, between its markers (rewritten on its own by `--scenario hot-room`). */
+export function renderHotRoom(input: {
+  machine: Machine;
+  command: string;
+  sizes: { hotSockets: number; hotRate: number; hotSeconds: number };
+  runs: HotRoomRun[];
+  quick: boolean;
+}): string {
+  const { machine, sizes, runs } = input;
+  const lines = [
+    "<!-- hot-room:start (written by npm run bench; npm run bench -- --scenario hot-room rewrites it alone) -->",
+    "## Hot room: a crowd in one room",
+    "",
+    `Measured ${machine.date.slice(0, 16).replace("T", " ")} UTC with \`${input.command}\`${input.quick ? " (quick mode: small sizes, not comparable with the targets)" : ""}, on ${machine.cpu}, ${machine.memory}, Node ${machine.node}. Load average (1, 5, 15 min) before: ${machine.loadBefore}; after: ${machine.loadAfter ?? "n/a"}. The machine is shared with other work, so absolute figures move from run to run; each ratio compares Parley with the raw relay measured in the same run, minutes apart.`,
+    "",
+    `| target | ${runs.map((run) => NAMES[run.kind]).join(" | ")} |`,
+    `|---|${runs.map(() => "---|").join("")}`,
+  ];
+  const tables = runs.map((run) => hotRoomTargets(run, sizes.hotSockets, sizes.hotRate));
+  for (let row = 0; row < (tables[0]?.length ?? 0); row++) {
+    const cells = tables.map((table) => `${table[row]![1]}: ${verdict(table[row]![2])}`);
+    lines.push(`| ${tables[0]![row]![0]} | ${cells.join(" | ")} |`);
+  }
+  lines.push(
+    "",
+    `- Load: ${sizes.hotSockets.toLocaleString("en")} WebSocket connections from one generator process, each signed in as a different seeded user (Parley; the relay has no users), all connected first; then every one sends its join at once (Parley: \`item:join\` of one seeded item with no history to read; the relay: \`join\`), and the time from the first join sent to the last ack is the join time. Then ${sizes.hotRate} messages a second for ${sizes.hotSeconds} s, round-robin over the sockets, each delivered to all ${sizes.hotSockets.toLocaleString("en")} (the sender's included).`,
+    "- CPU: user + system time of the server process (Parley's, or the relay's) from `/proc/<pid>/stat` over the paced phase, divided by the deliveries seen. The relay neither authenticates nor stores; Parley commits each message before it is delivered.",
+    "",
+    "| | raw relay | Parley |",
+    "|---|---|---|",
+  );
+  for (const run of runs) {
+    const { raw, parley } = run;
+    const latency = (hot: HotRoom) =>
+      [hot.paced.latency.p50, hot.paced.latency.p95, hot.paced.latency.p99, hot.paced.latency.max]
+        .map(ms)
+        .join(" / ");
+    lines.push(
+      `| **${NAMES[run.kind]}** | | |`,
+      `| join time | ${ms(raw.joinMs)} | ${ms(parley.joinMs)} |`,
+      `| p50 / p95 / p99 / max | ${latency(raw)} | ${latency(parley)} |`,
+      `| deliveries, missing, send errors | ${raw.paced.latency.count}, ${raw.paced.missing}, ${raw.paced.errors} | ${parley.paced.latency.count}, ${parley.paced.missing}, ${parley.paced.errors} |`,
+      `| server CPU, per delivery | ${raw.cpuSeconds.toFixed(2)} s, ${raw.cpuPerDeliveryUs.toFixed(2)} µs | ${parley.cpuSeconds.toFixed(2)} s, ${parley.cpuPerDeliveryUs.toFixed(2)} µs |`,
+      `| send to ack: p50 / p99 (Parley acks after the commit) | ${ms(raw.ack.p50)} / ${ms(raw.ack.p99)} | ${ms(parley.ack.p50)} / ${ms(parley.ack.p99)} |`,
+      `| generator CPU meanwhile | ${raw.generatorCpuSeconds.toFixed(2)} s | ${parley.generatorCpuSeconds.toFixed(2)} s |`,
+    );
+  }
+  for (const run of runs) {
+    if (!run.profile) continue;
+    lines.push(
+      "",
+      `CPU profile of Parley's server during its hot room on ${NAMES[run.kind]} (\`--profile\`, ${run.profile.seconds.toFixed(0)} s; busy ${pct(run.profile.busy)}): ${run.profile.areas.map((area) => `${area.area} ${pct(area.share)}`).join(", ")}. Top functions by self time:`,
+      "",
+      ...run.profile.functions.map((fn) => `- ${pct(fn.share)} \`${fn.name}\``),
+    );
+  }
+  const notes = path.resolve(import.meta.dirname, "hot-room.md");
+  if (existsSync(notes)) lines.push("", readFileSync(notes, "utf8").trim());
+  lines.push("<!-- hot-room:end -->");
+  return lines.join("\n");
 }

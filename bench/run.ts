@@ -12,16 +12,28 @@ import { openPglite } from "../server/db/pglite.js";
 import { openPostgres } from "../server/db/postgres.js";
 import { startChild } from "../test/helpers/child-process.js";
 import { checkoutRace, getLatency } from "./http.js";
-import { gather, idleSockets, paced, parleyTarget, rawTarget, saturate, type Target } from "./load.js";
+import {
+  gather,
+  hotRoom,
+  idleSockets,
+  paced,
+  parleyHotTarget,
+  parleyTarget,
+  rawHotTarget,
+  rawTarget,
+  saturate,
+  type Target,
+} from "./load.js";
 import { summarizeProfile, type Window } from "./profile.js";
-import { type DatabaseRun, type Machine, renderReport } from "./report.js";
+import { type DatabaseRun, type HotRoomRun, type Machine, renderHotRoom, renderReport } from "./report.js";
 import { BENCH_PASSWORD, seed } from "./seed.js";
 import { mapLimit } from "./stats.js";
 
 /**
- * `npm run bench`: measures Parley against the issue-6 targets, and a raw Socket.IO relay under the same
- * load, on embedded PGlite and on the PostgreSQL server, and writes docs/PERFORMANCE.md.
- * `npm run bench -- --quick` is the seconds-long smoke run (writes nothing unless --out is given).
+ * `npm run bench`: measures Parley against the issue-6 targets and the hot room of issue 16, and a raw
+ * Socket.IO relay under the same load, on embedded PGlite and on the PostgreSQL server, and writes
+ * docs/PERFORMANCE.md. `npm run bench -- --scenario hot-room` runs the hot room alone and rewrites only
+ * its section. `npm run bench -- --quick` is the seconds-long smoke run (writes nothing unless --out is given).
  */
 const { values } = parseArgs({
   options: {
@@ -31,6 +43,7 @@ const { values } = parseArgs({
     out: { type: "string" },
     json: { type: "string" },
     profile: { type: "boolean" },
+    scenario: { type: "string", default: "all" },
   },
 });
 const options = z
@@ -41,6 +54,7 @@ const options = z
     out: z.string().optional(),
     json: z.string().optional(),
     profile: z.boolean().optional(),
+    scenario: z.enum(["all", "hot-room"]),
   })
   .parse({
     ...values,
@@ -61,6 +75,9 @@ const SIZES = options.quick
       httpCount: 30,
       buyers: 10,
       settleMs: 300,
+      hotSockets: 100,
+      hotRate: 50,
+      hotSeconds: 2,
     }
   : {
       items: 100_000,
@@ -74,6 +91,9 @@ const SIZES = options.quick
       httpCount: 300,
       buyers: 100,
       settleMs: 3_000,
+      hotSockets: 1_000,
+      hotRate: 50,
+      hotSeconds: 10,
     };
 export type Sizes = typeof SIZES;
 // A profiler slows the server it watches: figures held against the targets come from unprofiled runs.
@@ -95,29 +115,56 @@ const machine: Machine = {
 
 const kinds = options.db === "both" ? (["pglite", "postgres"] as const) : [options.db];
 const runs: DatabaseRun[] = [];
-for (const kind of kinds) runs.push(await runOn(kind));
+const hotRooms: HotRoomRun[] = [];
+for (const kind of kinds) {
+  const { run, hotRoom } = await runOn(kind);
+  if (run) runs.push(run);
+  hotRooms.push(hotRoom);
+}
 machine.loadAfter = os
   .loadavg()
   .map((value) => value.toFixed(2))
   .join(" ");
 
-const report = renderReport({ machine, command, sizes: SIZES, runs, quick: options.quick });
+const report =
+  options.scenario === "all"
+    ? renderReport({ machine, command, sizes: SIZES, runs, quick: options.quick })
+    : null;
+const hotRoomSection = renderHotRoom({
+  machine,
+  command,
+  sizes: SIZES,
+  runs: hotRooms,
+  quick: options.quick,
+});
 const out =
   options.out ??
   (options.quick ? undefined : path.resolve(import.meta.dirname, "..", "docs", "PERFORMANCE.md"));
 if (out) {
+  const current = existsSync(out) ? readFileSync(out, "utf8") : "# Performance\n";
   // The catalog's section (npm run bench:catalog) is measured separately: keep it.
-  const catalog = existsSync(out)
-    ? /<!-- catalog:start[\s\S]*?<!-- catalog:end -->/.exec(readFileSync(out, "utf8"))?.[0]
-    : undefined;
-  writeFileSync(out, catalog ? `${report.trimEnd()}\n\n${catalog}\n` : report);
+  const catalog = /<!-- catalog:start[\s\S]*?<!-- catalog:end -->/.exec(current)?.[0];
+  const written = report
+    ? [report.trimEnd(), hotRoomSection, catalog].filter((part) => part !== undefined).join("\n\n")
+    : replaceHotRoom(current, hotRoomSection);
+  writeFileSync(out, `${written.trimEnd()}\n`);
   log(`wrote ${out}`);
-} else console.log(report);
+} else console.log(`${report ?? ""}\n${hotRoomSection}`);
 if (options.json)
-  writeFileSync(options.json, JSON.stringify({ machine, command, sizes: SIZES, runs }, null, 2));
+  writeFileSync(options.json, JSON.stringify({ machine, command, sizes: SIZES, runs, hotRooms }, null, 2));
 process.exit(0);
 
-async function runOn(kind: "pglite" | "postgres"): Promise<DatabaseRun> {
+/** `current` with its hot-room section replaced by `section` (put before the catalog's when there is none). */
+function replaceHotRoom(current: string, section: string): string {
+  const marked = /<!-- hot-room:start[\s\S]*?<!-- hot-room:end -->/;
+  if (marked.test(current)) return current.replace(marked, section);
+  const catalog = current.indexOf("<!-- catalog:start");
+  if (catalog === -1) return `${current.trimEnd()}\n\n${section}`;
+  return `${current.slice(0, catalog)}${section}\n\n${current.slice(catalog)}`;
+}
+
+async function runOn(kind: "pglite" | "postgres"): Promise<{ run: DatabaseRun | null; hotRoom: HotRoomRun }> {
+  const everything = options.scenario === "all";
   const workDir = mkdtempSync(path.join(os.tmpdir(), "parley-bench-"));
   const jwtSecret = randomBytes(32).toString("hex");
   let dropDatabase = async () => {};
@@ -149,12 +196,13 @@ async function runOn(kind: "pglite" | "postgres"): Promise<DatabaseRun> {
       "select version(), current_setting('synchronous_commit') as synchronous_commit, current_setting('fsync') as fsync",
     );
     version = `${settings?.version.split(",")[0] ?? ""} (synchronous_commit=${settings?.synchronous_commit}, fsync=${settings?.fsync})`;
-    log(`${kind}: seeding ${SIZES.items.toLocaleString("en")} items`);
+    const itemCount = everything ? SIZES.items : SIZES.rooms + 3;
+    log(`${kind}: seeding ${itemCount.toLocaleString("en")} items`);
     const seedStarted = Date.now();
     const seeded = await seed(db, {
       sellers: 20,
-      buyers: Math.max(SIZES.idle, SIZES.buyers, SIZES.chatUsers),
-      items: SIZES.items,
+      buyers: Math.max(SIZES.idle, SIZES.buyers, SIZES.chatUsers, SIZES.hotSockets),
+      items: itemCount,
     });
     const seedSeconds = (Date.now() - seedStarted) / 1000;
     // PGlite is one process's: the server child opens it once the seeding is done.
@@ -168,89 +216,121 @@ async function runOn(kind: "pglite" | "postgres"): Promise<DatabaseRun> {
       profiling ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [],
     );
     const relay = await startChild("bench/raw-relay.ts", {});
-    let run: DatabaseRun;
+    let run: DatabaseRun | null = null;
+    let hot: HotRoomRun;
     let window: Window | null = null;
     try {
       const tokens = createTokenSigner(jwtSecret, 3600);
       const mint = (user: { id: string }) => tokens.sign({ userId: user.id, role: "buyer", tokenVersion: 0 });
-      // The chat users sign in through the API, as people do.
-      const chatTokens = await mapLimit(seeded.buyers.slice(0, SIZES.chatUsers), 4, async (user) => {
-        const response = await fetch(`${server.url}/api/auth/login`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ username: user.username, password: BENCH_PASSWORD }),
-        });
-        const body = z.object({ token: z.string() }).parse(await response.json());
-        return body.token;
-      });
-      const rooms = seeded.items.slice(0, SIZES.rooms);
-
-      const chat = async (target: Target, authTokens: string[]) => {
-        log(`${kind}/${target.name}: ${SIZES.chatSockets} sockets in ${SIZES.rooms} rooms`);
-        const crowd = await gather(target, authTokens, rooms, SIZES.chatSockets);
-        try {
-          const throughput = await saturate(target, crowd, SIZES.saturateSeconds);
-          log(`${kind}/${target.name}: ${throughput.committedPerSecond.toFixed(0)} msg/s acked`);
-          const latency = await paced(target, crowd, SIZES.rate, SIZES.pacedSeconds);
-          log(`${kind}/${target.name}: p99 ${latency.latency.p99.toFixed(1)} ms at ${SIZES.rate} msg/s`);
-          return { throughput, paced: latency };
-        } finally {
-          crowd.close();
-        }
-      };
-      const raw = await chat(rawTarget(relay.url), []);
       const now = () => Number(process.hrtime.bigint() / 1000n);
-      const from = now();
-      const parley = await chat(parleyTarget(server.url), chatTokens);
-      window = { from, to: now() };
+      // The hot room first, on a fresh server: one item nobody has joined, each socket its own user.
+      const hotItem = seeded.items[SIZES.rooms + 2]!;
+      const hotTokens = seeded.buyers.slice(0, SIZES.hotSockets).map(mint);
+      const hotOptions = { rate: SIZES.hotRate, seconds: SIZES.hotSeconds };
+      log(`${kind}/raw: hot room, ${SIZES.hotSockets} sockets`);
+      const rawHot = await hotRoom(
+        rawHotTarget(relay.url),
+        hotTokens.map(() => undefined),
+        hotItem,
+        {
+          ...hotOptions,
+          pid: relay.pid,
+        },
+      );
+      log(`${kind}/parley: hot room, ${SIZES.hotSockets} sockets`);
+      const hotFrom = now();
+      const parleyHot = await hotRoom(parleyHotTarget(server.url), hotTokens, hotItem, {
+        ...hotOptions,
+        pid: server.pid,
+      });
+      log(
+        `${kind}: hot room joins ${parleyHot.joinMs.toFixed(0)} ms vs ${rawHot.joinMs.toFixed(0)} ms; p99 ${parleyHot.paced.latency.p99.toFixed(1)} vs ${rawHot.paced.latency.p99.toFixed(1)} ms`,
+      );
+      const hotWindow = { from: hotFrom, to: now() };
+      hot = { kind, raw: rawHot, parley: parleyHot, profile: null };
+      // With --profile, the profile covers the phases measured: here, Parley's hot room.
+      if (!everything) window = hotWindow;
+      else {
+        // The chat users sign in through the API, as people do.
+        const chatTokens = await mapLimit(seeded.buyers.slice(0, SIZES.chatUsers), 4, async (user) => {
+          const response = await fetch(`${server.url}/api/auth/login`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ username: user.username, password: BENCH_PASSWORD }),
+          });
+          const body = z.object({ token: z.string() }).parse(await response.json());
+          return body.token;
+        });
+        const rooms = seeded.items.slice(0, SIZES.rooms);
 
-      log(`${kind}: ${SIZES.idle.toLocaleString("en")} idle sockets`);
-      const idleTokens = seeded.buyers.slice(0, SIZES.idle).map(mint);
-      const memory = await idleSockets(
-        server.url,
-        SIZES.idle,
-        idleTokens,
-        () => server.rss(),
-        SIZES.settleMs,
-      );
-      const rawMemory = await idleSockets(relay.url, SIZES.idle, null, () => relay.rss(), SIZES.settleMs);
+        const chat = async (target: Target, authTokens: string[]) => {
+          log(`${kind}/${target.name}: ${SIZES.chatSockets} sockets in ${SIZES.rooms} rooms`);
+          const crowd = await gather(target, authTokens, rooms, SIZES.chatSockets);
+          try {
+            const throughput = await saturate(target, crowd, SIZES.saturateSeconds);
+            log(`${kind}/${target.name}: ${throughput.committedPerSecond.toFixed(0)} msg/s acked`);
+            const latency = await paced(target, crowd, SIZES.rate, SIZES.pacedSeconds);
+            log(`${kind}/${target.name}: p99 ${latency.latency.p99.toFixed(1)} ms at ${SIZES.rate} msg/s`);
+            return { throughput, paced: latency };
+          } finally {
+            crowd.close();
+          }
+        };
+        const raw = await chat(rawTarget(relay.url), []);
+        const from = now();
+        const parley = await chat(parleyTarget(server.url), chatTokens);
+        window = { from, to: now() };
 
-      log(`${kind}: listing and search`);
-      const firstPage = await getLatency(server.url, ["/api/items"], SIZES.httpCount);
-      const search = await getLatency(
-        server.url,
-        [
-          "/api/items?q=walnut",
-          "/api/items?q=red%20lamp",
-          "/api/items?q=cop",
-          "/api/items?q=vintage%20oak%20bike",
-        ],
-        SIZES.httpCount,
-      );
-      const checkout = await checkoutRace(
-        server.url,
-        seeded.items[SIZES.rooms + 1]!,
-        seeded.buyers.slice(0, SIZES.buyers).map(mint),
-      );
-      run = {
-        kind,
-        version,
-        seedSeconds,
-        raw,
-        parley,
-        memory,
-        rawMemory,
-        firstPage,
-        search,
-        checkout,
-        profile: null,
-      };
+        log(`${kind}: ${SIZES.idle.toLocaleString("en")} idle sockets`);
+        const idleTokens = seeded.buyers.slice(0, SIZES.idle).map(mint);
+        const memory = await idleSockets(
+          server.url,
+          SIZES.idle,
+          idleTokens,
+          () => server.rss(),
+          SIZES.settleMs,
+        );
+        const rawMemory = await idleSockets(relay.url, SIZES.idle, null, () => relay.rss(), SIZES.settleMs);
+
+        log(`${kind}: listing and search`);
+        const firstPage = await getLatency(server.url, ["/api/items"], SIZES.httpCount);
+        const search = await getLatency(
+          server.url,
+          [
+            "/api/items?q=walnut",
+            "/api/items?q=red%20lamp",
+            "/api/items?q=cop",
+            "/api/items?q=vintage%20oak%20bike",
+          ],
+          SIZES.httpCount,
+        );
+        const checkout = await checkoutRace(
+          server.url,
+          seeded.items[SIZES.rooms + 1]!,
+          seeded.buyers.slice(0, SIZES.buyers).map(mint),
+        );
+        run = {
+          kind,
+          version,
+          seedSeconds,
+          raw,
+          parley,
+          memory,
+          rawMemory,
+          firstPage,
+          search,
+          checkout,
+          profile: null,
+        };
+      }
     } finally {
       await Promise.all([server.stop(), relay.stop()]);
     }
     // The server writes its profile as it exits.
-    run.profile = profiling ? summarizeProfile(profileDir, window) : null;
-    return run;
+    const profile = profiling ? summarizeProfile(profileDir, window) : null;
+    if (run) run.profile = profile;
+    else hot.profile = profile;
+    return { run, hotRoom: hot };
   } finally {
     await db.close().catch(() => {});
     await dropDatabase().catch(() => {});

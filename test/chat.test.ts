@@ -249,6 +249,39 @@ describe("item rooms", () => {
     await eventually(() => expect(changes.map((change) => change.item)).toContainEqual(item));
   });
 
+  it("gives a crowd joining at once each its own history and every later message once, and counts it", async () => {
+    const item = await listItem(server.url, seller);
+    for (let i = 1; i <= 5; i++) await send(await socketFor(seller), item.id, `before ${i}`);
+    // Seqs 1 (item details) to 6. Twenty people join together, asking from different points.
+    const people = await Promise.all(Array.from({ length: 20 }, () => signUp(server.url, "buyer")));
+    const sockets = await Promise.all(people.map(socketFor));
+    const presence = collect(sockets[0]!, "room:presence");
+    const live = sockets.map((socket) => collect(socket, "item:event"));
+    const during = send(await socketFor(seller), item.id, "during the joins");
+    const joined = await Promise.all(sockets.map((socket, i) => join(socket, item.id, i % 7)));
+    joined.forEach((result, i) => {
+      expect(result.item.id).toBe(item.id);
+      expect(result.events[0]?.seq ?? Number.POSITIVE_INFINITY).toBeGreaterThan(i % 7);
+    });
+    await during;
+    await send(sockets[3]!, item.id, "after the joins");
+    // History then live: seqs i % 7 + 1 to 8 exactly once each, in order, whatever the batch.
+    await eventually(() =>
+      joined.forEach((result, i) => {
+        const seqs = [...result.events, ...live[i]!.map((payload) => payload.event)].map(
+          (event) => event.seq,
+        );
+        expect(seqs).toEqual(Array.from({ length: 8 - (i % 7) }, (_, k) => (i % 7) + 1 + k));
+      }),
+    );
+    const members = await server.db.query<{ count: number | string }>(
+      "select count(*) as count from item_members where item_id = $1 and user_id = any($2::uuid[])",
+      [item.id, people.map((person) => person.user.id)],
+    );
+    expect(Number(members[0]?.count)).toBe(20);
+    await eventually(() => expect(presence.at(-1)).toEqual({ itemId: item.id, count: 20 }));
+  });
+
   it("counts people in the room and relays typing to the others", async () => {
     const item = await listItem(server.url, seller);
     const [a, b] = await Promise.all([socketFor(buyer), socketFor(seller)]);

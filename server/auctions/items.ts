@@ -4,7 +4,7 @@ import type { Item, ItemDetails } from "../../shared/items.js";
 import type { User } from "../../shared/users.js";
 import type { Queryable } from "../db/db.js";
 import { cancelItemTimers, scheduleItemTimer } from "../deals/timers.js";
-import { dropAuction, getAuction, maximumOf, putUpForAuction, setStartingBid } from "./store.js";
+import { dropAuction, getAuction, maximaOf, putUpForAuction, setStartingBid } from "./store.js";
 
 /** The item timer that closes an auction (server/auctions/service.ts fires it). */
 export const CLOSE_TIMER = "auction.close";
@@ -78,15 +78,36 @@ export async function saveSale(
 
 /** The item as `viewer` sees it: the seller gets the reserve, a bidder their own maximum. */
 export async function presentItem(q: Queryable, item: Item, viewer: User | null): Promise<Item> {
-  if (!item.auction || !viewer) return item;
-  const auction = { ...item.auction };
+  const [presented] = await presentItemTo(q, item, [viewer]);
+  return presented!;
+}
+
+/**
+ * The item as each of `viewers` sees it, in `viewers`' order, in two reads at most however many they
+ * are (a crowd joining an auction's room at once).
+ */
+export async function presentItemTo(q: Queryable, item: Item, viewers: (User | null)[]): Promise<Item[]> {
+  const auction = item.auction;
+  if (!auction) return viewers.map(() => item);
+  const sellerId = item.seller.id;
+  const bidderIds = [
+    ...new Set(viewers.flatMap((viewer) => (viewer && viewer.id !== sellerId ? [viewer.id] : []))),
+  ];
+  const maxima = await maximaOf(q, item.id, bidderIds);
+  const reserve = viewers.some((viewer) => viewer?.id === sellerId)
+    ? ((await getAuction(q, item.id))?.reserve ?? null)
+    : null;
   const money = (amount: number) => ({ amount, currency: item.price.currency });
-  if (viewer.id === item.seller.id) {
-    const reserve = (await getAuction(q, item.id))?.reserve ?? null;
-    if (reserve !== null) auction.reserve = money(reserve);
-  } else {
-    const maximum = await maximumOf(q, item.id, viewer.id);
-    if (maximum !== null) auction.yourMaximum = money(maximum);
-  }
-  return { ...item, auction };
+  return viewers.map((viewer) => {
+    if (!viewer) return item;
+    const own = viewer.id === sellerId ? reserve : (maxima.get(viewer.id) ?? null);
+    if (own === null) return item;
+    return {
+      ...item,
+      auction:
+        viewer.id === sellerId
+          ? { ...auction, reserve: money(own) }
+          : { ...auction, yourMaximum: money(own) },
+    };
+  });
 }

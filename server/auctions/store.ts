@@ -134,11 +134,22 @@ export async function insertBid(
 
 /** A bidder's highest maximum on the item, or null. */
 export async function maximumOf(q: Queryable, itemId: string, bidderId: string): Promise<number | null> {
-  const [row] = await q.query<{ max: number | null }>(
-    "select max(max_amount) as max from bids where item_id = $1 and bidder_id = $2",
-    [itemId, bidderId],
+  return (await maximaOf(q, itemId, [bidderId])).get(bidderId) ?? null;
+}
+
+/** The highest maximum each of `bidderIds` has bid on the item, by bidder (those who never bid are absent). */
+export async function maximaOf(
+  q: Queryable,
+  itemId: string,
+  bidderIds: string[],
+): Promise<Map<string, number>> {
+  if (bidderIds.length === 0) return new Map();
+  const rows = await q.query<{ bidder_id: string; max: number }>(
+    `select bidder_id, max(max_amount) as max from bids
+      where item_id = $1 and bidder_id = any($2::uuid[]) group by bidder_id`,
+    [itemId, bidderIds],
   );
-  return row?.max ?? null;
+  return new Map(rows.map((row) => [row.bidder_id, row.max]));
 }
 
 /**

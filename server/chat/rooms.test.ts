@@ -60,6 +60,51 @@ describe("rooms and unread counts", () => {
     }
   });
 
+  it("tells a member's sockets outside the room, and only those, of other people's messages", async () => {
+    const seller = await signUp(server.url, "seller");
+    const buyer = await signUp(server.url, "buyer");
+    const item = await listItem(server.url, seller);
+    const speak = (socket: Awaited<ReturnType<typeof connect>>, text: string) =>
+      requestOk(socket, "message:send", { itemId: item.id, text, clientMessageId: newClientMessageId() });
+    const sellerSocket = await connect(server.url, seller.token);
+    const inRoom = await connect(server.url, buyer.token);
+    // Connected before the join (made a member through the adapter) and after it (read at connect).
+    const before = await connect(server.url, buyer.token);
+    const sockets = [sellerSocket, inRoom, before];
+    try {
+      await requestOk(sellerSocket, "item:join", { itemId: item.id });
+      await requestOk(inRoom, "item:join", { itemId: item.id });
+      const after = await connect(server.url, buyer.token);
+      sockets.push(after);
+      await eventually(async () => {
+        // `after` subscribes to its rooms once its connection's read is done: wait for its first activity.
+        const probe = collect(after, "room:activity");
+        await speak(sellerSocket, "are you there?");
+        await eventually(() => expect(probe.length).toBeGreaterThan(0), 500);
+      });
+      const atRoom = collect(inRoom, "room:activity");
+      const atBefore = collect(before, "room:activity");
+      const atAfter = collect(after, "room:activity");
+      const seq = (await speak(sellerSocket, "hello")) as { event: { seq: number } };
+      await speak(inRoom, "my own words are not news to me");
+      await eventually(() => {
+        expect(atBefore.map((a) => a.seq)).toEqual([seq.event.seq]);
+        expect(atAfter.map((a) => a.seq)).toEqual([seq.event.seq]);
+      });
+      // Leaving the room puts a socket among those told; joining it takes one out.
+      await requestOk(inRoom, "item:leave", { itemId: item.id });
+      await requestOk(after, "item:join", { itemId: item.id });
+      const next = (await speak(sellerSocket, "still here")) as { event: { seq: number } };
+      await eventually(() => {
+        expect(atRoom.map((a) => a.seq)).toEqual([next.event.seq]);
+        expect(atBefore.map((a) => a.seq)).toEqual([seq.event.seq, next.event.seq]);
+      });
+      expect(atAfter.map((a) => a.seq)).toEqual([seq.event.seq]);
+    } finally {
+      for (const socket of sockets) socket.close();
+    }
+  });
+
   it("refuses a read mark on an item the user never joined", async () => {
     const seller = await signUp(server.url, "seller");
     const buyer = await signUp(server.url, "buyer");

@@ -3,12 +3,12 @@ import type { Item } from "../../shared/items.js";
 import { LIMITS } from "../../shared/limits.js";
 import type { ItemMessageSend } from "../../shared/socket.js";
 import type { User } from "../../shared/users.js";
-import { presentItem } from "../auctions/items.js";
+import { presentItemTo } from "../auctions/items.js";
 import type { Db } from "../db/db.js";
 import { assertOpen, authorOf, requireItem } from "../items/service.js";
 import { findEventsByClientIds, ITEM_EVENTS, listEvents } from "../timeline/store.js";
 import type { Timeline } from "../timeline/timeline.js";
-import { addMember } from "./store.js";
+import { addMembers } from "./store.js";
 
 export type ChatService = ReturnType<typeof createChatService>;
 
@@ -17,30 +17,42 @@ export function createChatService(deps: { db: Db; timeline: Timeline }) {
 
   return {
     /**
-     * The item and the events after `afterSeq` (below `beforeSeq` when given: the caller delivers the
-     * rest live), the latest `LIMITS.joinHistoryMax` of them at most: older ones are paged over HTTP.
-     * `subscribe` is called once the history is read.
+     * Joins of one item's room, as many as arrive together: for each joiner, the item and the events
+     * after its `afterSeq` (below `beforeSeq` when given: the caller delivers the rest live), the latest
+     * `LIMITS.joinHistoryMax` of them at most: older ones are paged over HTTP. `subscribe` is called
+     * once the history is read. However many joiners, this is four reads and one write at most: a
+     * thousand sockets joining a hot room at once do not each wait for their own queries.
      * Exactly-once delivery around a join is the room sequencer's (realtime/). A signed-in user becomes a
      * member (unread counts); an anonymous reader only reads.
      */
     async join(
-      user: User | null,
       itemId: string,
-      afterSeq: number,
+      joiners: { user: User | null; afterSeq: number }[],
       subscribe: () => void,
       beforeSeq: number | null,
-    ): Promise<{ item: Item; events: ItemEvent[] }> {
+    ): Promise<{ item: Item; events: ItemEvent[] }[]> {
       // The item before its events: its lastSeq then never runs ahead of the history read.
-      // As the reader sees it: an auction's reserve for its seller, a bidder's own maximum.
-      const item = await presentItem(db, await requireItem(db, itemId), user);
-      if (user) await addMember(db, itemId, user.id);
+      const item = await requireItem(db, itemId);
+      // As each reader sees it: an auction's reserve for its seller, a bidder's own maximum.
+      const items = await presentItemTo(
+        db,
+        item,
+        joiners.map((joiner) => joiner.user),
+      );
+      const members = new Set(joiners.flatMap((joiner) => (joiner.user ? [joiner.user.id] : [])));
+      await addMembers(db, itemId, [...members]);
       // Seqs have no gaps, so "below beforeSeq" is a count, and the latest N start at a known seq.
       const end = beforeSeq === null ? item.lastSeq + 1 : beforeSeq;
-      const from = Math.max(afterSeq, end - 1 - LIMITS.joinHistoryMax);
+      const froms = joiners.map((joiner) => Math.max(joiner.afterSeq, end - 1 - LIMITS.joinHistoryMax));
+      // One read from the earliest anyone needs; each joiner gets its part of it.
+      const from = Math.min(...froms);
       const limit = Math.max(0, end - from - 1);
       const events = limit === 0 ? [] : await listEvents(db, ITEM_EVENTS, itemId, from, limit);
       subscribe();
-      return { item, events };
+      return joiners.map((_, i) => ({
+        item: items[i]!,
+        events: events.filter((event) => event.seq > froms[i]!),
+      }));
     },
 
     /** The event a `message:send` of this user with this `clientMessageId` already wrote, if any. */

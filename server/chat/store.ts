@@ -1,11 +1,14 @@
 import type { Queryable } from "../db/db.js";
 
-/** Joining an item's room makes the user a member of its conversation (once). */
-export async function addMember(q: Queryable, itemId: string, userId: string): Promise<void> {
-  await q.query("insert into item_members (item_id, user_id) values ($1, $2) on conflict do nothing", [
-    itemId,
-    userId,
-  ]);
+/** Joining an item's room makes each user a member of its conversation (once), in one statement. */
+export async function addMembers(q: Queryable, itemId: string, userIds: string[]): Promise<void> {
+  if (userIds.length === 0) return;
+  await q.query(
+    `insert into item_members (item_id, user_id)
+     select $1, user_id from unnest($2::uuid[]) as user_id
+     on conflict do nothing`,
+    [itemId, userIds],
+  );
 }
 
 export type MembershipRow = { itemId: string; lastReadSeq: number; unread: number };

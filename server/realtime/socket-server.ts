@@ -1,6 +1,6 @@
 import type { Server as HttpServer, IncomingMessage } from "node:http";
 import type { Logger } from "pino";
-import { Server, type ServerOptions } from "socket.io";
+import { Server, type ServerOptions, type Socket } from "socket.io";
 import { ZBidPlace } from "../../shared/auctions.js";
 import { AppError, parseOrThrow } from "../../shared/errors.js";
 import type { DealEvent, ItemEvent } from "../../shared/events.js";
@@ -30,7 +30,10 @@ import { unsafeInput } from "../http/input-guard.js";
 import type { ItemService } from "../items/service.js";
 import { presentEvent, presentEvents } from "../moderation/redaction.js";
 import type { ModerationService } from "../moderation/service.js";
+import { KeyedBatches } from "./batches.js";
+import { RoomIndex } from "./room-index.js";
 import { RoomSequencer } from "./room-sequencer.js";
+import { awayRoom, dealRoom, FEED_ROOM, itemRoom, MODERATORS_ROOM, memberRoom, userRoom } from "./rooms.js";
 import { ConnectionCounter, RoomCoalescer, TokenBucket } from "./socket-limits.js";
 
 /** How often a room hears typing and presence changes at most. */
@@ -46,6 +49,8 @@ export type InterServerEvents = {
   "item:appended": (event: ItemEvent) => void;
   /** The same for an event of a deal's private thread. */
   "deal:appended": (event: DealEvent) => void;
+  /** The distinct signed-in people in an item's room on the answering process (presence across processes). */
+  "presence:users": (itemId: string, answer: (userIds: string[]) => void) => void;
 };
 export type RealtimeServer = Server<
   ClientToServerEvents,
@@ -53,17 +58,8 @@ export type RealtimeServer = Server<
   InterServerEvents,
   SocketData
 >;
-
-export const itemRoom = (itemId: string) => `item:${itemId}`;
-export const userRoom = (userId: string) => `user:${userId}`;
-/** Sockets that joined a deal's private thread (parties and moderators only: `deal:join` checks). */
-export const dealRoom = (dealId: string) => `deal:${dealId}`;
-/** Sockets of the users who joined an item's conversation, wherever they are in the app. */
-export const memberRoom = (itemId: string) => `member:${itemId}`;
-/** Every moderator watching the whole marketplace. */
-export const MODERATORS_ROOM = "moderators";
-/** Sockets that asked for the marketplace feed (`items:subscribe`): they hear every `items:changed`. */
-export const FEED_ROOM = "items:feed";
+type ParleySocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+type JoinedItem = Awaited<ReturnType<ChatService["join"]>>[number];
 
 /** The events a client may send; anything else is answered `not_found` instead of silence. */
 const CLIENT_EVENTS = new Set<string>([
@@ -144,10 +140,16 @@ export function createRealtime(deps: Deps): RealtimeServer {
   /** A deal's committed event: to the thread's sockets in order, and to watching moderators who did not join it. */
   const deliverThread = (event: DealEvent) => {
     threads.offer(event);
-    io.local
-      .to(MODERATORS_ROOM)
-      .except(dealRoom(event.dealId))
-      .emit("deal:event", { dealId: event.dealId, event });
+    const watching = outside(MODERATORS_ROOM, dealRoom(event.dealId));
+    if (watching.length > 0) io.local.to(watching).emit("deal:event", { dealId: event.dealId, event });
+  };
+  /**
+   * This process's sockets of `audience` (a small room: the watching moderators) that are not in
+   * `room`, walking the audience only: Socket.IO's `except(room)` would copy the whole room first.
+   */
+  const outside = (audience: string, room: string): string[] => {
+    const { rooms, sids } = io.of("/").adapter;
+    return [...(rooms.get(audience) ?? [])].filter((sid) => !sids.get(sid)?.has(room));
   };
 
   /**
@@ -155,28 +157,77 @@ export function createRealtime(deps: Deps): RealtimeServer {
    * in the item's room through the sequencer (once, in seq order); moderators watching everything who
    * did not join the room, directly (their order across processes is not sequenced; the console orders
    * by seq); and members elsewhere in the app, as `room:activity` for unread counts, not the author.
+   * Nothing here walks the item's room: however big the crowd in it, the extra cost is the moderators'
+   * and the away members' own.
    */
   const deliver = (event: ItemEvent) => {
     sequencer.offer(event);
-    const room = itemRoom(event.itemId);
-    io.local
-      .to(MODERATORS_ROOM)
-      .except(room)
-      .emit("item:event", { itemId: event.itemId, event: presentEvent(event, null) });
+    const watching = outside(MODERATORS_ROOM, itemRoom(event.itemId));
+    if (watching.length > 0) {
+      io.local.to(watching).emit("item:event", { itemId: event.itemId, event: presentEvent(event, null) });
+    }
+    const away = awayRoom(event.itemId);
+    if (!io.of("/").adapter.rooms.has(away)) return;
     const authorId = event.author?.id ?? null;
-    io.local
-      .to(memberRoom(event.itemId))
-      .except(authorId ? [room, userRoom(authorId)] : room)
-      .emit("room:activity", { itemId: event.itemId, seq: event.seq, authorId });
+    const activity = { itemId: event.itemId, seq: event.seq, authorId };
+    // The author's own sockets elsewhere: a small room to leave out.
+    if (authorId) io.local.to(away).except(userRoom(authorId)).emit("room:activity", activity);
+    else io.local.to(away).emit("room:activity", activity);
   };
 
+  const index = new RoomIndex(io.of("/"));
+  // The distinct people in an item's room: counted here as sockets come and go; with other processes,
+  // their people are asked for (ids only) when a count is sent, a few times a second at most.
+  io.on("presence:users", (itemId, answer) => answer(index.users(itemId)));
+  const countPresence = async (itemId: string): Promise<number> => {
+    if (!clustered) return index.count(itemId);
+    // The adapter waits for every other process's answer, `requestsTimeout` at most.
+    const elsewhere = await io.serverSideEmitWithAck("presence:users", itemId);
+    return new Set([...index.users(itemId), ...elsewhere.flat()]).size;
+  };
   // Typing and presence reach each room a few times a second at most, however often they change.
   const roomState = new RoomCoalescer({
     intervalMs: ROOM_STATE_INTERVAL_MS,
     emitTyping: (typing) => io.to(itemRoom(typing.itemId)).emit("room:typing", typing),
-    emitPresence: (itemId) => void broadcastPresence(io, itemId),
+    emitPresence: (itemId) =>
+      void countPresence(itemId).then(
+        (count) => io.to(itemRoom(itemId)).emit("room:presence", { itemId, count }),
+        // Presence is best effort: a slow adapter must not fail a join.
+        () => {},
+      ),
   });
   deps.httpServer.on("close", () => roomState.close());
+
+  /**
+   * `item:join`s of one room that arrive together are read together (chat.join: a few queries for the
+   * whole batch), one batch at a time through the sequencer.
+   */
+  const itemJoins = new KeyedBatches<{ socket: ParleySocket; afterSeq: number }, JoinedItem>(
+    async (itemId, joiners) => {
+      const joined = await sequencer.join(itemId, async (before) => {
+        const value = await chat.join(
+          itemId,
+          joiners.map(({ socket, afterSeq }) => ({ user: socket.data.user, afterSeq })),
+          () => {
+            // A socket that went away while its join was read would be left in the room for ever.
+            for (const { socket } of joiners) if (socket.connected) socket.join(itemRoom(itemId));
+          },
+          before,
+        );
+        const lastSeq = Math.max(
+          ...value.map((one) => Math.max(one.item.lastSeq, one.events.at(-1)?.seq ?? 0)),
+        );
+        return { value, lastSeq };
+      });
+      // The users are members now: all their sockets, on every process, hear the item's activity.
+      const users = [
+        ...new Set(joiners.flatMap(({ socket }) => (socket.data.user ? [socket.data.user.id] : []))),
+      ];
+      if (users.length > 0) io.in(users.map(userRoom)).socketsJoin(memberRoom(itemId));
+      roomState.presence(itemId);
+      return joined;
+    },
+  );
   const connections = new ConnectionCounter({
     perUser: deps.socketsPerUser,
     perAddress: deps.socketsPerAddress,
@@ -274,20 +325,7 @@ export function createRealtime(deps: Deps): RealtimeServer {
         if (!joins.take()) {
           throw new AppError("rate_limited", "Too many joins; slow down", { retryAfterSeconds: 1 });
         }
-        const result = await sequencer.join(itemId, async (before) => {
-          const joined = await chat.join(
-            viewer,
-            itemId,
-            afterSeq ?? 0,
-            () => socket.join(itemRoom(itemId)),
-            before,
-          );
-          const lastSeq = Math.max(joined.item.lastSeq, joined.events.at(-1)?.seq ?? 0);
-          return { value: joined, lastSeq };
-        });
-        // The user is a member now: all their sockets, on every process, hear the item's activity.
-        if (viewer) io.in(userRoom(viewer.id)).socketsJoin(memberRoom(itemId));
-        roomState.presence(itemId);
+        const result = await itemJoins.add(itemId, { socket, afterSeq: afterSeq ?? 0 });
         return { item: result.item, events: presentEvents(result.events, viewer) };
       }),
     );
@@ -394,6 +432,7 @@ export function createRealtime(deps: Deps): RealtimeServer {
     );
 
     socket.on("disconnecting", () => {
+      index.closing(socket.id);
       const itemIds = [...socket.rooms]
         .filter((room) => room.startsWith("item:"))
         .map((room) => room.slice(5));
@@ -402,6 +441,7 @@ export function createRealtime(deps: Deps): RealtimeServer {
         .map((room) => room.slice(5));
       // After the socket has left its rooms, so the counts no longer include it.
       setImmediate(() => {
+        index.forget(socket.id);
         for (const itemId of itemIds) {
           sequencer.release(itemId);
           roomState.presence(itemId);
@@ -469,17 +509,6 @@ async function respond<T>(ack: unknown, logger: Logger, handler: () => Promise<T
     response = { ok: false, error: appError.toJSON() };
   }
   if (typeof ack === "function") ack(response);
-}
-
-/** How many distinct signed-in people are in the room, to everyone in it. Ephemeral: never stored. */
-async function broadcastPresence(io: RealtimeServer, itemId: string): Promise<void> {
-  try {
-    const sockets = await io.in(itemRoom(itemId)).fetchSockets();
-    const count = new Set(sockets.flatMap((socket) => (socket.data.user ? [socket.data.user.id] : []))).size;
-    io.to(itemRoom(itemId)).emit("room:presence", { itemId, count });
-  } catch {
-    // Presence is best effort: a slow adapter must not fail a join.
-  }
 }
 
 /** Browsers send Origin; only the server's own origin and the configured ones may open a socket. */

@@ -1,7 +1,7 @@
 import { rmSync } from "node:fs";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { userRoom } from "../../server/realtime/socket-server.js";
+import { userRoom } from "../../server/realtime/rooms.js";
 import { listItem, signUp, uniqueName } from "../factories.js";
 import { startServer, type TestServer } from "../helpers/server.js";
 import { eventually } from "../helpers/sockets.js";
