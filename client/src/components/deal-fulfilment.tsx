@@ -215,7 +215,7 @@ export function FulfilmentStatus({
           : side === "seller"
             ? deal.shipping
               ? `${buyer} paid ${paid}. Next step: send it by ${deal.shipping.name}.`
-              : `${buyer} paid ${paid}. Next step: hand it over; agree a pickup in this conversation.`
+              : `${buyer} paid ${paid}. Next step: send the item, or agree a pickup in this conversation.`
             : `${buyer} paid ${paid}.`,
     },
     shipped: {
