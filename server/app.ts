@@ -113,6 +113,8 @@ export function createApp(deps: AppDeps) {
       checkoutHoldSeconds: config.checkoutHoldSeconds,
       offerTtlSeconds: config.offerTtlSeconds,
       auctionPaymentSeconds: config.auctionPaymentSeconds,
+      autoCompleteSeconds: config.autoCompleteSeconds,
+      shipBySeconds: config.shipBySeconds,
     },
     provider: gateway.provider,
     logger,
@@ -295,7 +297,17 @@ export function createApp(deps: AppDeps) {
       await outbox.drain();
       await outboxReaders.run();
     },
-    { intervalMs: timerIntervalMs(Math.min(config.checkoutHoldSeconds, config.offerTtlSeconds)), logger },
+    {
+      intervalMs: timerIntervalMs(
+        Math.min(
+          config.checkoutHoldSeconds,
+          config.offerTtlSeconds,
+          config.shipBySeconds,
+          config.autoCompleteSeconds,
+        ),
+      ),
+      logger,
+    },
   );
   integrations.start();
 

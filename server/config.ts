@@ -30,6 +30,10 @@ const ZEnv = z.object({
   /** How long an offer or a counter-offer stands unanswered before it expires (48 h). */
   OFFER_TTL_SECONDS: z.coerce.number().int().min(1).default(172_800),
   AUCTION_PAYMENT_SECONDS: z.coerce.number().int().min(1).default(86_400),
+  /** A shipped order (or a paid one with no shipping option) completes by itself after this long (14 days). */
+  AUTO_COMPLETE_SECONDS: z.coerce.number().int().min(1).default(1_209_600),
+  /** A paid order with a shipping option not shipped by then is canceled and refunded (7 days). */
+  SHIP_BY_SECONDS: z.coerce.number().int().min(1).default(604_800),
   /** Comma-separated origins allowed to open a socket besides the server's own. */
   ALLOWED_ORIGINS: z.string().default(""),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -112,6 +116,9 @@ export type Config = {
   checkoutHoldSeconds: number;
   /** How long an auction's winner has to pay before the second chance. */
   auctionPaymentSeconds: number;
+  /** Fulfilment's timers: `auto-complete` and `auto-cancel`. */
+  autoCompleteSeconds: number;
+  shipBySeconds: number;
   /** See `DatabaseTimeouts`; PGlite is in-process and needs none. */
   databaseTimeouts: { connectMs: number; statementMs: number; queryMs: number };
   redisCommandTimeoutMs: number;
@@ -196,6 +203,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         : null,
     checkoutHoldSeconds: e.CHECKOUT_HOLD_SECONDS,
     auctionPaymentSeconds: e.AUCTION_PAYMENT_SECONDS,
+    autoCompleteSeconds: e.AUTO_COMPLETE_SECONDS,
+    shipBySeconds: e.SHIP_BY_SECONDS,
     databaseTimeouts: {
       connectMs: e.DB_CONNECT_TIMEOUT_MS,
       statementMs: e.DB_STATEMENT_TIMEOUT_MS,

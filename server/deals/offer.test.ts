@@ -103,7 +103,13 @@ beforeAll(async () => {
   engine = createDealEngine({
     db,
     timeline: new Timeline(db, bus, createOutbox({ db, bus, logger }).drain),
-    durations: { checkoutHoldSeconds: 900, offerTtlSeconds: 3600, auctionPaymentSeconds: 86_400 },
+    durations: {
+      checkoutHoldSeconds: 900,
+      offerTtlSeconds: 3600,
+      auctionPaymentSeconds: 86_400,
+      autoCompleteSeconds: 1_209_600,
+      shipBySeconds: 604_800,
+    },
     provider: "simulated",
     logger,
   });

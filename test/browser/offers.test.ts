@@ -130,15 +130,15 @@ describe("offers in Chromium", () => {
     await page.goto(`${server.url}/items/${stock.id}`);
     await page.getByRole("button", { name: "Make an offer" }).click();
     await page.getByLabel("Your offer, per unit").fill("8");
-    await page.getByLabel("How many (4 available)").fill("3");
+    await page.getByLabel("How many").selectOption("3");
     await page.getByRole("radio", { name: /La Poste/ }).check();
     await page.getByLabel("Full name").fill("Bob Martin");
     await page.getByLabel("Street and number").fill("3 Quai Saint-Vincent");
     await page.getByLabel("City").fill("Lyon");
     await page.getByLabel("Postal code").fill("69001");
-    await page.getByLabel("Country (two letters, e.g. FR)").fill("FR");
+    await page.getByLabel("Country code (e.g. US, DE)").fill("FR");
     // 3 × €8.00 + €6.00, shown while typing; the server computes the deal's own.
-    await page.getByText("Total €30.00 including €6.00 shipping").waitFor();
+    await page.getByText("Total €30.00 with shipping, if the seller accepts").waitFor();
     await screenshot(page, "offer-terms-phone", { fullPage: true });
     await page.getByRole("button", { name: "Send offer" }).click();
     await page.getByText("Waiting for the seller").waitFor();

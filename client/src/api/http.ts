@@ -222,6 +222,7 @@ export class ApiClient {
    * Buy now: a `buy-now` deal, `reserved` for the caller, with its payment. `expectedPrice`: the price on
    * screen; the server refuses with `price_changed` if it is not the price now.
    */
+  /** Buy now; `terms` are the units, the shipping option and its address (none: one unit, pickup). */
   checkout = (itemId: string, request: CheckoutRequest = {}): Promise<CheckoutResponse> =>
     this.#request("POST", `/api/items/${itemId}/checkout`, ZCheckoutResponse, { body: request });
   /** The buyer's payment; asking opens its charge if it was not opened yet (Stripe's client secret). */
@@ -242,8 +243,8 @@ export class ApiClient {
    * The caller's deals as buyer ("My purchases") or seller ("My sales"), newest activity first; without
    * a role, a moderator's answer holds every deal.
    */
-  deals = (role: "buyer" | "seller" | undefined, cursor?: string, limit?: number) =>
-    this.#request("GET", "/api/deals", ZDealPage, { query: { role, cursor, limit } });
+  deals = (role: "buyer" | "seller" | undefined, cursor?: string, limit?: number, state?: string) =>
+    this.#request("GET", "/api/deals", ZDealPage, { query: { role, cursor, limit, state } });
   deal = (id: string) => this.#request("GET", `/api/deals/${id}`, ZDealResponse);
   dealEvents = (id: string, after: number, limit = 200) =>
     this.#request("GET", `/api/deals/${id}/events`, ZDealEventsResponse, { query: { after, limit } });

@@ -6,7 +6,7 @@ import { checkoutError, PAID_STATES } from "../state/deal-words.js";
 import { Link, navigate } from "../state/router.js";
 import { hourMinute } from "../state/time.js";
 import { useItemDeal } from "../state/use-item-deal.js";
-import { DealTermsFields, hasTerms, termsRequest, useTermsChoice } from "./deal-terms.js";
+import { CheckoutTerms, checkoutTerms, EMPTY_ADDRESS, type Terms, termsTotal } from "./checkout-terms.js";
 
 /** When another buyer's hold on the item ends at the latest: it was reserved when it last changed. */
 function useFreesUpAt(item: Item): string | null {
@@ -30,20 +30,16 @@ export function Checkout({ item, user }: { item: Item; user: User }) {
   const freesUpAt = useFreesUpAt(item);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const [choosing, setChoosing] = useState(false);
-  const [choice, setChoice] = useTermsChoice(user.displayName);
+  const [terms, setTerms] = useState<Terms>({ quantity: 1, optionId: "", address: EMPTY_ADDRESS });
   const isSeller = item.seller.id === user.id;
 
   const buy = async () => {
-    if (hasTerms(item) && !choosing) {
-      setChoosing(true);
-      return;
-    }
+    const chosen = checkoutTerms(terms);
+    if ("error" in chosen) return setError(chosen.error);
     setBusy(true);
     setError(null);
     try {
-      const terms = hasTerms(item) ? termsRequest(choice) : {};
-      const { deal: opened } = await api.checkout(item.id, { expectedPrice: item.price, ...terms });
+      const { deal: opened } = await api.checkout(item.id, { expectedPrice: item.price, ...chosen.request });
       navigate(`/deals/${opened.id}`);
     } catch (e) {
       setError(checkoutError(e));
@@ -110,36 +106,24 @@ export function Checkout({ item, user }: { item: Item; user: User }) {
           paying. If they don't finish, you can buy it then.
         </p>
       )}
-      {choosing ? (
-        <form
-          className="checkout-terms"
-          onSubmit={(e) => {
-            e.preventDefault();
-            void buy();
+      {item.status === "available" && (
+        <CheckoutTerms
+          item={item}
+          terms={terms}
+          onChange={(next) => {
+            setTerms(next);
+            setError(null);
           }}
-        >
-          <DealTermsFields item={item} choice={choice} onChange={setChoice} unitAmount={item.price.amount} />
-          <button
-            type="submit"
-            className="button primary wide big"
-            disabled={busy || item.status !== "available"}
-          >
-            Continue to payment
-          </button>
-          <button type="button" className="link-button" onClick={() => setChoosing(false)}>
-            Cancel
-          </button>
-        </form>
-      ) : (
-        <button
-          type="button"
-          className="button primary wide big"
-          disabled={busy || item.status !== "available"}
-          onClick={() => void buy()}
-        >
-          Buy now
-        </button>
+        />
       )}
+      <button
+        type="button"
+        className="button primary wide big"
+        disabled={busy || item.status !== "available"}
+        onClick={() => void buy()}
+      >
+        {terms.quantity > 1 || terms.optionId ? `Buy now · ${termsTotal(item, terms)}` : "Buy now"}
+      </button>
       {error && (
         <p className="form-error" role="alert">
           {error}

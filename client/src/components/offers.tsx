@@ -5,8 +5,8 @@ import { formatMoney, type Money, parseMoneyInput } from "../../../shared/money.
 import type { User } from "../../../shared/users.js";
 import { ApiRequestError, api } from "../api/http.js";
 import { useRealtime } from "../state/realtime.js";
+import { CheckoutTerms, checkoutTerms, EMPTY_ADDRESS, type Terms, termsTotal } from "./checkout-terms.js";
 import { DealPayment } from "./deal-payment.js";
-import { DealTermsFields, hasTerms, termsRequest, useTermsChoice } from "./deal-terms.js";
 
 /** Every refusal an offer can meet, in words; anything else shows the server's own message. */
 const ERRORS: Record<string, string> = {
@@ -225,7 +225,7 @@ function BuyerOffers({ item, user }: { item: Item; user: User }) {
   const [open, setOpen] = useState(false);
   const [amount, setAmount] = useState("");
   const [message, setMessage] = useState("");
-  const [choice, setChoice] = useTermsChoice(user.displayName);
+  const [terms, setTerms] = useState<Terms>({ quantity: 1, optionId: "", address: EMPTY_ADDRESS });
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
 
@@ -238,10 +238,16 @@ function BuyerOffers({ item, user }: { item: Item; user: User }) {
   useEffect(refresh, [refresh]);
   useDealChanges(refresh);
 
+  const typedAmount = parseMoneyInput(amount, item.price.currency).amount;
   const submit = async () => {
     const typed = parseMoneyInput(amount, item.price.currency);
     if (typed.error !== undefined) {
       setError(typed.error);
+      return;
+    }
+    const chosen = checkoutTerms(terms);
+    if ("error" in chosen) {
+      setError(chosen.error);
       return;
     }
     setBusy(true);
@@ -249,7 +255,7 @@ function BuyerOffers({ item, user }: { item: Item; user: User }) {
     try {
       const { deal: made } = await api.makeOffer(item.id, {
         amount: { amount: typed.amount, currency: item.price.currency },
-        ...termsRequest(choice),
+        ...chosen.request,
         ...(message.trim() ? { message: message.trim() } : {}),
       });
       setDeal(made);
@@ -293,13 +299,12 @@ function BuyerOffers({ item, user }: { item: Item; user: User }) {
             value={amount}
             onChange={setAmount}
           />
-          {hasTerms(item) && (
-            <DealTermsFields
-              item={item}
-              choice={choice}
-              onChange={setChoice}
-              unitAmount={parseMoneyInput(amount, item.price.currency).amount ?? null}
-            />
+          <CheckoutTerms item={item} terms={terms} onChange={setTerms} />
+          {(terms.quantity > 1 || terms.optionId) && typedAmount !== undefined && (
+            <p className="terms-total">
+              Total {termsTotal(item, terms, typedAmount)}
+              {terms.optionId ? " with shipping" : ""}, if the seller accepts
+            </p>
           )}
           <label className="field" htmlFor="offer-message">
             <span>Message to the seller (optional)</span>

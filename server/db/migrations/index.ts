@@ -8,6 +8,7 @@ import { suspensionReason } from "./0030-suspension-reason.js";
 import { offers } from "./0060-offers.js";
 import { auctions } from "./0070-auctions.js";
 import { outboxReaders } from "./0075-outbox-readers.js";
+import { refunds } from "./0080-refunds.js";
 import { integrations } from "./0100-integrations.js";
 import { nostr } from "./0105-nostr.js";
 
@@ -25,6 +26,7 @@ export const migrations: Migration[] = [
   offers,
   auctions,
   outboxReaders,
+  refunds,
   integrations,
   nostr,
 ];
