@@ -130,6 +130,10 @@ describe("the feed", () => {
       itemId: item.id,
       buyerId: buyer.user.id,
       sellerId: seller.user.id,
+      quantity: 1,
+      unitPrice: { amount: 3000, currency: "usd" },
+      shipping: null,
+      total: { amount: 3000, currency: "usd" },
     });
     const text = JSON.stringify(events);
     expect(text).not.toContain("555-0100");

@@ -143,6 +143,8 @@ export function createDealEngine(deps: Deps) {
         });
       }
     }
+    const updated = await getDeal(write.tx, deal.id);
+    if (!updated) throw new Error(`deal ${deal.id} vanished`);
     // Named after the state reached (`deal.paid`, `deal.expired`), as the feed's types are. Params stay
     // in the private thread: the outbox feeds integrations, and params may carry an address.
     await write.announce({
@@ -156,10 +158,13 @@ export function createDealEngine(deps: Deps) {
         itemId: deal.itemId,
         buyerId: deal.buyer.id,
         sellerId: deal.seller.id,
+        // The terms after the transition (an operator's accounting follows sales by these).
+        quantity: updated.quantity,
+        unitPrice: updated.unitPrice,
+        shipping: updated.shipping ? { name: updated.shipping.name, cost: updated.shipping.cost } : null,
+        total: updated.total,
       },
     });
-    const updated = await getDeal(write.tx, deal.id);
-    if (!updated) throw new Error(`deal ${deal.id} vanished`);
     return updated;
   }
 

@@ -11,8 +11,9 @@ import { matchesTypes } from "../outbox/readers.js";
  * in docs/INTEGRATIONS.md):
  * - items: the item as a signed-out visitor sees it (a removed item without title, description or image);
  *   `item.removed` says who removed it (`seller`, `moderator`) but not the moderator's reason;
- * - deals: the transition, the states and the parties' and item's ids; never params (an address, a
- *   dispute's words), which stay in the private thread;
+ * - deals: the transition, the states, the parties' and item's ids, and the deal's terms after it
+ *   (units, unit price, shipping option and cost, total); never params (an address, a dispute's words),
+ *   which stay in the private thread;
  * - reviews: ids, role and rating (the text is read on the site once published);
  * - suspensions: the user's id only; the reason is between the user and the moderators.
  */
@@ -41,7 +42,19 @@ function publicData(type: string, data: Record<string, unknown>): Record<string,
   if (type === "item.removed") return publicItemData(data, ["by"]);
   if (type.startsWith("item.")) return publicItemData(data, []);
   if (type.startsWith("deal.")) {
-    return pick(data, ["transition", "from", "to", "by", "itemId", "buyerId", "sellerId"]);
+    return pick(data, [
+      "transition",
+      "from",
+      "to",
+      "by",
+      "itemId",
+      "buyerId",
+      "sellerId",
+      "quantity",
+      "unitPrice",
+      "shipping",
+      "total",
+    ]);
   }
   if (type === "review.published") return pick(data, ["dealId", "authorId", "subjectId", "role", "rating"]);
   return pick(data, ["userId"]);
