@@ -37,6 +37,11 @@ import { createSearchGate } from "./items/search-gate.js";
 import { createItemService, type OnItemRemoved } from "./items/service.js";
 import { moderationRoutes } from "./moderation/routes.js";
 import { createModerationService } from "./moderation/service.js";
+import { createEmailTokens } from "./notifications/email-tokens.js";
+import { createMailer } from "./notifications/mailer.js";
+import { createNotificationsReader } from "./notifications/reader.js";
+import { notificationRoutes } from "./notifications/routes.js";
+import { createNotificationService } from "./notifications/service.js";
 import { createOutbox } from "./outbox/outbox.js";
 import { createOutboxReaders } from "./outbox/readers.js";
 import { createGateway, type PaymentGateway } from "./payments/gateway.js";
@@ -116,6 +121,30 @@ export function createApp(deps: AppDeps) {
   const moderation = createModerationService({ db, timeline, bus, onRemoved, drainOutbox: outbox.drain });
   const offers = createOfferService({ db, timeline, engine });
   const savedSearches = createSavedSearchService({ db });
+  const emailTokens = createEmailTokens(config.jwtSecret);
+  const notifications = createNotificationService({
+    db,
+    tokens: emailTokens,
+    emailEnabled: config.email.smtpUrl !== null,
+    drainOutbox: outbox.drain,
+  });
+  outboxReaders.add(
+    createNotificationsReader({
+      bus,
+      email: config.email.smtpUrl ? { coalesceSeconds: config.email.coalesceSeconds } : null,
+    }),
+  );
+  // Without SMTP_URL there is no mailer: nothing is queued and nothing is sent.
+  const mailer = config.email.smtpUrl
+    ? createMailer({
+        db,
+        smtpUrl: config.email.smtpUrl,
+        from: config.email.from,
+        publicUrl: config.publicUrl,
+        tokens: emailTokens,
+        logger,
+      })
+    : null;
 
   // Counters several processes must share live in Redis when there is one. It connects in the background
   // and reconnects by itself; while it is down or hangs the counters live in memory (see fallback-store.ts),
@@ -175,7 +204,8 @@ export function createApp(deps: AppDeps) {
   api.use(authRoutes(auth));
   api.use(itemRoutes(items, limiter, limits));
   api.use(roomRoutes(rooms));
-  api.use(profileRoutes(db));
+  api.use(profileRoutes(db, outbox.drain));
+  api.use(notificationRoutes(notifications));
   api.use(favoriteRoutes(db));
   api.use(savedSearchRoutes(savedSearches));
   api.use(
@@ -258,6 +288,8 @@ export function createApp(deps: AppDeps) {
       await payments.retryRefunds();
       await outbox.drain();
       await outboxReaders.run();
+      const emailed = (await mailer?.sendDue()) ?? 0;
+      if (emailed > 0) logger.info({ emailed }, "sent emails");
     },
     { intervalMs: timerIntervalMs(Math.min(config.checkoutHoldSeconds, config.offerTtlSeconds)), logger },
   );
@@ -289,6 +321,7 @@ export function createApp(deps: AppDeps) {
       timeline,
       outbox,
       outboxReaders,
+      notifications,
     },
     /** Starts listening; resolves with the bound port (useful with port 0). */
     listen(port = config.port, host = config.host): Promise<number> {
@@ -309,6 +342,7 @@ export function createApp(deps: AppDeps) {
     async close(): Promise<void> {
       clearInterval(orphanSweep);
       await worker.stop();
+      mailer?.close();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       await closeLimiter();
       await deps.redis?.close();

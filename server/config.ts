@@ -58,6 +58,14 @@ const ZEnv = z.object({
   SEARCH_DEADLINE_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
   /** v1's `items:changed` to every socket; by default only subscribed sockets and the item's room get it. */
   ITEMS_CHANGED_TO_ALL: z.enum(["true", "false"]).default("false"),
+  /** An SMTP server (`smtp://user:pass@host:587`, `smtps://…`); unset means no email is sent. */
+  SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
+  /** The sender of every email. */
+  EMAIL_FROM: z.string().min(3).default("Parley <no-reply@localhost>"),
+  /** At most one email per conversation per user in this many seconds. */
+  EMAIL_COALESCE_SECONDS: z.coerce.number().int().min(0).default(300),
+  /** The web app's address as users reach it: links in emails. */
+  PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
 });
 
 export type Config = {
@@ -112,6 +120,10 @@ export type Config = {
   };
   search: { concurrency: number; deadlineMs: number };
   itemsChangedToAll: boolean;
+  /** Notification email; `smtpUrl` null sends nothing. */
+  email: { smtpUrl: string | null; from: string; coalesceSeconds: number };
+  /** The web app's origin as users reach it (links in emails), without a trailing slash. */
+  publicUrl: string;
 };
 
 /** Parses the environment once; fails with every bad variable listed. Nothing else reads `process.env`. */
@@ -177,6 +189,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     search: { concurrency: e.SEARCH_CONCURRENCY, deadlineMs: e.SEARCH_DEADLINE_MS },
     itemsChangedToAll: e.ITEMS_CHANGED_TO_ALL === "true",
+    email: { smtpUrl: e.SMTP_URL ?? null, from: e.EMAIL_FROM, coalesceSeconds: e.EMAIL_COALESCE_SECONDS },
+    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ""),
   };
 }
 

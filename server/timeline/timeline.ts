@@ -1,4 +1,11 @@
-import type { DealEvent, EventAuthor, EventType, ItemEvent } from "../../shared/events.js";
+import {
+  bodyOf,
+  type DealEvent,
+  type EventAuthor,
+  type EventType,
+  type ItemEvent,
+  type TimelineEvent,
+} from "../../shared/events.js";
 import type { Item } from "../../shared/items.js";
 import type { Bus } from "../bus.js";
 import type { Db, Queryable } from "../db/db.js";
@@ -14,6 +21,30 @@ export type NewEvent = {
   body: Record<string, unknown>;
   clientMessageId?: string;
 };
+
+/** Most characters of a message the outbox carries (a notification's preview). */
+const PREVIEW_CHARS = 200;
+
+/**
+ * A chat message's announcement, for notifications (an internal type: the public feed leaves it out).
+ * The conversation is the resource: an item's room or a deal's thread.
+ */
+function messageCreated(
+  conversation: { type: "item" | "deal"; id: string },
+  event: TimelineEvent,
+): OutboxWrite {
+  const text = bodyOf(event, "text")?.text ?? "";
+  return {
+    type: "message.created",
+    resource: conversation,
+    data: {
+      seq: event.seq,
+      authorId: event.author?.id ?? null,
+      authorName: event.author?.displayName ?? null,
+      preview: text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS - 1)}…` : text,
+    },
+  };
+}
 
 /** What a write on one item may do inside its transaction. */
 export type ItemWrite = {
@@ -58,13 +89,25 @@ export class Timeline {
   ) {
     this.#rooms = new GroupCommit(
       db,
-      { kind: ITEM_EVENTS, lock: lockItems, missing: "No such item" },
+      {
+        kind: ITEM_EVENTS,
+        lock: lockItems,
+        missing: "No such item",
+        announce: (event) => messageCreated({ type: "item", id: event.itemId }, event),
+      },
       (events) => this.#publish(events, [], null),
+      () => this.drainOutbox(),
     );
     this.#threads = new GroupCommit(
       db,
-      { kind: DEAL_EVENTS, lock: lockDeals, missing: "No such deal" },
+      {
+        kind: DEAL_EVENTS,
+        lock: lockDeals,
+        missing: "No such deal",
+        announce: (event) => messageCreated({ type: "deal", id: event.dealId }, event),
+      },
       (events) => this.#publish([], events, null),
+      () => this.drainOutbox(),
     );
   }
 

@@ -8,6 +8,7 @@ import { suspensionReason } from "./0030-suspension-reason.js";
 import { offers } from "./0060-offers.js";
 import { auctions } from "./0070-auctions.js";
 import { outboxReaders } from "./0075-outbox-readers.js";
+import { notifications } from "./0090-notifications.js";
 
 export type Migration = { version: string; statements: string[] };
 
@@ -23,4 +24,5 @@ export const migrations: Migration[] = [
   offers,
   auctions,
   outboxReaders,
+  notifications,
 ];

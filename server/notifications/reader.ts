@@ -1,0 +1,52 @@
+import type { Bus } from "../bus.js";
+import type { OutboxReader } from "../outbox/readers.js";
+import { queueNotificationEmails, queueVerificationEmail } from "./email-queue.js";
+import { insertNotifications, type StoredNotification, upsertMessageNotifications } from "./store.js";
+import { TRIGGERS } from "./triggers.js";
+
+/** The outbox entry of a new address to verify (PATCH /api/me, a resend): internal, no notification. */
+export const EMAIL_VERIFICATION = "user.email_verification";
+
+/**
+ * The outbox's notifications reader: turns entries into stored notifications (triggers.ts) and, with
+ * SMTP configured, queues their emails, all in the transaction that moves the reader past them; after
+ * commit, pushes each notification to its user's sockets (every process, through the adapter).
+ */
+export function createNotificationsReader(deps: {
+  bus: Bus;
+  /** Null without SMTP_URL: nothing is queued, so nothing is ever sent. */
+  email: { coalesceSeconds: number } | null;
+}): OutboxReader {
+  const { bus, email } = deps;
+  // What the current transaction created; readers run one batch at a time per process.
+  let created: StoredNotification[] = [];
+  return {
+    name: "notifications",
+    types: [...Object.keys(TRIGGERS), EMAIL_VERIFICATION],
+    async handle(tx, entries) {
+      created = [];
+      for (const entry of entries) {
+        if (entry.type === EMAIL_VERIFICATION) {
+          if (email && typeof entry.data.userId === "string")
+            await queueVerificationEmail(tx, entry.data.userId);
+          continue;
+        }
+        const trigger = TRIGGERS[entry.type];
+        if (!trigger) continue;
+        for (const plan of await trigger(tx, entry)) {
+          created.push(
+            ...(plan.kind === "message"
+              ? await upsertMessageNotifications(tx, plan.userIds, plan.conversation, plan.notification)
+              : await insertNotifications(tx, plan.userIds, plan.notification)),
+          );
+        }
+      }
+      if (email) await queueNotificationEmails(tx, created, email.coalesceSeconds);
+    },
+    afterCommit() {
+      for (const { userId, notification } of created)
+        bus.emit("notification.created", { userId, notification });
+      created = [];
+    },
+  };
+}
