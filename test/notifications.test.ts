@@ -490,4 +490,26 @@ describe("the API", () => {
     expect(refused.status).toBe(400);
     expect(JSON.stringify(refused.body.error)).toContain("Remove no.such");
   });
+
+  it("without SMTP_URL queues and sends nothing, and a new address is still accepted", async () => {
+    const frank = await signUp(server.url, "seller");
+    const { status } = await call(server.url, "PATCH", "/api/me", {
+      token: frank.token,
+      body: { email: "frank@example.test" },
+    });
+    expect(status).toBe(200);
+    await server.db.query("update users set email_verified_at = now() where id = $1", [frank.user.id]);
+    const item = await listItem(server.url, frank, { title: "Unmailed" });
+    const offer = await call<{ deal: Deal }>(server.url, "POST", `/api/items/${item.id}/offers`, {
+      token: alice.token,
+      body: { amount: usd(1_000) },
+    });
+    expect(offer.status).toBe(201);
+    await expectOne(frank, "offer.received", offer.body.deal.id);
+    expect(await server.db.query("select 1 from email_queue")).toEqual([]);
+    const settings = await call<{ email: { enabled: boolean } }>(server.url, "GET", "/api/me/preferences", {
+      token: frank.token,
+    });
+    expect(settings.body.email.enabled).toBe(false);
+  });
 });
