@@ -17,7 +17,7 @@ export type DomainEvents = {
   /** An item was created, edited, reserved, released, sold or removed. */
   "item.changed": { item: Item };
   /** A notification was stored (or a conversation's updated) for this user; once, by the process that did it. */
-  "notification.created": { userId: string; notification: Notification };
+  "notification.created": { userId: string; notification: Notification; unread: number };
   /** Every session of this user must end now (suspension, sign-out everywhere). */
   "user.sessions_revoked": { userId: string };
 };

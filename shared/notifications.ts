@@ -122,3 +122,15 @@ export type EmailSettings = z.infer<typeof ZEmailSettings>;
 export const ZVerifyEmailRequest = z.strictObject({
   token: z.string({ error: "Send the token from the email" }).min(1).max(2000),
 });
+
+/** One of the user's conversations in their inbox: an item room they joined, or one of their deals. */
+export const ZConversation = z.object({
+  kind: z.enum(["item", "deal"]),
+  id: z.uuid(),
+  title: z.string(),
+  link: z.string(),
+  unread: z.int().min(0),
+  lastActivityAt: z.string(),
+});
+export type Conversation = z.infer<typeof ZConversation>;
+export const ZConversationList = z.object({ conversations: z.array(ZConversation) });

@@ -1,7 +1,12 @@
 import type { Bus } from "../bus.js";
 import type { OutboxReader } from "../outbox/readers.js";
 import { queueNotificationEmails, queueVerificationEmail } from "./email-queue.js";
-import { insertNotifications, type StoredNotification, upsertMessageNotifications } from "./store.js";
+import {
+  countUnreadOf,
+  insertNotifications,
+  type StoredNotification,
+  upsertMessageNotifications,
+} from "./store.js";
 import { TRIGGERS } from "./triggers.js";
 
 /** The outbox entry of a new address to verify (PATCH /api/me, a resend): internal, no notification. */
@@ -18,8 +23,10 @@ export function createNotificationsReader(deps: {
   email: { coalesceSeconds: number } | null;
 }): OutboxReader {
   const { bus, email } = deps;
-  // What the current transaction created; readers run one batch at a time per process.
+  // What the current transaction created, and its users' unread counts then; readers run one batch at a
+  // time per process.
   let created: StoredNotification[] = [];
+  let unread = new Map<string, number>();
   return {
     name: "notifications",
     types: [...Object.keys(TRIGGERS), EMAIL_VERIFICATION],
@@ -42,10 +49,15 @@ export function createNotificationsReader(deps: {
         }
       }
       if (email) await queueNotificationEmails(tx, created, email.coalesceSeconds);
+      unread = await countUnreadOf(
+        tx,
+        created.map((stored) => stored.userId),
+      );
     },
     afterCommit() {
-      for (const { userId, notification } of created)
-        bus.emit("notification.created", { userId, notification });
+      for (const { userId, notification } of created) {
+        bus.emit("notification.created", { userId, notification, unread: unread.get(userId) ?? 0 });
+      }
       created = [];
     },
   };

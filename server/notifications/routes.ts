@@ -31,6 +31,11 @@ export function notificationRoutes(notifications: NotificationService): Router {
     res.json(await notifications.markRead(user, parseOrThrow(ZMarkReadRequest, req.body)));
   });
 
+  /** An extension: the inbox, the user's rooms and deal threads with their unread counts. */
+  router.get("/me/conversations", async (req, res) => {
+    res.json({ conversations: await notifications.conversations(requireUser(req)) });
+  });
+
   /** An extension: the settings page reads preferences with the address and its verification. */
   router.get("/me/preferences", async (req, res) => {
     const user = requireUser(req);

@@ -14,9 +14,11 @@ import { writeOutbox } from "../outbox/outbox.js";
 import { getProfile } from "../profiles/store.js";
 import type { EmailTokens } from "./email-tokens.js";
 import { EMAIL_VERIFICATION } from "./reader.js";
-import { countUnread, listNotifications, markNotificationsRead } from "./store.js";
+import { countUnread, listConversations, listNotifications, markNotificationsRead } from "./store.js";
 
 const PAGE_DEFAULT = 20;
+/** How many conversations the inbox shows. */
+const CONVERSATIONS_MAX = 100;
 
 /** A page's cursor: the last notification's time and id, opaque to clients. */
 const encodeCursor = (n: { createdAt: string; id: string }) =>
@@ -101,6 +103,8 @@ export function createNotificationService(deps: {
     },
 
     preferences: (user: User) => preferencesOf(db, user.id),
+
+    conversations: (user: User) => listConversations(db, user.id, CONVERSATIONS_MAX),
 
     updatePreferences: (user: User, email: Partial<Record<EmailPreferenceKey, boolean>>) =>
       setPreferences(db, user.id, email),

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { Notification } from "../../shared/notifications.js";
+import type { Conversation, Notification } from "../../shared/notifications.js";
 import type { Queryable } from "../db/db.js";
 
 /** A notification to create, before it has an id. */
@@ -113,6 +113,17 @@ export async function countUnread(q: Queryable, userId: string): Promise<number>
   return Number(row?.n ?? 0);
 }
 
+/** Unread counts of several users at once (0 for those with none). */
+export async function countUnreadOf(q: Queryable, userIds: string[]): Promise<Map<string, number>> {
+  if (userIds.length === 0) return new Map();
+  const rows = await q.query<{ user_id: string; n: number | string }>(
+    `select user_id, count(*) as n from notifications
+      where user_id = any($1::uuid[]) and read_at is null group by user_id`,
+    [[...new Set(userIds)]],
+  );
+  return new Map(rows.map((row) => [row.user_id, Number(row.n)]));
+}
+
 /** Newest first; `after` is the last row of the previous page (its time and id). */
 export async function listNotifications(
   q: Queryable,
@@ -153,4 +164,40 @@ export async function markConversationRead(
     "update notifications set read_at = now() where user_id = $1 and conversation = $2 and read_at is null",
     [userId, conversation],
   );
+}
+
+/**
+ * The user's conversations, most recently active first: the item rooms they joined, and their own items'
+ * rooms once someone wrote there (unread: events by others after their read mark, as `GET /api/me/rooms`
+ * counts) and their deals' threads (unread: the messages their
+ * unread notification for the thread counts).
+ */
+export async function listConversations(q: Queryable, userId: string, limit: number): Promise<Conversation[]> {
+  const rows = await q.query<{ kind: "item" | "deal"; id: string; title: string; at: Date; unread: number | string }>(
+    `select 'item' as kind, i.id, i.title, i.last_event_at as at,
+            (select count(*) from events e
+              where e.item_id = i.id and e.seq > coalesce(m.last_read_seq, 0)
+                and (e.author_id is null or e.author_id <> $1)) as unread
+       from items i left join item_members m on m.item_id = i.id and m.user_id = $1
+      where i.status <> 'removed'
+        and (m.user_id is not null
+             or (i.seller_id = $1 and exists (select 1 from events e where e.item_id = i.id and e.type = 'text')))
+     union all
+     select 'deal' as kind, d.id, i.title, d.updated_at as at,
+            coalesce((select (n.data->>'count')::int from notifications n
+                       where n.user_id = $1 and n.conversation = 'deal:' || d.id and n.read_at is null), 0) as unread
+       from deals d join items i on i.id = d.item_id
+      where d.buyer_id = $1 or d.seller_id = $1
+      order by at desc
+      limit $2`,
+    [userId, limit],
+  );
+  return rows.map((row) => ({
+    kind: row.kind,
+    id: row.id,
+    title: row.title,
+    link: `/${row.kind === "item" ? "items" : "deals"}/${row.id}`,
+    unread: Number(row.unread),
+    lastActivityAt: row.at.toISOString(),
+  }));
 }

@@ -449,8 +449,8 @@ export function createRealtime(deps: Deps): RealtimeServer {
     else io.to([FEED_ROOM, itemRoom(item.id)]).emit("items:changed", { item });
   });
   // Published by the one process whose reader stored it; the adapter carries it to the user's other processes.
-  bus.on("notification.created", ({ userId, notification }) => {
-    io.to(userRoom(userId)).emit("notification", { notification });
+  bus.on("notification.created", ({ userId, notification, unread }) => {
+    io.to(userRoom(userId)).emit("notification", { notification, unread });
   });
   bus.on("user.sessions_revoked", ({ userId }) => {
     io.in(userRoom(userId)).disconnectSockets(true);
