@@ -110,6 +110,17 @@ describe("notifications in Chromium", () => {
     await rows.nth(1).click();
     await page.waitForURL(`**/items/${item.id}`);
     await eventually(async () => expect(await bell().getAttribute("aria-label")).toBe("Notifications"));
+    // The room's read mark moves once its messages have been on screen a moment (debounced).
+    await page.getByText("Hello! Is the table solid walnut?").waitFor();
+    await eventually(async () => {
+      const { body } = await call<{ conversations: { kind: string; unread: number }[] }>(
+        server.url,
+        "GET",
+        "/api/me/conversations",
+        { token: seller.token },
+      );
+      expect(body.conversations.find((c) => c.kind === "item")?.unread).toBe(0);
+    });
     await page.goBack();
     await page.getByRole("heading", { name: "Inbox" }).waitFor();
     await eventually(async () => expect(await rows.nth(1).textContent()).not.toMatch(/unread/));
@@ -143,9 +154,7 @@ describe("notifications in Chromium", () => {
     phone.setDefaultTimeout(10_000);
     await signInAs(phone, server.url, seller);
     const phoneBell = phone.getByRole("link", { name: /^Notifications/ });
-    await eventually(async () =>
-      expect(await phoneBell.getAttribute("aria-label")).toBe("Notifications"),
-    );
+    await eventually(async () => expect(await phoneBell.getAttribute("aria-label")).toBe("Notifications"));
     await screenshot(phone, "notifications-bell-phone");
     await phoneBell.click();
     await phone.getByRole("heading", { name: "Notifications" }).waitFor();

@@ -37,26 +37,32 @@ export function InboxPage() {
         <p className="muted">No conversations yet. Join an item's room or make an offer to start one.</p>
       )}
       <ul className="conversation-list">
-        {conversations?.map((conversation) => (
-          <li key={`${conversation.kind}:${conversation.id}`}>
-            <Link
-              href={conversation.link}
-              className={`conversation${conversation.unread > 0 ? " is-unread" : ""}`}
-            >
-              <span className="conversation-kind">{conversation.kind === "item" ? "Room" : "Deal"}</span>
-              <span className="conversation-title">{conversation.title}</span>
-              <time dateTime={conversation.lastActivityAt} className="conversation-time">
-                {chatTime(conversation.lastActivityAt)}
-              </time>
-              {conversation.unread > 0 && (
-                <span className="unread inline">
-                  {conversation.unread}
-                  <span className="sr-only"> unread</span>
-                </span>
-              )}
-            </Link>
-          </li>
-        ))}
+        {conversations
+          ?.map(({ unread, ...conversation }) => ({
+            ...conversation,
+            // A room's live count is the unread state's (it zeroes a room as soon as it is opened).
+            unread: conversation.kind === "item" ? (counts.get(conversation.id) ?? unread) : unread,
+          }))
+          .map((conversation) => (
+            <li key={`${conversation.kind}:${conversation.id}`}>
+              <Link
+                href={conversation.link}
+                className={`conversation${conversation.unread > 0 ? " is-unread" : ""}`}
+              >
+                <span className="conversation-kind">{conversation.kind === "item" ? "Room" : "Deal"}</span>
+                <span className="conversation-title">{conversation.title}</span>
+                <time dateTime={conversation.lastActivityAt} className="conversation-time">
+                  {chatTime(conversation.lastActivityAt)}
+                </time>
+                {conversation.unread > 0 && (
+                  <span className="unread inline">
+                    {conversation.unread}
+                    <span className="sr-only"> unread</span>
+                  </span>
+                )}
+              </Link>
+            </li>
+          ))}
       </ul>
     </main>
   );

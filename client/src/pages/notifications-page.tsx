@@ -47,7 +47,7 @@ export function NotificationsPage() {
   return (
     <main className="page narrow">
       <InboxTabs />
-      <div className="page-head notifications-head">
+      <div className="notifications-head">
         <h1>Notifications</h1>
         <button
           type="button"

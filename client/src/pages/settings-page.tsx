@@ -10,6 +10,13 @@ import { errorsByField, Field } from "../components/field.js";
 import { InboxTabs } from "../components/inbox-tabs.js";
 import { useToast } from "../state/toasts.js";
 
+/** The choices in reading order: room messages next to deal messages. */
+const SHOWN_KEYS: EmailPreferenceKey[] = [
+  "message.received",
+  "message.received.room",
+  ...EMAIL_PREFERENCE_KEYS.filter((key) => !key.startsWith("message.received")),
+];
+
 /** Email notifications: the address and its verification, and which types are emailed. */
 export function SettingsPage() {
   const toast = useToast();
@@ -123,7 +130,7 @@ export function SettingsPage() {
       {preferences && (
         <fieldset className="card settings-card preferences">
           <legend>Email me about</legend>
-          {EMAIL_PREFERENCE_KEYS.map((key) => (
+          {SHOWN_KEYS.map((key) => (
             <label key={key} className="preference">
               <input
                 type="checkbox"
