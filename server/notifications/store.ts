@@ -172,8 +172,18 @@ export async function markConversationRead(
  * counts) and their deals' threads (unread: the messages their
  * unread notification for the thread counts).
  */
-export async function listConversations(q: Queryable, userId: string, limit: number): Promise<Conversation[]> {
-  const rows = await q.query<{ kind: "item" | "deal"; id: string; title: string; at: Date; unread: number | string }>(
+export async function listConversations(
+  q: Queryable,
+  userId: string,
+  limit: number,
+): Promise<Conversation[]> {
+  const rows = await q.query<{
+    kind: "item" | "deal";
+    id: string;
+    title: string;
+    at: Date;
+    unread: number | string;
+  }>(
     `select 'item' as kind, i.id, i.title, i.last_event_at as at,
             (select count(*) from events e
               where e.item_id = i.id and e.seq > coalesce(m.last_read_seq, 0)
