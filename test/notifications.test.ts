@@ -505,7 +505,9 @@ describe("the API", () => {
       body: { amount: usd(1_000) },
     });
     expect(offer.status).toBe(201);
-    await expectOne(frank, "offer.received", offer.body.deal.id);
+    await eventually(async () =>
+      expect(await storedAbout(frank, "offer.received", offer.body.deal.id)).toHaveLength(1),
+    );
     expect(await server.db.query("select 1 from email_queue")).toEqual([]);
     const settings = await call<{ email: { enabled: boolean } }>(server.url, "GET", "/api/me/preferences", {
       token: frank.token,

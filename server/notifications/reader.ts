@@ -1,4 +1,4 @@
-import type { Bus } from "../bus.js";
+import type { Bus, OutboxEntry } from "../bus.js";
 import type { OutboxReader } from "../outbox/readers.js";
 import { queueNotificationEmails, queueVerificationEmail } from "./email-queue.js";
 import {
@@ -11,6 +11,27 @@ import { TRIGGERS } from "./triggers.js";
 
 /** The outbox entry of a new address to verify (PATCH /api/me, a resend): internal, no notification. */
 export const EMAIL_VERIFICATION = "user.email_verification";
+
+/**
+ * A batch's chat messages by one author in one conversation become one entry (the last, with `count`):
+ * a busy room costs one notification write per author and batch, not one per message.
+ */
+export function collapseMessages(entries: OutboxEntry[]): OutboxEntry[] {
+  const last = new Map<string, { entry: OutboxEntry; count: number }>();
+  const rest: OutboxEntry[] = [];
+  for (const entry of entries) {
+    if (entry.type !== "message.created") {
+      rest.push(entry);
+      continue;
+    }
+    const key = `${entry.resource.type}:${entry.resource.id}/${String(entry.data.authorId)}`;
+    last.set(key, { entry, count: (last.get(key)?.count ?? 0) + 1 });
+  }
+  return [
+    ...rest,
+    ...[...last.values()].map(({ entry, count }) => ({ ...entry, data: { ...entry.data, count } })),
+  ];
+}
 
 /**
  * The outbox's notifications reader: turns entries into stored notifications (triggers.ts) and, with
@@ -32,7 +53,7 @@ export function createNotificationsReader(deps: {
     types: [...Object.keys(TRIGGERS), EMAIL_VERIFICATION],
     async handle(tx, entries) {
       created = [];
-      for (const entry of entries) {
+      for (const entry of collapseMessages(entries)) {
         if (entry.type === EMAIL_VERIFICATION) {
           if (email && typeof entry.data.userId === "string")
             await queueVerificationEmail(tx, entry.data.userId);

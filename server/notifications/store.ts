@@ -72,24 +72,26 @@ export async function insertNotifications(
 
 /**
  * A message notification for each recipient, coalesced per conversation: the recipient's unread one for
- * this conversation is updated (latest preview, one more message, moved to the top), else a new one.
+ * this conversation is updated (latest preview, `count` more messages, moved to the top), else a new one.
  * `titles.many` words the title for `{count}` unread messages.
  */
 export async function upsertMessageNotifications(
   tx: Queryable,
   userIds: string[],
   conversation: string,
-  n: Omit<NewNotification, "type" | "title"> & { titles: { one: string; many: string } },
+  n: Omit<NewNotification, "type" | "title"> & { titles: { one: string; many: string }; count: number },
 ): Promise<StoredNotification[]> {
   if (userIds.length === 0) return [];
   const rows = await tx.query<NotificationRow>(
     `insert into notifications as n (id, user_id, type, title, body, link, data, conversation, created_at)
-     select x.id, x.user_id, 'message.received', $2, $3, $4, $5::jsonb || '{"count": 1}', $6, clock_timestamp()
+     select x.id, x.user_id, 'message.received',
+            case when $8::int = 1 then $2 else replace($7, '{count}', $8::text) end,
+            $3, $4, $5::jsonb || jsonb_build_object('count', $8::int), $6, clock_timestamp()
      from jsonb_to_recordset($1::jsonb) as x(id uuid, user_id uuid)
      on conflict (user_id, conversation) where read_at is null and conversation is not null
      do update set body = excluded.body,
-                   data = excluded.data || jsonb_build_object('count', (n.data->>'count')::int + 1),
-                   title = replace($7, '{count}', ((n.data->>'count')::int + 1)::text),
+                   data = excluded.data || jsonb_build_object('count', (n.data->>'count')::int + $8::int),
+                   title = replace($7, '{count}', ((n.data->>'count')::int + $8::int)::text),
                    created_at = clock_timestamp()
      returning ${COLUMNS}`,
     [
@@ -100,6 +102,7 @@ export async function upsertMessageNotifications(
       JSON.stringify(n.data),
       conversation,
       n.titles.many,
+      n.count,
     ],
   );
   return rows.map(toStored);

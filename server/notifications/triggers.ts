@@ -20,6 +20,8 @@ type Notice = NewNotification & { type: NotificationType };
 /** A message notice's title for one message and for `{count}` of them. */
 export type MessageNotice = Omit<NewNotification, "type" | "title"> & {
   titles: { one: string; many: string };
+  /** How many messages it stands for (a reader batch's messages by one author in one conversation). */
+  count: number;
 };
 
 type Trigger = (tx: Queryable, entry: OutboxEntry) => Promise<Plan[]>;
@@ -99,11 +101,12 @@ type ItemData = { item: { id: string; title: string; seller: { id: string }; pri
 /** Each outbox type that tells someone something, and how. Types not listed notify nobody. */
 export const TRIGGERS: Record<string, Trigger> = {
   "message.created": async (tx, entry) => {
-    const { authorId, authorName, preview, seq } = entry.data as {
+    const { authorId, authorName, preview, seq, count } = entry.data as {
       authorId: string | null;
       authorName: string | null;
       preview: string;
       seq: number;
+      count?: number;
     };
     const conversation = `${entry.resource.type}:${entry.resource.id}`;
     let members: { user_id: string }[];
@@ -138,6 +141,7 @@ export const TRIGGERS: Record<string, Trigger> = {
         conversation,
         notification: {
           titles: { one: `New message about ${title}`, many: `{count} new messages about ${title}` },
+          count: count ?? 1,
           body: `${authorName ?? "Someone"}: ${preview}`,
           link,
           data: {
