@@ -425,7 +425,8 @@ export function createRealtime(deps: Deps): RealtimeServer {
   io.on("deal:appended", deliverThread);
   // Drained once across processes: the adapter carries the emit to the parties' sockets everywhere.
   bus.on("outbox.drained", ({ entry }) => {
-    if (entry.resource.type !== "deal") return;
+    // Transitions only: a thread's chat message (`message.created`) is delivered as `deal:event`.
+    if (entry.resource.type !== "deal" || !entry.type.startsWith("deal.")) return;
     void emitDealChanged(entry.resource.id);
   });
   /** `deal:changed` to every socket of the buyer and of the seller, each with the transitions they may take. */

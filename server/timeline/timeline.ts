@@ -22,6 +22,9 @@ export type NewEvent = {
   clientMessageId?: string;
 };
 
+/** How long after a chat batch the outbox is drained (batches meanwhile share the drain). */
+const CHAT_DRAIN_DELAY_MS = 50;
+
 /** Most characters of a message the outbox carries (a notification's preview). */
 const PREVIEW_CHARS = 200;
 
@@ -80,6 +83,21 @@ export class Timeline {
   readonly #queues = new Map<string, Promise<unknown>>();
   readonly #rooms: GroupCommit<ItemEvent, Item>;
   readonly #threads: GroupCommit<DealEvent, DealRecord>;
+  #drainTimer: NodeJS.Timeout | null = null;
+
+  /**
+   * After a chat batch (or a bid): drains the outbox a moment later, once for every batch committed
+   * meanwhile. Their entries feed notifications, which can wait that long; a drain per batch would slow
+   * the chat down.
+   */
+  readonly #drainSoon = async (): Promise<void> => {
+    if (this.#drainTimer) return;
+    this.#drainTimer = setTimeout(() => {
+      this.#drainTimer = null;
+      void this.drainOutbox();
+    }, CHAT_DRAIN_DELAY_MS);
+    this.#drainTimer.unref();
+  };
 
   constructor(
     private readonly db: Db,
@@ -96,7 +114,7 @@ export class Timeline {
         announce: (event) => messageCreated({ type: "item", id: event.itemId }, event),
       },
       (events) => this.#publish(events, [], null),
-      () => this.drainOutbox(),
+      this.#drainSoon,
     );
     this.#threads = new GroupCommit(
       db,
@@ -107,7 +125,7 @@ export class Timeline {
         announce: (event) => messageCreated({ type: "deal", id: event.dealId }, event),
       },
       (events) => this.#publish([], events, null),
-      () => this.drainOutbox(),
+      this.#drainSoon,
     );
   }
 
