@@ -25,10 +25,14 @@ let moderator: Session;
 const sockets: ClientSocket[] = [];
 /** Every `notification` each user's socket received, by user id. */
 const live = new Map<string, Notification[]>();
+/** Each listening user's socket, by user id. */
+const socketOfUser = new Map<string, ClientSocket>();
+const socketOf = (session: Session) => socketOfUser.get(session.user.id)!;
 
 async function listen(session: Session): Promise<ClientSocket> {
   const socket = await connect(server.url, session.token);
   sockets.push(socket);
+  socketOfUser.set(session.user.id, socket);
   const received: Notification[] = [];
   live.set(session.user.id, received);
   socket.on("notification", ({ notification }) => received.push(notification));
@@ -102,7 +106,7 @@ const take = (session: Session, dealId: string, name: string, body?: unknown) =>
 describe("messages", () => {
   it("tells a room's members (the seller from the listing) of a message, coalesced per conversation, never its author", async () => {
     const item = await listItem(server.url, seller, { title: "Blue kettle" });
-    const aliceSocket = sockets[1]!;
+    const aliceSocket = socketOf(alice);
     await joinItem(aliceSocket, item.id);
     await sendMessage(aliceSocket, item.id, "Is it still available?");
     const first = await expectOne(seller, "message.received", item.id);
@@ -135,8 +139,8 @@ describe("messages", () => {
     });
 
     // Bob joins; the seller answers: Alice and Bob hear of it, the seller does not.
-    await joinItem(sockets[2]!, item.id);
-    await sendMessage(sockets[0]!, item.id, "Yes, it is.");
+    await joinItem(socketOf(bob), item.id);
+    await sendMessage(socketOf(seller), item.id, "Yes, it is.");
     await expectOne(alice, "message.received", item.id);
     await expectOne(bob, "message.received", item.id);
 
@@ -162,7 +166,7 @@ describe("messages", () => {
       body: { amount: usd(8_000) },
     });
     const dealId = offer.body.deal.id;
-    await requestOk(sockets[0]!, "message:send", {
+    await requestOk(socketOf(seller), "message:send", {
       dealId,
       text: "Hello Alice",
       clientMessageId: randomUUID(),
@@ -365,8 +369,8 @@ describe("the catalog", () => {
 describe("moderation", () => {
   it("tells the author, the seller and the suspended user, with the moderator's reason", async () => {
     const item = await listItem(server.url, seller, { title: "Poster" });
-    await joinItem(sockets[2]!, item.id);
-    const { event } = await sendMessage(sockets[2]!, item.id, "rude words");
+    await joinItem(socketOf(bob), item.id);
+    const { event } = await sendMessage(socketOf(bob), item.id, "rude words");
     await call(server.url, "POST", `/api/moderation/items/${item.id}/events/${event.seq}/hide`, {
       token: moderator.token,
       body: { reason: "Insults" },

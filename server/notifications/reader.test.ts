@@ -12,21 +12,26 @@ const entry = (type: string, resource: string, data: Record<string, unknown> = {
 });
 
 describe("collapseMessages", () => {
-  it("keeps one entry per conversation and author, the last, with the count; other entries as they are", () => {
+  it("keeps one entry per conversation, the last, with its messages in order; other entries as they are", () => {
     const entries = [
-      entry("message.created", "item:a", { authorId: "u1", preview: "one" }),
+      entry("message.created", "item:a", { authorId: "u1", preview: "one", seq: 1 }),
       entry("deal.paid", "deal:d"),
-      entry("message.created", "item:a", { authorId: "u1", preview: "two" }),
-      entry("message.created", "item:a", { authorId: "u2", preview: "other author" }),
-      entry("message.created", "deal:d", { authorId: "u1", preview: "thread" }),
-      entry("message.created", "item:a", { authorId: "u1", preview: "three" }),
+      entry("message.created", "item:a", { authorId: "u2", preview: "two", seq: 2 }),
+      entry("message.created", "deal:d", { authorId: "u1", preview: "thread", seq: 5 }),
+      entry("message.created", "item:a", { authorId: "u1", preview: "three", seq: 3 }),
     ];
     const collapsed = collapseMessages(entries);
-    expect(collapsed.map((e) => [e.type, e.resource.id, e.data.preview, e.data.count])).toEqual([
-      ["deal.paid", "d", undefined, undefined],
-      ["message.created", "a", "three", 3],
-      ["message.created", "a", "other author", 1],
-      ["message.created", "d", "thread", 1],
+    expect(
+      collapsed.map((e) => [
+        e.type,
+        e.resource.id,
+        (e.data.messages as { preview: string }[] | undefined)?.map((m) => m.preview),
+      ]),
+    ).toEqual([
+      ["deal.paid", "d", undefined],
+      ["message.created", "a", ["one", "two", "three"]],
+      ["message.created", "d", ["thread"]],
     ]);
+    expect(collapsed[1]?.position).toBe(entries[4]?.position);
   });
 });

@@ -7,29 +7,34 @@ import {
   type StoredNotification,
   upsertMessageNotifications,
 } from "./store.js";
-import { TRIGGERS } from "./triggers.js";
+import { type ChatMessage, TRIGGERS } from "./triggers.js";
 
 /** The outbox entry of a new address to verify (PATCH /api/me, a resend): internal, no notification. */
 export const EMAIL_VERIFICATION = "user.email_verification";
 
 /**
- * A batch's chat messages by one author in one conversation become one entry (the last, with `count`):
- * a busy room costs one notification write per author and batch, not one per message.
+ * A batch's chat messages become one entry per conversation (the last, carrying `messages` in order):
+ * a busy room costs one lookup and a write or two per reader batch, not per message.
  */
 export function collapseMessages(entries: OutboxEntry[]): OutboxEntry[] {
-  const last = new Map<string, { entry: OutboxEntry; count: number }>();
+  const byConversation = new Map<string, { entry: OutboxEntry; messages: ChatMessage[] }>();
   const rest: OutboxEntry[] = [];
   for (const entry of entries) {
     if (entry.type !== "message.created") {
       rest.push(entry);
       continue;
     }
-    const key = `${entry.resource.type}:${entry.resource.id}/${String(entry.data.authorId)}`;
-    last.set(key, { entry, count: (last.get(key)?.count ?? 0) + 1 });
+    const key = `${entry.resource.type}:${entry.resource.id}`;
+    const messages = byConversation.get(key)?.messages ?? [];
+    messages.push(entry.data as ChatMessage);
+    byConversation.set(key, { entry, messages });
   }
   return [
     ...rest,
-    ...[...last.values()].map(({ entry, count }) => ({ ...entry, data: { ...entry.data, count } })),
+    ...[...byConversation.values()].map(({ entry, messages }) => ({
+      ...entry,
+      data: { ...entry.data, messages },
+    })),
   ];
 }
 

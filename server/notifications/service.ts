@@ -20,17 +20,12 @@ const PAGE_DEFAULT = 20;
 /** How many conversations the inbox shows. */
 const CONVERSATIONS_MAX = 100;
 
-/** A page's cursor: the last notification's time and id, opaque to clients. */
-const encodeCursor = (n: { createdAt: string; id: string }) =>
-  Buffer.from(JSON.stringify([n.createdAt, n.id])).toString("base64url");
+/** A page's cursor: the last notification's id, opaque to clients. */
+const encodeCursor = (n: { id: string }) => Buffer.from(n.id).toString("base64url");
 
-function decodeCursor(cursor: string): { createdAt: string; id: string } {
-  try {
-    const [createdAt, id] = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as unknown[];
-    if (typeof createdAt === "string" && typeof id === "string" && !Number.isNaN(Date.parse(createdAt))) {
-      if (/^[0-9a-f-]{36}$/i.test(id)) return { createdAt, id };
-    }
-  } catch {}
+function decodeCursor(cursor: string): string {
+  const id = Buffer.from(cursor, "base64url").toString("utf8");
+  if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) return id;
   throw new AppError("bad_request", "That cursor is not one we gave out", [
     { path: "cursor", message: "Use nextCursor from the previous page" },
   ]);

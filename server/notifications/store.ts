@@ -127,19 +127,23 @@ export async function countUnreadOf(q: Queryable, userIds: string[]): Promise<Ma
   return new Map(rows.map((row) => [row.user_id, Number(row.n)]));
 }
 
-/** Newest first; `after` is the last row of the previous page (its time and id). */
+/**
+ * Newest first; `after` is the id of the previous page's last row (its exact time is read here: a
+ * timestamp through JavaScript would lose PostgreSQL's microseconds and skip rows).
+ */
 export async function listNotifications(
   q: Queryable,
   userId: string,
-  options: { unreadOnly: boolean; after: { createdAt: string; id: string } | null; limit: number },
+  options: { unreadOnly: boolean; after: string | null; limit: number },
 ): Promise<Notification[]> {
   const rows = await q.query<NotificationRow>(
     `select ${COLUMNS} from notifications
       where user_id = $1 and ($2::boolean is false or read_at is null)
-        and ($3::timestamptz is null or (created_at, id) < ($3::timestamptz, $4::uuid))
+        and ($3::uuid is null or (created_at, id) < (select c.created_at, c.id from notifications c
+                                                     where c.id = $3::uuid and c.user_id = $1))
       order by created_at desc, id desc
-      limit $5`,
-    [userId, options.unreadOnly, options.after?.createdAt ?? null, options.after?.id ?? null, options.limit],
+      limit $4`,
+    [userId, options.unreadOnly, options.after, options.limit],
   );
   return rows.map((row) => toStored(row).notification);
 }

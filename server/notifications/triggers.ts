@@ -96,64 +96,74 @@ async function favoritedBy(tx: Queryable, itemId: string, except: string[] = [])
   return rows.map((row) => row.user_id);
 }
 
+/** A chat message as `message.created` carries it. */
+export type ChatMessage = {
+  seq: number;
+  authorId: string | null;
+  authorName: string | null;
+  preview: string;
+};
+
 type ItemData = { item: { id: string; title: string; seller: { id: string }; price: Money } };
 
 /** Each outbox type that tells someone something, and how. Types not listed notify nobody. */
 export const TRIGGERS: Record<string, Trigger> = {
+  // One entry per conversation and reader batch (`collapseMessages`): its messages in order.
   "message.created": async (tx, entry) => {
-    const { authorId, authorName, preview, seq, count } = entry.data as {
-      authorId: string | null;
-      authorName: string | null;
-      preview: string;
-      seq: number;
-      count?: number;
-    };
+    const messages = (entry.data.messages as ChatMessage[] | undefined) ?? [entry.data as ChatMessage];
     const conversation = `${entry.resource.type}:${entry.resource.id}`;
-    let members: { user_id: string }[];
-    let link: string;
-    let itemId: string;
+    let room: { title: string; item_id: string; members: string[] } | undefined;
     if (entry.resource.type === "item") {
-      itemId = entry.resource.id;
       // A room's members: its seller from the moment it is listed, and everyone who joined it.
-      members = await tx.query<{ user_id: string }>(
-        `select user_id from item_members where item_id = $1
-         union select seller_id from items where id = $1`,
-        [itemId],
-      );
-      link = `/items/${itemId}`;
-    } else {
-      const [deal] = await tx.query<{ item_id: string; buyer_id: string; seller_id: string }>(
-        "select item_id, buyer_id, seller_id from deals where id = $1",
+      [room] = await tx.query(
+        `select i.title, i.id as item_id,
+                array(select m.user_id from item_members m where m.item_id = i.id) || i.seller_id as members
+           from items i where i.id = $1`,
         [entry.resource.id],
       );
-      if (!deal) return [];
-      itemId = deal.item_id;
-      members = [{ user_id: deal.buyer_id }, { user_id: deal.seller_id }];
-      link = `/deals/${entry.resource.id}`;
+    } else {
+      [room] = await tx.query(
+        `select i.title, d.item_id, array[d.buyer_id, d.seller_id] as members
+           from deals d join items i on i.id = d.item_id where d.id = $1`,
+        [entry.resource.id],
+      );
     }
-    const title = quoted(await itemTitle(tx, itemId));
-    const userIds = members.map((m) => m.user_id).filter((id) => id !== authorId);
-    if (userIds.length === 0) return [];
-    return [
-      {
+    if (!room) return [];
+    const { item_id: itemId } = room;
+    const title = quoted(room.title);
+    const link = entry.resource.type === "item" ? `/items/${itemId}` : `/deals/${entry.resource.id}`;
+    // Each member hears of the messages they did not write: most share one write (same last message
+    // and count); a member who also wrote gets their own.
+    const groups = new Map<string, { userIds: string[]; last: ChatMessage; count: number }>();
+    for (const userId of new Set(room.members)) {
+      const theirs = messages.filter((message) => message.authorId !== userId);
+      const last = theirs.at(-1);
+      if (!last) continue;
+      const key = `${last.seq}/${theirs.length}`;
+      const group = groups.get(key) ?? { userIds: [], last, count: theirs.length };
+      group.userIds.push(userId);
+      groups.set(key, group);
+    }
+    return [...groups.values()].map(
+      ({ userIds, last, count }): Plan => ({
         kind: "message",
         userIds,
         conversation,
         notification: {
           titles: { one: `New message about ${title}`, many: `{count} new messages about ${title}` },
-          count: count ?? 1,
-          body: `${authorName ?? "Someone"}: ${preview}`,
+          count,
+          body: `${last.authorName ?? "Someone"}: ${last.preview}`,
           link,
           data: {
             conversation: entry.resource,
             itemId,
             ...(entry.resource.type === "deal" ? { dealId: entry.resource.id } : {}),
-            seq,
-            authorId,
+            seq: last.seq,
+            authorId: last.authorId,
           },
         },
-      },
-    ];
+      }),
+    );
   },
 
   // A first offer, or the buyer's answer to the seller's counter-offer.
