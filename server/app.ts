@@ -42,6 +42,11 @@ import { createModerationService } from "./moderation/service.js";
 import { createKeyBox } from "./nostr/keys.js";
 import { createNostrPublisher } from "./nostr/publisher.js";
 import { createNostrReader } from "./nostr/reader.js";
+import { createEmailTokens } from "./notifications/email-tokens.js";
+import { createMailer } from "./notifications/mailer.js";
+import { createNotificationsReader } from "./notifications/reader.js";
+import { notificationRoutes } from "./notifications/routes.js";
+import { createNotificationService } from "./notifications/service.js";
 import { createOutbox } from "./outbox/outbox.js";
 import { createOutboxReaders } from "./outbox/readers.js";
 import { createGateway, type PaymentGateway } from "./payments/gateway.js";
@@ -149,6 +154,32 @@ export function createApp(deps: AppDeps) {
     outboxReaders.add({ name: "nostr", types: [], handle: async () => {} });
   }
 
+  const emailTokens = createEmailTokens(config.jwtSecret);
+  const notifications = createNotificationService({
+    db,
+    tokens: emailTokens,
+    emailEnabled: config.email.smtpUrl !== null,
+    drainOutbox: outbox.drain,
+  });
+  outboxReaders.add(
+    createNotificationsReader({
+      bus,
+      email: config.email.smtpUrl ? { coalesceSeconds: config.email.coalesceSeconds } : null,
+    }),
+  );
+  // Without SMTP_URL there is no mailer: nothing is queued and nothing is sent.
+  const mailer = config.email.smtpUrl
+    ? createMailer({
+        db,
+        smtpUrl: config.email.smtpUrl,
+        from: config.email.from,
+        // Links in emails: the public address, or this server as reached on this machine.
+        publicUrl: config.publicUrl ?? `http://localhost:${config.port}`,
+        tokens: emailTokens,
+        logger,
+      })
+    : null;
+
   // Counters several processes must share live in Redis when there is one. It connects in the background
   // and reconnects by itself; while it is down or hangs the counters live in memory (see fallback-store.ts),
   // so sign-in and chat never wait on it.
@@ -213,7 +244,8 @@ export function createApp(deps: AppDeps) {
   api.use(authRoutes(auth));
   api.use(itemRoutes(items, limiter, limits));
   api.use(roomRoutes(rooms));
-  api.use(profileRoutes(db));
+  api.use(profileRoutes(db, outbox.drain));
+  api.use(notificationRoutes(notifications));
   api.use(favoriteRoutes(db));
   api.use(savedSearchRoutes(savedSearches));
   api.use(
@@ -296,6 +328,8 @@ export function createApp(deps: AppDeps) {
       await payments.retryRefunds();
       await outbox.drain();
       await outboxReaders.run();
+      const emailed = (await mailer?.sendDue()) ?? 0;
+      if (emailed > 0) logger.info({ emailed }, "sent emails");
     },
     {
       intervalMs: timerIntervalMs(
@@ -341,6 +375,7 @@ export function createApp(deps: AppDeps) {
       outbox,
       outboxReaders,
       integrations,
+      notifications,
     },
     /** Starts listening; resolves with the bound port (useful with port 0). */
     listen(port = config.port, host = config.host): Promise<number> {
@@ -361,6 +396,7 @@ export function createApp(deps: AppDeps) {
     async close(): Promise<void> {
       clearInterval(orphanSweep);
       await Promise.all([worker.stop(), nostrWorker?.stop(), nostr?.stop(), integrations.stop()]);
+      mailer?.close();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       await closeLimiter();
       await deps.redis?.close();

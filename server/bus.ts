@@ -1,6 +1,7 @@
 import { EventEmitter } from "node:events";
 import type { DealEvent, ItemEvent } from "../shared/events.js";
 import type { Item } from "../shared/items.js";
+import type { Notification } from "../shared/notifications.js";
 
 /**
  * Domain events, published by services after their transaction commits. Domains never import
@@ -15,6 +16,8 @@ export type DomainEvents = {
   "outbox.drained": { entry: OutboxEntry };
   /** An item was created, edited, reserved, released, sold or removed. */
   "item.changed": { item: Item };
+  /** A notification was stored (or a conversation's updated) for this user; once, by the process that did it. */
+  "notification.created": { userId: string; notification: Notification; unread: number };
   /** Every session of this user must end now (suspension, sign-out everywhere). */
   "user.sessions_revoked": { userId: string };
 };

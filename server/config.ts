@@ -95,6 +95,12 @@ const ZEnv = z.object({
     .string()
     .regex(/^\d+(\.\d+)?(,\d+(\.\d+)?){0,19}$/, "WEBHOOK_RETRY_SECONDS is a comma list of seconds")
     .default("5,300,1800,7200,18000,36000,36000"),
+  /** An SMTP server (`smtp://user:pass@host:587`, `smtps://…`); unset means no email is sent. */
+  SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
+  /** The sender of every email. */
+  EMAIL_FROM: z.string().min(3).default("Parley <no-reply@localhost>"),
+  /** At most one email per conversation per user in this many seconds. */
+  EMAIL_COALESCE_SECONDS: z.coerce.number().int().min(0).default(300),
 });
 
 export type Config = {
@@ -165,6 +171,8 @@ export type Config = {
       retrySeconds: number[];
     };
   };
+  /** Notification email; `smtpUrl` null sends nothing. */
+  email: { smtpUrl: string | null; from: string; coalesceSeconds: number };
 };
 
 /** Parses the environment once; fails with every bad variable listed. Nothing else reads `process.env`. */
@@ -233,7 +241,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     search: { concurrency: e.SEARCH_CONCURRENCY, deadlineMs: e.SEARCH_DEADLINE_MS },
     itemsChangedToAll: e.ITEMS_CHANGED_TO_ALL === "true",
     nostr: e.NOSTR_RELAYS.length > 0 ? { relays: e.NOSTR_RELAYS, retrySeconds: e.NOSTR_RETRY_SECONDS } : null,
-    publicUrl: e.PUBLIC_URL,
+    publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ""),
     integrations: {
       feedRetentionDays: e.FEED_RETENTION_DAYS,
       webhooks: {
@@ -242,6 +250,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         retrySeconds: e.WEBHOOK_RETRY_SECONDS.split(",").map(Number),
       },
     },
+    email: { smtpUrl: e.SMTP_URL ?? null, from: e.EMAIL_FROM, coalesceSeconds: e.EMAIL_COALESCE_SECONDS },
   };
 }
 

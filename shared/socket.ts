@@ -6,6 +6,7 @@ import type { DealEvent, ItemEvent, TimelineEvent } from "./events.js";
 import { ZMessageText } from "./events.js";
 import type { Item } from "./items.js";
 import { LIMITS } from "./limits.js";
+import type { Notification } from "./notifications.js";
 import type { RoomActivity } from "./rooms.js";
 
 export const ZItemJoin = z.strictObject({
@@ -96,4 +97,9 @@ export interface ServerToClientEvents {
   "room:typing": (payload: Typing) => void;
   /** To each member of an item, on their own sockets, when someone else writes to it: unread counts. */
   "room:activity": (payload: RoomActivity) => void;
+  /**
+   * To every socket of its user, after commit: new, or a conversation's updated (same id); `unread` (an
+   * extension) is the user's unread count as of that commit, for the bell.
+   */
+  notification: (payload: { notification: Notification; unread: number }) => void;
 }

@@ -4,15 +4,20 @@ import { Header } from "./components/header.js";
 import type { ConsoleTab } from "./pages/console-page.js";
 import { DealPage } from "./pages/deal-page.js";
 import { DealsPage } from "./pages/deals-page.js";
+import { InboxPage } from "./pages/inbox-page.js";
 import { ItemPage } from "./pages/item-page.js";
 import { MarketplacePage } from "./pages/marketplace-page.js";
 import { MyListingsPage } from "./pages/my-listings-page.js";
+import { NotificationsPage } from "./pages/notifications-page.js";
 import { ProfilePage } from "./pages/profile-page.js";
 import { SavedPage } from "./pages/saved-page.js";
 import { SellPage } from "./pages/sell-page.js";
 import { SellerPage } from "./pages/seller-page.js";
+import { SettingsPage } from "./pages/settings-page.js";
 import { SignInPage } from "./pages/sign-in-page.js";
+import { VerifyEmailPage } from "./pages/verify-email-page.js";
 import { FavoritesProvider } from "./state/favorites.js";
+import { NotificationsProvider } from "./state/notifications.js";
 import { RealtimeProvider } from "./state/realtime.js";
 import { Link, usePath } from "./state/router.js";
 import { SessionProvider, useSession } from "./state/session.js";
@@ -46,7 +51,7 @@ const CONSOLE_TABS: Record<string, ConsoleTab> = {
 const SELLER_PATH = /^\/u\/([a-z0-9_-]{3,32})\/?$/;
 /** Pages anyone may see; every other page asks a signed-out visitor to sign in, then comes back. */
 const isOpenPage = (path: string) =>
-  path === "/" || path === "" || ITEM_PATH.test(path) || SELLER_PATH.test(path);
+  path === "/" || path === "" || path === "/verify-email" || ITEM_PATH.test(path) || SELLER_PATH.test(path);
 
 function Routes() {
   const { user } = useSession();
@@ -61,10 +66,15 @@ function Routes() {
   if (path === "/" || path === "") page = <MarketplacePage user={user} />;
   else if (itemId) page = <ItemPage key={itemId} itemId={itemId} user={user} />;
   else if (sellerName) page = <SellerPage key={sellerName} username={sellerName} />;
+  // The link in a verification email works signed in or out: its token says whose address it is.
+  else if (path === "/verify-email") page = <VerifyEmailPage />;
   else if (!user) return <SignInPage />;
   else if (path === "/me/listings") page = <MyListingsPage />;
   else if (path === "/saved") page = <SavedPage />;
   else if (path === "/me/profile") page = <ProfilePage />;
+  else if (path === "/notifications") page = <NotificationsPage />;
+  else if (path === "/inbox") page = <InboxPage />;
+  else if (path === "/settings") page = <SettingsPage />;
   else if (consoleMatch)
     // Moderators only; the server refuses everyone else's moderation calls in any case.
     page =
@@ -111,11 +121,13 @@ export function App() {
     <SessionProvider>
       <RealtimeProvider>
         <UnreadProvider>
-          <ToastProvider>
-            <FavoritesProvider>
-              <Routes />
-            </FavoritesProvider>
-          </ToastProvider>
+          <NotificationsProvider>
+            <ToastProvider>
+              <FavoritesProvider>
+                <Routes />
+              </FavoritesProvider>
+            </ToastProvider>
+          </NotificationsProvider>
         </UnreadProvider>
       </RealtimeProvider>
     </SessionProvider>

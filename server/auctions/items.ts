@@ -8,6 +8,10 @@ import { dropAuction, getAuction, maximaOf, putUpForAuction, setStartingBid } fr
 
 /** The item timer that closes an auction (server/auctions/service.ts fires it). */
 export const CLOSE_TIMER = "auction.close";
+/** The item timer that announces `auction.ending`, an hour before the scheduled end. */
+export const ENDING_TIMER = "auction.ending";
+/** How long before its end an auction's watchers and bidders are told it is ending. */
+export const ENDING_NOTICE_MS = 3600 * 1000;
 
 /*
  * The auction's part of an item: its terms when the seller creates or edits it, and what each viewer sees
@@ -68,6 +72,15 @@ export async function saveSale(
     await putUpForAuction(tx, item.id, sale);
     await cancelItemTimers(tx, item.id);
     await scheduleItemTimer(tx, { itemId: item.id, name: CLOSE_TIMER, fireAt: sale.endsAt });
+    // Only when there is an hour to give notice of: a shorter auction is "ending" from its start.
+    const noticeAt = Date.parse(sale.endsAt) - ENDING_NOTICE_MS;
+    if (noticeAt > Date.now()) {
+      await scheduleItemTimer(tx, {
+        itemId: item.id,
+        name: ENDING_TIMER,
+        fireAt: new Date(noticeAt).toISOString(),
+      });
+    }
   } else if (sale?.kind === "fixed" && item.auction) {
     await dropAuction(tx, item.id);
     await cancelItemTimers(tx, item.id);

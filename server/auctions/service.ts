@@ -11,8 +11,9 @@ import { SECOND_CHANCE_TIMER } from "../deals/actions/auction.js";
 import type { DealEngine } from "../deals/engine.js";
 import { type DueTimer, scheduleItemTimer, takeItemTimer } from "../deals/timers.js";
 import { assertOpen, requireItem } from "../items/service.js";
+import { writeOutbox } from "../outbox/outbox.js";
 import type { Timeline } from "../timeline/timeline.js";
-import { CLOSE_TIMER, presentItem } from "./items.js";
+import { CLOSE_TIMER, ENDING_TIMER, presentItem } from "./items.js";
 import { resolvePrice } from "./proxy.js";
 import {
   auctionBuyers,
@@ -100,6 +101,22 @@ export function createAuctionService(deps: {
     });
   }
 
+  /** An hour before the end, once (its timer is taken): the outbox tells watchers and bidders. */
+  async function ending(itemId: string): Promise<boolean> {
+    return timeline.write(itemId, async (write) => {
+      await requireItem(write.tx, itemId, true);
+      if (!(await takeItemTimer(write.tx, itemId, ENDING_TIMER))) return false;
+      const auction = await getAuction(write.tx, itemId);
+      if (!auction || auction.endedAt) return false;
+      await write.announce({
+        type: "auction.ending",
+        resource: { type: "item", id: itemId },
+        data: { itemId, endsAt: auction.endsAt.toISOString() },
+      });
+      return true;
+    });
+  }
+
   /** The winner's deal lapsed: the next bidder by maximum gets a `won` deal at their maximum, once. */
   async function secondChance(itemId: string): Promise<boolean> {
     return timeline.write(itemId, async (write) => {
@@ -176,6 +193,14 @@ export function createAuctionService(deps: {
         await insertBid(tx, { ...bid, itemId, bidderId: user.id, clientBidId: input.clientBidId });
         const next = resolvePrice(auction.startingBid, await standings(tx, itemId, { limit: 2 }));
         if (!next) throw new Error(`auction ${itemId} has a bid and no leader`);
+        // The leader lost the lead: told from the outbox (notifications), committed with the bid.
+        if (auction.leaderId && next.leaderId !== auction.leaderId) {
+          await writeOutbox(tx, {
+            type: "auction.outbid",
+            resource: { type: "item", id: itemId },
+            data: { itemId, userId: auction.leaderId, amount: money(next.price), leaderId: next.leaderId },
+          });
+        }
         let endsAt = auction.endsAt;
         if (next.price !== auction.currentPrice || next.leaderId !== auction.leaderId) {
           await append({
@@ -208,6 +233,7 @@ export function createAuctionService(deps: {
       if (!timer.itemId) return Promise.resolve(false);
       if (timer.transition === CLOSE_TIMER) return close(timer.itemId);
       if (timer.transition === SECOND_CHANCE_TIMER) return secondChance(timer.itemId);
+      if (timer.transition === ENDING_TIMER) return ending(timer.itemId);
       deps.logger.warn({ timer }, "unknown item timer");
       return Promise.resolve(false);
     },

@@ -2,6 +2,8 @@ import type { Logger } from "pino";
 import type { Bus, OutboxEntry } from "../bus.js";
 import type { Db, Queryable } from "../db/db.js";
 
+/** How long after a drain the readers run (later drains meanwhile join that run). */
+const RUN_DELAY_MS = 50;
 /** Most entries one reader handles in one transaction. */
 const READ_BATCH = 200;
 
@@ -113,8 +115,15 @@ export function createOutboxReaders(deps: { db: Db; bus: Bus; logger: Logger }) 
     return running;
   }
 
+  // A drain delivers its entries one by one: the readers start a moment after the first, with them all.
+  let scheduled: NodeJS.Timeout | null = null;
   bus.on("outbox.drained", () => {
-    if (readers.length > 0) void run();
+    if (readers.length === 0 || scheduled) return;
+    scheduled = setTimeout(() => {
+      scheduled = null;
+      void run();
+    }, RUN_DELAY_MS);
+    scheduled.unref();
   });
 
   return {

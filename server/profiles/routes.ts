@@ -6,6 +6,8 @@ import { ZUpdateMeRequest } from "../../shared/profiles.js";
 import { ZUsername } from "../../shared/users.js";
 import type { Db } from "../db/db.js";
 import { requireUser } from "../http/authenticate.js";
+import { EMAIL_VERIFICATION } from "../notifications/reader.js";
+import { writeOutbox } from "../outbox/outbox.js";
 import { getProfile, updateProfile } from "./store.js";
 
 /** A user id, or a username (an extension: seller pages are addressed by username). */
@@ -15,7 +17,7 @@ const ZUserRef = z.union([
 ]);
 
 /** Public profiles, and the signed-in user's own. */
-export function profileRoutes(db: Db): Router {
+export function profileRoutes(db: Db, drainOutbox: () => Promise<void>): Router {
   const router = Router();
 
   router.get("/users/:id", async (req, res) => {
@@ -35,7 +37,24 @@ export function profileRoutes(db: Db): Router {
   router.patch("/me", async (req, res) => {
     const user = requireUser(req);
     const patch = parseOrThrow(ZUpdateMeRequest, req.body);
-    await updateProfile(db, user.id, patch);
+    const verify = await db.transaction(async (tx) => {
+      const [before] = await tx.query<{ email: string | null }>(
+        "select email from users where id = $1 for update",
+        [user.id],
+      );
+      await updateProfile(tx, user.id, patch);
+      if (patch.email === undefined || patch.email === before?.email) return false;
+      // A new address is unverified until its link is followed; the link leaves through the outbox.
+      await tx.query("update users set email_verified_at = null where id = $1", [user.id]);
+      if (patch.email === null) return false;
+      await writeOutbox(tx, {
+        type: EMAIL_VERIFICATION,
+        resource: { type: "user", id: user.id },
+        data: { userId: user.id },
+      });
+      return true;
+    });
+    if (verify) void drainOutbox();
     const profile = await getProfile(db, user.id);
     res.json({ user: profile satisfies OwnProfile | null });
   });

@@ -465,7 +465,8 @@ export function createRealtime(deps: Deps): RealtimeServer {
   io.on("deal:appended", deliverThread);
   // Drained once across processes: the adapter carries the emit to the parties' sockets everywhere.
   bus.on("outbox.drained", ({ entry }) => {
-    if (entry.resource.type !== "deal") return;
+    // Transitions only: a thread's chat message (`message.created`) is delivered as `deal:event`.
+    if (entry.resource.type !== "deal" || !entry.type.startsWith("deal.")) return;
     void emitDealChanged(entry.resource.id);
   });
   /** `deal:changed` to every socket of the buyer and of the seller, each with the transitions they may take. */
@@ -487,6 +488,10 @@ export function createRealtime(deps: Deps): RealtimeServer {
   bus.on("item.changed", ({ item }) => {
     if (deps.itemsChangedToAll) io.emit("items:changed", { item });
     else io.to([FEED_ROOM, itemRoom(item.id)]).emit("items:changed", { item });
+  });
+  // Published by the one process whose reader stored it; the adapter carries it to the user's other processes.
+  bus.on("notification.created", ({ userId, notification, unread }) => {
+    io.to(userRoom(userId)).emit("notification", { notification, unread });
   });
   bus.on("user.sessions_revoked", ({ userId }) => {
     io.in(userRoom(userId)).disconnectSockets(true);

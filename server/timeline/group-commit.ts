@@ -2,6 +2,7 @@ import { AppError } from "../../shared/errors.js";
 import type { TimelineEvent } from "../../shared/events.js";
 import type { Db, Queryable } from "../db/db.js";
 import { isDeadlock, isUniqueViolation } from "../db/db.js";
+import { type OutboxWrite, writeOutboxMany } from "../outbox/outbox.js";
 import { type ConversationKind, findEventsByClientIds, insertEvents } from "./store.js";
 import type { NewEvent } from "./timeline.js";
 
@@ -40,6 +41,8 @@ export type GroupCommitTarget<E extends TimelineEvent, O> = {
   lock(tx: Queryable, ids: string[]): Promise<Map<string, O>>;
   /** The `not_found` message for an owner that does not exist. */
   missing: string;
+  /** The outbox entry of a written chat message (`message.created`, for notifications). */
+  announce(event: E): OutboxWrite;
 };
 
 /** Most events one transaction writes; more wait for the next. */
@@ -66,6 +69,8 @@ export class GroupCommit<E extends TimelineEvent, O> {
     private readonly db: Db,
     private readonly target: GroupCommitTarget<E, O>,
     private readonly publish: (events: E[]) => void,
+    /** Drains the outbox after a batch committed (its messages' entries, a bid's). */
+    private readonly drainOutbox: () => Promise<void>,
   ) {}
 
   /** Appends `event`, or answers the first event written with the same author and `clientMessageId`. */
@@ -118,6 +123,7 @@ export class GroupCommit<E extends TimelineEvent, O> {
     }
     // Inserted in batch order, which is seq order within each item.
     this.publish(written);
+    void this.drainOutbox();
     batch.forEach((pending, i) => {
       const outcome = outcomes[i]!;
       if ("error" in outcome) pending.reject(outcome.error);
@@ -167,6 +173,11 @@ async function plan<E extends TimelineEvent, O>(
     tx,
     target.kind,
     writers.map((i) => ({ ownerId: batch[i]!.ownerId, event: (batch[i] as KeyedPending<E, O>).event })),
+  );
+  // One statement for the whole batch's announcements: chat throughput pays one insert, not one per message.
+  await writeOutboxMany(
+    tx,
+    events.map((event) => target.announce(event)),
   );
   const written = new Map<number, E>(writers.map((i, n) => [i, events[n] as E]));
   const results = new Map<number, unknown>();

@@ -1,4 +1,11 @@
-import type { DealEvent, EventAuthor, EventType, ItemEvent } from "../../shared/events.js";
+import {
+  bodyOf,
+  type DealEvent,
+  type EventAuthor,
+  type EventType,
+  type ItemEvent,
+  type TimelineEvent,
+} from "../../shared/events.js";
 import type { Item } from "../../shared/items.js";
 import type { Bus } from "../bus.js";
 import type { Db, Queryable } from "../db/db.js";
@@ -14,6 +21,33 @@ export type NewEvent = {
   body: Record<string, unknown>;
   clientMessageId?: string;
 };
+
+/** How long after a chat batch the outbox is drained (batches meanwhile share the drain). */
+const CHAT_DRAIN_DELAY_MS = 50;
+
+/** Most characters of a message the outbox carries (a notification's preview). */
+const PREVIEW_CHARS = 200;
+
+/**
+ * A chat message's announcement, for notifications (an internal type: the public feed leaves it out).
+ * The conversation is the resource: an item's room or a deal's thread.
+ */
+function messageCreated(
+  conversation: { type: "item" | "deal"; id: string },
+  event: TimelineEvent,
+): OutboxWrite {
+  const text = bodyOf(event, "text")?.text ?? "";
+  return {
+    type: "message.created",
+    resource: conversation,
+    data: {
+      seq: event.seq,
+      authorId: event.author?.id ?? null,
+      authorName: event.author?.displayName ?? null,
+      preview: text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS - 1)}…` : text,
+    },
+  };
+}
 
 /** What a write on one item may do inside its transaction. */
 export type ItemWrite = {
@@ -49,6 +83,21 @@ export class Timeline {
   readonly #queues = new Map<string, Promise<unknown>>();
   readonly #rooms: GroupCommit<ItemEvent, Item>;
   readonly #threads: GroupCommit<DealEvent, DealRecord>;
+  #drainTimer: NodeJS.Timeout | null = null;
+
+  /**
+   * After a chat batch (or a bid): drains the outbox a moment later, once for every batch committed
+   * meanwhile. Their entries feed notifications, which can wait that long; a drain per batch would slow
+   * the chat down.
+   */
+  readonly #drainSoon = async (): Promise<void> => {
+    if (this.#drainTimer) return;
+    this.#drainTimer = setTimeout(() => {
+      this.#drainTimer = null;
+      void this.drainOutbox();
+    }, CHAT_DRAIN_DELAY_MS);
+    this.#drainTimer.unref();
+  };
 
   constructor(
     private readonly db: Db,
@@ -58,13 +107,25 @@ export class Timeline {
   ) {
     this.#rooms = new GroupCommit(
       db,
-      { kind: ITEM_EVENTS, lock: lockItems, missing: "No such item" },
+      {
+        kind: ITEM_EVENTS,
+        lock: lockItems,
+        missing: "No such item",
+        announce: (event) => messageCreated({ type: "item", id: event.itemId }, event),
+      },
       (events) => this.#publish(events, [], null),
+      this.#drainSoon,
     );
     this.#threads = new GroupCommit(
       db,
-      { kind: DEAL_EVENTS, lock: lockDeals, missing: "No such deal" },
+      {
+        kind: DEAL_EVENTS,
+        lock: lockDeals,
+        missing: "No such deal",
+        announce: (event) => messageCreated({ type: "deal", id: event.dealId }, event),
+      },
       (events) => this.#publish([], events, null),
+      this.#drainSoon,
     );
   }
 

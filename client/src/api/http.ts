@@ -39,6 +39,14 @@ import {
   ZModeratorReport,
   ZReport,
 } from "../../../shared/moderation.js";
+import {
+  type EmailPreferenceKey,
+  type MarkReadRequest,
+  ZConversationList,
+  ZEmailSettings,
+  ZNotificationsResponse,
+  ZPreferences,
+} from "../../../shared/notifications.js";
 import { type Card, type PublicConfig, ZPaymentResponse, ZPublicConfig } from "../../../shared/payments.js";
 import { type UpdateMeRequest, ZOwnProfile, ZProfile } from "../../../shared/profiles.js";
 import { ZMarkReadResponse, ZRoomList } from "../../../shared/rooms.js";
@@ -206,6 +214,27 @@ export class ApiClient {
   upload = (file: Blob) => this.#request("POST", "/api/uploads", ZUploadResponse, { raw: file });
 
   rooms = () => this.#request("GET", "/api/me/rooms", ZRoomList);
+
+  notifications = (query: { unread?: boolean; cursor?: string } = {}) =>
+    this.#request("GET", "/api/me/notifications", ZNotificationsResponse, {
+      query: { unread: query.unread ? "true" : undefined, cursor: query.cursor },
+    });
+  readNotifications = (input: MarkReadRequest) =>
+    this.#request("POST", "/api/me/notifications/read", z.object({ unread: z.int() }), { body: input });
+  conversations = () => this.#request("GET", "/api/me/conversations", ZConversationList);
+  preferences = () =>
+    this.#request(
+      "GET",
+      "/api/me/preferences",
+      z.object({ preferences: ZPreferences, email: ZEmailSettings }),
+    );
+  updatePreferences = (email: Partial<Record<EmailPreferenceKey, boolean>>) =>
+    this.#request("PATCH", "/api/me/preferences", z.object({ preferences: ZPreferences }), {
+      body: { email },
+    });
+  resendVerification = () => this.#request("POST", "/api/me/email/verification", ZEmpty);
+  verifyEmail = (token: string) =>
+    this.#request("POST", "/api/auth/verify-email", z.object({ user: ZOwnProfile }), { body: { token } });
   markRead = (itemId: string, seq: number) =>
     this.#request("POST", `/api/me/rooms/${itemId}/read`, ZMarkReadResponse, { body: { seq } });
 

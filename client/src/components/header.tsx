@@ -4,6 +4,7 @@ import { api } from "../api/http.js";
 import { askToSignIn, Link, navigate, usePath } from "../state/router.js";
 import { useSession } from "../state/session.js";
 import { Avatar } from "./avatar.js";
+import { Bell } from "./bell.js";
 import { Logo } from "./logo.js";
 
 export function Header({ user }: { user: User | null }) {
@@ -33,6 +34,11 @@ export function Header({ user }: { user: User | null }) {
         <nav aria-label="Main" className="site-nav">
           <Link href="/">Marketplace</Link>
           {user && user.role !== "moderator" && <Link href="/saved">Saved</Link>}
+          {user && user.role !== "moderator" && (
+            <Link href="/inbox" aria-current={current("/inbox")}>
+              Inbox
+            </Link>
+          )}
           {user?.role === "seller" && <Link href="/me/listings">My listings</Link>}
           {user && user.role !== "moderator" && (
             <Link href="/purchases" className="nav-deals" aria-current={current("/purchases")}>
@@ -68,6 +74,7 @@ export function Header({ user }: { user: User | null }) {
         </nav>
         {user ? (
           <div className="user-menu">
+            <Bell />
             <Avatar id={user.id} name={user.displayName} size={32} />
             <Link href="/me/profile" className="user-name" title="Your profile">
               <strong>{user.displayName}</strong>

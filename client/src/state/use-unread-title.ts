@@ -1,16 +1,15 @@
 import { useEffect } from "react";
-import { useUnread } from "./unread.js";
+import { useNotifications } from "./notifications.js";
 
 const COUNT = /^\(\d+\) /;
 
 /**
- * Puts the number of unread messages in front of the tab's title, "(3) Parley", whichever page set the
- * title (an item page names its item): the count is re-applied whenever the title changes.
+ * Puts the number of unread notifications (the bell's) in front of the tab's title, "(3) Parley",
+ * whichever page set the title (an item page names its item): the count is re-applied whenever the
+ * title changes.
  */
 export function useUnreadTitle(): void {
-  const { counts } = useUnread();
-  let total = 0;
-  for (const count of counts.values()) total += count;
+  const { unread: total } = useNotifications();
   useEffect(() => {
     const apply = () => {
       const base = document.title.replace(COUNT, "");
