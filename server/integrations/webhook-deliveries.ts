@@ -31,8 +31,8 @@ export function webhooksReader(kick: () => void): OutboxReader {
     name: "webhooks",
     types: FEED_TYPES,
     async handle(tx, entries) {
-      const endpoints = await tx.query<{ id: string; types: string[] }>(
-        "select id, types from webhook_endpoints where disabled_at is null",
+      const endpoints = await tx.query<{ id: string; types: string[]; created_at: Date }>(
+        "select id, types, created_at from webhook_endpoints where disabled_at is null",
       );
       if (endpoints.length === 0) return;
       // The entries with their event ids (the reader's entries don't carry them).
@@ -43,16 +43,24 @@ export function webhooksReader(kick: () => void): OutboxReader {
       const deliveries = rows.flatMap((row) => {
         const event = presentFeedEvent(row);
         const body = JSON.stringify(event);
-        return endpoints
-          .filter((endpoint) => matchesTypes(endpoint.types, event.type))
-          .map((endpoint) => ({
-            id: randomUUID(),
-            endpoint_id: endpoint.id,
-            event_id: event.id,
-            position: event.position,
-            event_type: event.type,
-            body,
-          }));
+        return (
+          endpoints
+            // An endpoint gets the events of its lifetime: not one committed before it was created that the
+            // reader had not reached yet.
+            .filter(
+              (endpoint) =>
+                matchesTypes(endpoint.types, event.type) &&
+                Date.parse(event.createdAt) >= endpoint.created_at.getTime(),
+            )
+            .map((endpoint) => ({
+              id: randomUUID(),
+              endpoint_id: endpoint.id,
+              event_id: event.id,
+              position: event.position,
+              event_type: event.type,
+              body,
+            }))
+        );
       });
       if (deliveries.length === 0) return;
       await tx.query(

@@ -92,7 +92,8 @@ export async function upsertMessageNotifications(
      do update set body = excluded.body,
                    data = excluded.data || jsonb_build_object('count', (n.data->>'count')::int + $8::int),
                    title = replace($7, '{count}', ((n.data->>'count')::int + $8::int)::text),
-                   created_at = clock_timestamp()
+                   created_at = clock_timestamp(),
+                   position = nextval('notifications_position')
      returning ${COLUMNS}`,
     [
       JSON.stringify(userIds.map((userId) => ({ id: randomUUID(), user_id: userId }))),
@@ -128,8 +129,8 @@ export async function countUnreadOf(q: Queryable, userIds: string[]): Promise<Ma
 }
 
 /**
- * Newest first; `after` is the id of the previous page's last row (its exact time is read here: a
- * timestamp through JavaScript would lose PostgreSQL's microseconds and skip rows).
+ * Newest first (by `position`, which a new message in a coalesced conversation takes anew); `after` is
+ * the id of the previous page's last row.
  */
 export async function listNotifications(
   q: Queryable,
@@ -139,9 +140,9 @@ export async function listNotifications(
   const rows = await q.query<NotificationRow>(
     `select ${COLUMNS} from notifications
       where user_id = $1 and ($2::boolean is false or read_at is null)
-        and ($3::uuid is null or (created_at, id) < (select c.created_at, c.id from notifications c
-                                                     where c.id = $3::uuid and c.user_id = $1))
-      order by created_at desc, id desc
+        and ($3::uuid is null or position < (select c.position from notifications c
+                                             where c.id = $3::uuid and c.user_id = $1))
+      order by position desc
       limit $4`,
     [userId, options.unreadOnly, options.after, options.limit],
   );

@@ -6,6 +6,9 @@ export const notifications: Migration = {
     // Written by the notifications reader of the outbox only (never in a request). `conversation` is set
     // on message notifications ('item:<id>', 'deal:<id>'): one unread row per user and conversation,
     // updated by each new message (the partial unique index below), a fresh row once it was read.
+    // `position` orders them newest first, taken anew when a message updates its row: clocks tie (the
+    // embedded database's clock ticks by the millisecond), a sequence never does.
+    "create sequence notifications_position",
     `create table notifications (
       id uuid primary key,
       user_id uuid not null references users (id),
@@ -16,9 +19,10 @@ export const notifications: Migration = {
       data jsonb not null default '{}',
       conversation text,
       read_at timestamptz,
-      created_at timestamptz not null default now()
+      created_at timestamptz not null default now(),
+      position bigint not null default nextval('notifications_position')
     )`,
-    "create index notifications_user on notifications (user_id, created_at desc, id desc)",
+    "create index notifications_user on notifications (user_id, position desc)",
     "create index notifications_unread on notifications (user_id) where read_at is null",
     `create unique index notifications_open_conversation on notifications (user_id, conversation)
        where read_at is null and conversation is not null`,
