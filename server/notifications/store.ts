@@ -73,15 +73,28 @@ export async function insertNotifications(
 /**
  * A message notification for each recipient, coalesced per conversation: the recipient's unread one for
  * this conversation is updated (latest preview, `count` more messages, moved to the top), else a new one.
- * `titles.many` words the title for `{count}` unread messages.
+ * `titles.many` words the title for `{count}` unread messages. With `firstOnly` (an item's room) an unread
+ * one is left as it is: a crowded room's messages cost a lookup per member, not a write and a push each.
+ * Returns the notifications written.
  */
 export async function upsertMessageNotifications(
   tx: Queryable,
   userIds: string[],
   conversation: string,
-  n: Omit<NewNotification, "type" | "title"> & { titles: { one: string; many: string }; count: number },
+  n: Omit<NewNotification, "type" | "title"> & {
+    titles: { one: string; many: string };
+    count: number;
+    firstOnly: boolean;
+  },
 ): Promise<StoredNotification[]> {
   if (userIds.length === 0) return [];
+  const onConflict = n.firstOnly
+    ? "do nothing"
+    : `do update set body = excluded.body,
+                   data = excluded.data || jsonb_build_object('count', (n.data->>'count')::int + $8::int),
+                   title = replace($7, '{count}', ((n.data->>'count')::int + $8::int)::text),
+                   created_at = clock_timestamp(),
+                   position = nextval('notifications_position')`;
   const rows = await tx.query<NotificationRow>(
     `insert into notifications as n (id, user_id, type, title, body, link, data, conversation, created_at)
      select x.id, x.user_id, 'message.received',
@@ -89,11 +102,7 @@ export async function upsertMessageNotifications(
             $3, $4, $5::jsonb || jsonb_build_object('count', $8::int), $6, clock_timestamp()
      from jsonb_to_recordset($1::jsonb) as x(id uuid, user_id uuid)
      on conflict (user_id, conversation) where read_at is null and conversation is not null
-     do update set body = excluded.body,
-                   data = excluded.data || jsonb_build_object('count', (n.data->>'count')::int + $8::int),
-                   title = replace($7, '{count}', ((n.data->>'count')::int + $8::int)::text),
-                   created_at = clock_timestamp(),
-                   position = nextval('notifications_position')
+     ${onConflict}
      returning ${COLUMNS}`,
     [
       JSON.stringify(userIds.map((userId) => ({ id: randomUUID(), user_id: userId }))),

@@ -22,6 +22,11 @@ export type MessageNotice = Omit<NewNotification, "type" | "title"> & {
   titles: { one: string; many: string };
   /** How many messages it stands for (a reader batch's messages by one author in one conversation). */
   count: number;
+  /**
+   * A room's notice only says there is something new: an unread one is left as it is by later messages
+   * (the Inbox's live room counts say how many). A deal thread's counts them.
+   */
+  firstOnly: boolean;
 };
 
 type Trigger = (tx: Queryable, entry: OutboxEntry) => Promise<Plan[]>;
@@ -152,6 +157,7 @@ export const TRIGGERS: Record<string, Trigger> = {
         notification: {
           titles: { one: `New message about ${title}`, many: `{count} new messages about ${title}` },
           count,
+          firstOnly: entry.resource.type === "item",
           body: `${last.authorName ?? "Someone"}: ${last.preview}`,
           link,
           data: {
