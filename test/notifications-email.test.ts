@@ -278,4 +278,62 @@ describe("email", () => {
     expect(accepted()).toHaveLength(1);
     expect((await row())[0]?.claim).toBeNull();
   });
+
+  it("sends the parts that joined an email while it was being sent in the next email: none lost", async () => {
+    const address = (
+      await server.db.query<{ email: string }>("select email from users where id = $1", [buyer.user.id])
+    )[0]!.email;
+    const item = await listItem(server.url, seller, { title: "Busy desk", price: usd(10_000) });
+    const dealId = (await offer(item.id)).body.deal.id;
+    const socket = await connect(server.url, seller.token);
+    sockets.push(socket);
+    const say = (text: string) =>
+      requestOk(socket, "message:send", { dealId, text, clientMessageId: randomUUID() });
+    const messages = () => smtp.to(address).filter((e) => e.text.includes(`/deals/${dealId}`));
+    const rows = () =>
+      server.db.query<{ parts: unknown[]; sent_at: Date | null }>(
+        "select parts, sent_at from email_queue where user_id = $1 and coalesce_key = $2 order by created_at",
+        [buyer.user.id, `deal:${dealId}`],
+      );
+
+    // The first message's email reaches the SMTP server, which holds its answer; a second message joins
+    // the email meanwhile (the row is leased, not locked).
+    const release = smtp.hold();
+    await say("Before");
+    await eventually(() => expect(smtp.waiting).toBe(1), 10_000);
+    await say("During");
+    await eventually(async () => expect((await rows())[0]?.parts).toHaveLength(2), 5_000);
+    release();
+
+    await eventually(() => expect(messages()).toHaveLength(2), 15_000);
+    expect(messages()[0]!.text).toContain("Sam: Before");
+    expect(messages()[0]!.text).not.toContain("During");
+    expect(messages()[1]!.text).toContain("Sam: During");
+    expect((await rows()).map((row) => [row.parts.length, row.sent_at !== null])).toEqual([
+      [1, true],
+      [1, true],
+    ]);
+  });
+
+  it("sends a verification to an address changed while the old one's was being sent", async () => {
+    const mover = await signUp(server.url, "buyer", { displayName: "Mo" });
+    const [first, second] = ["first", "second"].map(
+      (n) => `mo-${n}-${randomUUID().slice(0, 8)}@example.test`,
+    );
+    const release = smtp.hold();
+    await setEmail(mover, first!);
+    await eventually(() => expect(smtp.waiting).toBe(1), 10_000);
+    await setEmail(mover, second!);
+    // The reader has seen the change (the old address's verification is still unsent, so it queued nothing).
+    await eventually(async () => {
+      const unread = await server.db.query(
+        `select 1 from outbox where position is null
+            or position > (select position from outbox_readers where name = 'notifications')`,
+      );
+      expect(unread).toEqual([]);
+    }, 10_000);
+    release();
+    expect(await verificationToken(first!)).not.toBe("");
+    expect(await verificationToken(second!)).not.toBe("");
+  });
 });
