@@ -202,7 +202,10 @@ export function createMailer(deps: {
     const outcome = await attempt(row);
     const recorded = await record(row, outcome);
     if (!recorded)
-      logger.warn({ emailId: row.id, outcome }, "email claim ran out before its outcome was recorded");
+      logger.warn(
+        { emailId: row.id, sent: !("error" in outcome) },
+        "email claim ran out before its outcome was recorded",
+      );
     if ("error" in outcome) {
       logger.warn(
         { err: outcome.error, emailId: row.id, attempts: row.attempts + 1 },
