@@ -176,6 +176,7 @@ export function createApp(deps: AppDeps) {
         // Links in emails: the public address, or this server as reached on this machine.
         publicUrl: config.publicUrl ?? `http://localhost:${config.port}`,
         tokens: emailTokens,
+        coalesceSeconds: config.email.coalesceSeconds,
         logger,
       })
     : null;

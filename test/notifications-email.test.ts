@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { createServer, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Deal } from "../shared/deals.js";
 import { listItem, type Session, signUp } from "./factories.js";
@@ -216,10 +217,129 @@ describe("email", () => {
         1,
       );
     }, 20_000);
-    const [row] = await server.db.query<{ sent_at: Date | null }>(
-      "select sent_at from email_queue where user_id = $1 and coalesce_key = $2",
-      [buyer.user.id, `deal:${dealId}`],
+    // Marked sent once the mailer heard the server accept (just after the capture kept it).
+    await eventually(async () => {
+      const [row] = await server.db.query<{ sent_at: Date | null }>(
+        "select sent_at from email_queue where user_id = $1 and coalesce_key = $2",
+        [buyer.user.id, `deal:${dealId}`],
+      );
+      expect(row?.sent_at).not.toBeNull();
+    });
+  });
+
+  it("keeps the database usable while an SMTP server hangs, then sends the email once a working one replaces it", async () => {
+    const address = (
+      await server.db.query<{ email: string }>("select email from users where id = $1", [buyer.user.id])
+    )[0]!.email;
+    // On the SMTP port, a server that accepts connections and never says a word.
+    await smtp.stop();
+    const held = new Set<Socket>();
+    const silent = createServer((socket) => {
+      held.add(socket);
+      socket.on("close", () => held.delete(socket));
+    });
+    await new Promise<void>((resolve) => silent.listen(Number(new URL(smtp.url).port), "127.0.0.1", resolve));
+
+    const item = await listItem(server.url, seller, { title: "Hanging clock", price: usd(10_000) });
+    const dealId = (await offer(item.id)).body.deal.id;
+    await call(server.url, "POST", `/api/deals/${dealId}/transitions/accept`, { token: seller.token });
+    const row = () =>
+      server.db.query<{ attempts: number; leased: boolean; claim: string | null; sent_at: Date | null }>(
+        `select attempts, claimed_until > now() as leased, claim, sent_at from email_queue
+          where user_id = $1 and coalesce_key = $2`,
+        [buyer.user.id, `deal:${dealId}`],
+      );
+    await eventually(async () => {
+      expect(held.size).toBeGreaterThan(0);
+      expect((await row())[0]?.leased).toBe(true);
+    }, 10_000);
+
+    // While the send hangs, a request that reads the database answers at once: no transaction is open.
+    const started = Date.now();
+    const prefs = await call(server.url, "GET", "/api/me/preferences", { token: buyer.token });
+    const elapsed = Date.now() - started;
+    expect(prefs.status).toBe(200);
+    expect(held.size).toBeGreaterThan(0); // still hanging: the answer did not wait for the send to end
+    expect(elapsed).toBeLessThan(2_000);
+
+    // The silent server goes (its connection with it): the failure is recorded and the lease let go.
+    await new Promise<void>((resolve) => {
+      silent.close(() => resolve());
+      for (const socket of held) socket.destroy();
+    });
+    await eventually(async () => {
+      const [failed] = await row();
+      expect(failed?.attempts).toBeGreaterThanOrEqual(1);
+      expect(failed?.claim).toBeNull();
+      expect(failed?.sent_at).toBeNull();
+    }, 10_000);
+    await smtp.start();
+    const accepted = () => smtp.to(address).filter((e) => e.subject === "Offer accepted on “Hanging clock”");
+    await eventually(async () => {
+      expect((await row())[0]?.sent_at).not.toBeNull();
+    }, 20_000);
+    expect(accepted()).toHaveLength(1);
+    expect((await row())[0]?.claim).toBeNull();
+  });
+
+  it("sends the parts that joined an email while it was being sent in the next email: none lost", async () => {
+    const address = (
+      await server.db.query<{ email: string }>("select email from users where id = $1", [buyer.user.id])
+    )[0]!.email;
+    const item = await listItem(server.url, seller, { title: "Busy desk", price: usd(10_000) });
+    const dealId = (await offer(item.id)).body.deal.id;
+    const socket = await connect(server.url, seller.token);
+    sockets.push(socket);
+    const say = (text: string) =>
+      requestOk(socket, "message:send", { dealId, text, clientMessageId: randomUUID() });
+    const messages = () => smtp.to(address).filter((e) => e.text.includes(`/deals/${dealId}`));
+    const rows = () =>
+      server.db.query<{ parts: unknown[]; sent_at: Date | null }>(
+        "select parts, sent_at from email_queue where user_id = $1 and coalesce_key = $2 order by created_at",
+        [buyer.user.id, `deal:${dealId}`],
+      );
+
+    // The first message's email reaches the SMTP server, which holds its answer; a second message joins
+    // the email meanwhile (the row is leased, not locked).
+    const release = smtp.hold();
+    await say("Before");
+    await eventually(() => expect(smtp.waiting).toBe(1), 10_000);
+    await say("During");
+    await eventually(async () => expect((await rows())[0]?.parts).toHaveLength(2), 5_000);
+    release();
+
+    await eventually(() => expect(messages()).toHaveLength(2), 15_000);
+    expect(messages()[0]!.text).toContain("Sam: Before");
+    expect(messages()[0]!.text).not.toContain("During");
+    expect(messages()[1]!.text).toContain("Sam: During");
+    // Marked sent once the mailer heard the server accept (just after the capture kept it).
+    await eventually(async () =>
+      expect((await rows()).map((row) => [row.parts.length, row.sent_at !== null])).toEqual([
+        [1, true],
+        [1, true],
+      ]),
     );
-    expect(row?.sent_at).not.toBeNull();
+  });
+
+  it("sends a verification to an address changed while the old one's was being sent", async () => {
+    const mover = await signUp(server.url, "buyer", { displayName: "Mo" });
+    const [first, second] = ["first", "second"].map(
+      (n) => `mo-${n}-${randomUUID().slice(0, 8)}@example.test`,
+    );
+    const release = smtp.hold();
+    await setEmail(mover, first!);
+    await eventually(() => expect(smtp.waiting).toBe(1), 10_000);
+    await setEmail(mover, second!);
+    // The reader has seen the change (the old address's verification is still unsent, so it queued nothing).
+    await eventually(async () => {
+      const unread = await server.db.query(
+        `select 1 from outbox where position is null
+            or position > (select position from outbox_readers where name = 'notifications')`,
+      );
+      expect(unread).toEqual([]);
+    }, 10_000);
+    release();
+    expect(await verificationToken(first!)).not.toBe("");
+    expect(await verificationToken(second!)).not.toBe("");
   });
 });

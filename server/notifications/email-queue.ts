@@ -35,30 +35,45 @@ export async function queueNotificationEmails(
   for (const stored of created) {
     const key = preferenceKey(stored.notification.type, stored.conversation);
     if (!key) continue;
-    const group = coalesceKey(stored);
     const part: EmailPart = { notificationId: stored.notification.id, key };
-    await tx.query(
-      `insert into email_queue (id, user_id, kind, coalesce_key, parts, send_after)
-       select $1, u.id, 'notification', $3, jsonb_build_array($4::jsonb),
-              greatest(now(), coalesce((select max(q.sent_at) from email_queue q
-                                         where q.user_id = u.id and q.coalesce_key = $3 and q.sent_at is not null),
-                                        '-infinity') + make_interval(secs => $7))
-         from users u
-        where u.id = $2 and u.email is not null and u.email_verified_at is not null
-          and coalesce((u.email_preferences ->> $5)::boolean, $6)
-       on conflict (user_id, coalesce_key) where sent_at is null and coalesce_key is not null
-       do update set parts = email_queue.parts || excluded.parts`,
-      [
-        randomUUID(),
-        stored.userId,
-        group,
-        JSON.stringify(part),
-        key,
-        DEFAULT_EMAIL_PREFERENCES[key],
-        coalesceSeconds,
-      ],
-    );
+    await queueEmailPart(tx, stored.userId, coalesceKey(stored), part, coalesceSeconds);
   }
+}
+
+/**
+ * Queues one part for the user (if their address is verified and they want its type): it joins the
+ * conversation's unsent email, or starts one that waits until `coalesceSeconds` after the conversation's
+ * last email. The reader queues every part this way; the mailer queues again, this way, the parts that
+ * joined an email while it was being sent.
+ */
+export async function queueEmailPart(
+  tx: Queryable,
+  userId: string,
+  group: string | null,
+  part: EmailPart,
+  coalesceSeconds: number,
+): Promise<void> {
+  await tx.query(
+    `insert into email_queue (id, user_id, kind, coalesce_key, parts, send_after)
+     select $1, u.id, 'notification', $3, jsonb_build_array($4::jsonb),
+            greatest(now(), coalesce((select max(q.sent_at) from email_queue q
+                                       where q.user_id = u.id and q.coalesce_key = $3 and q.sent_at is not null),
+                                      '-infinity') + make_interval(secs => $7))
+       from users u
+      where u.id = $2 and u.email is not null and u.email_verified_at is not null
+        and coalesce((u.email_preferences ->> $5)::boolean, $6)
+     on conflict (user_id, coalesce_key) where sent_at is null and coalesce_key is not null
+     do update set parts = email_queue.parts || excluded.parts`,
+    [
+      randomUUID(),
+      userId,
+      group,
+      JSON.stringify(part),
+      part.key,
+      DEFAULT_EMAIL_PREFERENCES[part.key],
+      coalesceSeconds,
+    ],
+  );
 }
 
 /** Queues the verification email of the user's address (unless it is verified, or one is waiting). */

@@ -1,8 +1,9 @@
+import { randomUUID } from "node:crypto";
 import nodemailer from "nodemailer";
 import type { Logger } from "pino";
 import { DEFAULT_EMAIL_PREFERENCES } from "../../shared/notifications.js";
 import type { Db, Queryable } from "../db/db.js";
-import type { EmailPart } from "./email-queue.js";
+import { type EmailPart, queueEmailPart, queueVerificationEmail } from "./email-queue.js";
 import { notificationEmail, type RenderedEmail, verificationEmail } from "./email-templates.js";
 import { type EmailTokens, VERIFY_TTL_SECONDS } from "./email-tokens.js";
 
@@ -13,14 +14,26 @@ const RETRY_BASE_SECONDS = 5;
 const RETRY_MAX_SECONDS = 3600;
 /** Most notifications one email lists. */
 const PARTS_MAX = 20;
+/** Each stage of a send gives up after these (ms): the connection, the greeting, any silence after. */
+const SMTP_TIMEOUTS = { connectionTimeout: 5_000, greetingTimeout: 5_000, socketTimeout: 10_000 };
+/** A claimed email is another process's to take once this passes (a crash mid-send): a resend, at least once. */
+const CLAIM_MARGIN_SECONDS = 60;
+const CLAIM_SECONDS =
+  (SMTP_TIMEOUTS.connectionTimeout + SMTP_TIMEOUTS.greetingTimeout + SMTP_TIMEOUTS.socketTimeout) / 1000 +
+  CLAIM_MARGIN_SECONDS;
 
 type QueueRow = {
   id: string;
   user_id: string;
   kind: "verify" | "notification";
+  coalesce_key: string | null;
   parts: EmailPart[];
   attempts: number;
 };
+/** A row this attempt holds: `claim` is its token, required by every write that ends the attempt. */
+type Claimed = QueueRow & { claim: string };
+/** What one attempt came to: sent to an address (or nothing left to send), or refused. */
+type Outcome = { sentTo: string | null } | { error: string };
 type UserRow = {
   email: string | null;
   email_verified_at: Date | null;
@@ -33,11 +46,15 @@ export function retryDelaySeconds(attempts: number): number {
 }
 
 /**
- * Sends the email queue over SMTP. Each email is claimed in its own transaction (`for update skip
- * locked`: processes share the queue, never an email) and marked sent in that transaction once the SMTP
- * server accepted it. A failure counts an attempt and sets the next one with backoff; the tick stops
- * there (the server is likely down for the rest too). At-least-once: a crash after the server accepted
- * and before the commit sends that email again.
+ * Sends the email queue over SMTP, with no transaction open while the SMTP server answers (on PGlite one
+ * transaction holds the one connection, so a hanging server would freeze the whole marketplace). Each
+ * email is leased: claimed in a short transaction (`for update skip locked`: processes share the queue,
+ * never an email) with a token and a `claimed_until` past the SMTP timeouts, sent, then marked sent in a
+ * second short transaction only if the claim is still this attempt's. A failure counts an attempt, sets the
+ * next one with backoff and clears the claim; the tick stops there (the server is likely down for the rest
+ * too). At-least-once: a crash after the server accepted and before the mark leaves the claim to run out,
+ * and the email is sent again then; so is one whose send outlasted its lease (a server trickling answers),
+ * and that attempt's late mark changes nothing.
  */
 export function createMailer(deps: {
   db: Db;
@@ -45,16 +62,12 @@ export function createMailer(deps: {
   from: string;
   publicUrl: string;
   tokens: EmailTokens;
+  /** Parts that join an email while it is sent go out in the next one, this long after it. */
+  coalesceSeconds: number;
   logger: Logger;
 }) {
   const { db, publicUrl, tokens, logger } = deps;
-  // Short timeouts: the claimed row's transaction stays open while the server answers.
-  const transport = nodemailer.createTransport({
-    url: deps.smtpUrl,
-    connectionTimeout: 5_000,
-    greetingTimeout: 5_000,
-    socketTimeout: 10_000,
-  });
+  const transport = nodemailer.createTransport({ url: deps.smtpUrl, ...SMTP_TIMEOUTS });
 
   /** What the row's email says now, or null if nothing is left to send (unverified, unsubscribed). */
   async function render(
@@ -98,61 +111,109 @@ export function createMailer(deps: {
     return { ...rendered, ...(unsubscribe[0] ? { unsubscribeUrl: unsubscribe[0].url } : {}) };
   }
 
-  /** Claims, sends and marks one due email; "none" when nothing is due, "failed" when SMTP refused. */
-  function sendOne(): Promise<"sent" | "none" | "failed"> {
+  /** The most due email no one holds, leased to this attempt; null when nothing is due. */
+  async function claim(): Promise<Claimed | null> {
+    const token = randomUUID();
+    const [row] = await db.query<QueueRow>(
+      `with due as (
+         select id from email_queue
+         where sent_at is null and send_after <= now() and (claimed_until is null or claimed_until < now())
+         order by send_after limit 1
+         for update skip locked)
+       update email_queue q set claim = $1, claimed_until = now() + make_interval(secs => $2)
+       from due where q.id = due.id
+       returning q.id, q.user_id, q.kind, q.coalesce_key, q.parts, q.attempts`,
+      [token, CLAIM_SECONDS],
+    );
+    return row ? { ...row, claim: token } : null;
+  }
+
+  /** Renders and sends the claimed email, outside any transaction. */
+  async function attempt(row: Claimed): Promise<Outcome> {
+    const [user] = await db.query<UserRow>(
+      "select email, email_verified_at, email_preferences, display_name from users where id = $1",
+      [row.user_id],
+    );
+    const email = user ? await render(db, row, user) : null;
+    if (!email || !user?.email) return { sentTo: null };
+    try {
+      await transport.sendMail({
+        from: deps.from,
+        to: user.email,
+        subject: email.subject,
+        text: email.text,
+        html: email.html,
+        ...(email.unsubscribeUrl
+          ? {
+              list: { unsubscribe: { url: email.unsubscribeUrl, comment: "Unsubscribe" } },
+              headers: { "List-Unsubscribe-Post": "List-Unsubscribe=One-Click" },
+            }
+          : {}),
+      });
+    } catch (error) {
+      return { error: error instanceof Error ? error.message.slice(0, 500) : "send failed" };
+    }
+    return { sentTo: user.email };
+  }
+
+  /**
+   * Ends the attempt, if the claim is still its own (false otherwise: it ran out and another attempt has
+   * the row). Sent: marked sent with the parts it was sent with; parts that joined it meanwhile are queued
+   * again, and so is a verification if the address changed meanwhile. Failed: the attempt is counted and
+   * the next one set with backoff.
+   */
+  function record(row: Claimed, outcome: Outcome): Promise<boolean> {
     return db.transaction(async (tx) => {
-      const [row] = await tx.query<QueueRow>(
-        `select id, user_id, kind, parts, attempts from email_queue
-          where sent_at is null and send_after <= now()
-          order by send_after limit 1 for update skip locked`,
+      const [held] = await tx.query<{ parts: EmailPart[]; email: string | null }>(
+        `select q.parts, u.email from email_queue q join users u on u.id = q.user_id
+          where q.id = $1 and q.claim = $2 for update of q`,
+        [row.id, row.claim],
       );
-      if (!row) return "none";
-      const [user] = await tx.query<UserRow>(
-        "select email, email_verified_at, email_preferences, display_name from users where id = $1",
-        [row.user_id],
-      );
-      const email = user ? await render(tx, row, user) : null;
-      if (!email || !user?.email) {
+      if (!held) return false;
+      const attempts = row.attempts + 1;
+      if ("error" in outcome) {
         await tx.query(
-          "update email_queue set sent_at = now(), last_error = 'nothing to send' where id = $1",
-          [row.id],
-        );
-        return "sent";
-      }
-      try {
-        await transport.sendMail({
-          from: deps.from,
-          to: user.email,
-          subject: email.subject,
-          text: email.text,
-          html: email.html,
-          ...(email.unsubscribeUrl
-            ? {
-                list: { unsubscribe: { url: email.unsubscribeUrl, comment: "Unsubscribe" } },
-                headers: { "List-Unsubscribe-Post": "List-Unsubscribe=One-Click" },
-              }
-            : {}),
-        });
-      } catch (error) {
-        const attempts = row.attempts + 1;
-        await tx.query(
-          `update email_queue set attempts = $2, last_error = $3,
+          `update email_queue set attempts = $2, last_error = $3, claim = null, claimed_until = null,
                   send_after = now() + make_interval(secs => $4) where id = $1`,
-          [
-            row.id,
-            attempts,
-            error instanceof Error ? error.message.slice(0, 500) : "send failed",
-            retryDelaySeconds(attempts),
-          ],
+          [row.id, attempts, outcome.error, retryDelaySeconds(attempts)],
         );
-        logger.warn({ err: error, emailId: row.id, attempts }, "email not sent; retrying later");
-        return "failed";
+        return true;
       }
-      await tx.query("update email_queue set sent_at = now(), attempts = attempts + 1 where id = $1", [
-        row.id,
-      ]);
-      return "sent";
+      await tx.query(
+        `update email_queue set sent_at = now(), attempts = $2, parts = $3::jsonb, claim = null,
+                claimed_until = null, last_error = case when $4 then 'nothing to send' end
+          where id = $1`,
+        [row.id, attempts, JSON.stringify(row.parts), outcome.sentTo === null],
+      );
+      // The reader only appends parts to an unsent email: those past the claimed ones came meanwhile.
+      for (const part of held.parts.slice(row.parts.length)) {
+        await queueEmailPart(tx, row.user_id, row.coalesce_key, part, deps.coalesceSeconds);
+      }
+      if (row.kind === "verify" && held.email !== outcome.sentTo)
+        await queueVerificationEmail(tx, row.user_id);
+      return true;
     });
+  }
+
+  /** Claims, sends and records one due email; "none" when nothing is due, "failed" when SMTP refused. */
+  async function sendOne(): Promise<"sent" | "none" | "failed"> {
+    const row = await claim();
+    if (!row) return "none";
+    const outcome = await attempt(row);
+    const recorded = await record(row, outcome);
+    if (!recorded)
+      logger.warn(
+        { emailId: row.id, sent: !("error" in outcome) },
+        "email claim ran out before its outcome was recorded",
+      );
+    if ("error" in outcome) {
+      logger.warn(
+        { err: outcome.error, emailId: row.id, attempts: row.attempts + 1 },
+        "email not sent; retrying later",
+      );
+      return "failed";
+    }
+    return "sent";
   }
 
   return {

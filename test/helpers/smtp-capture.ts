@@ -47,12 +47,16 @@ function subjectOf(raw: string): string {
 
 /**
  * A real SMTP server in the test process that keeps every message it accepts. `stop()` closes it (the
- * app's sends then fail), `start()` listens again on the same port.
+ * app's sends then fail), `start()` listens again on the same port; `hold()` keeps senders waiting for
+ * the answer to their message until released.
  */
 export async function startSmtpCapture() {
   const received: CapturedEmail[] = [];
   let server: SMTPServer | null = null;
   let port = 0;
+  // While held, messages are received but not accepted: the sender waits for the answer to its data.
+  let gate: Promise<void> | null = null;
+  let waiting = 0;
 
   async function start(): Promise<void> {
     server = new SMTPServer({
@@ -62,7 +66,12 @@ export async function startSmtpCapture() {
       onData(stream, session, callback) {
         const chunks: Buffer[] = [];
         stream.on("data", (chunk: Buffer) => chunks.push(chunk));
-        stream.on("end", () => {
+        stream.on("end", async () => {
+          if (gate) {
+            waiting++;
+            await gate;
+            waiting--;
+          }
           const raw = Buffer.concat(chunks).toString("utf8");
           received.push({
             to: session.envelope.rcptTo.map((rcpt) => rcpt.address),
@@ -91,6 +100,21 @@ export async function startSmtpCapture() {
     },
     start,
     stop: () => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())),
+    /** Holds every message's acceptance until the returned function is called. */
+    hold(): () => void {
+      let release = () => {};
+      gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      return () => {
+        gate = null;
+        release();
+      };
+    },
+    /** Messages received and held, not accepted yet. */
+    get waiting() {
+      return waiting;
+    },
     /** Every message to `address`. */
     to: (address: string) => received.filter((email) => email.to.includes(address)),
   };

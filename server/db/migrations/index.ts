@@ -12,6 +12,7 @@ import { refunds } from "./0080-refunds.js";
 import { notifications } from "./0090-notifications.js";
 import { integrations } from "./0100-integrations.js";
 import { nostr } from "./0105-nostr.js";
+import { emailClaims } from "./0115-email-claims.js";
 
 export type Migration = { version: string; statements: string[] };
 
@@ -31,4 +32,5 @@ export const migrations: Migration[] = [
   notifications,
   integrations,
   nostr,
+  emailClaims,
 ];
