@@ -30,6 +30,10 @@ const ZEnv = z.object({
   /** How long an offer or a counter-offer stands unanswered before it expires (48 h). */
   OFFER_TTL_SECONDS: z.coerce.number().int().min(1).default(172_800),
   AUCTION_PAYMENT_SECONDS: z.coerce.number().int().min(1).default(86_400),
+  /** The marketplace's fee on each sale, in basis points of the deal's total (250 = 2.5%). */
+  MARKETPLACE_FEE_BPS: z.coerce.number().int().min(0).max(10_000).default(0),
+  /** How long after a deal completed its parties may review it (14 days); blind reviews publish at the end. */
+  REVIEW_WINDOW_SECONDS: z.coerce.number().int().min(1).default(1_209_600),
   /** Comma-separated origins allowed to open a socket besides the server's own. */
   ALLOWED_ORIGINS: z.string().default(""),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -79,6 +83,9 @@ export type Config = {
   checkoutHoldSeconds: number;
   /** How long an auction's winner has to pay before the second chance. */
   auctionPaymentSeconds: number;
+  /** The fee on each sale, in basis points of the total. */
+  marketplaceFeeBps: number;
+  reviewWindowSeconds: number;
   /** See `DatabaseTimeouts`; PGlite is in-process and needs none. */
   databaseTimeouts: { connectMs: number; statementMs: number; queryMs: number };
   redisCommandTimeoutMs: number;
@@ -150,6 +157,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         : null,
     checkoutHoldSeconds: e.CHECKOUT_HOLD_SECONDS,
     auctionPaymentSeconds: e.AUCTION_PAYMENT_SECONDS,
+    marketplaceFeeBps: e.MARKETPLACE_FEE_BPS,
+    reviewWindowSeconds: e.REVIEW_WINDOW_SECONDS,
     databaseTimeouts: {
       connectMs: e.DB_CONNECT_TIMEOUT_MS,
       statementMs: e.DB_STATEMENT_TIMEOUT_MS,

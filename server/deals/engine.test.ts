@@ -56,7 +56,13 @@ function engineOn(on: Db, holdSeconds = 900): DealEngine {
   return createDealEngine({
     db: on,
     timeline: new Timeline(on, bus),
-    durations: { checkoutHoldSeconds: holdSeconds, offerTtlSeconds: 172_800, auctionPaymentSeconds: 86_400 },
+    durations: {
+      checkoutHoldSeconds: holdSeconds,
+      offerTtlSeconds: 172_800,
+      auctionPaymentSeconds: 86_400,
+      reviewWindowSeconds: 1_209_600,
+    },
+    feeBps: 0,
     provider: "simulated",
     logger,
     drainOutbox: outbox.drain,

@@ -103,7 +103,13 @@ beforeAll(async () => {
   engine = createDealEngine({
     db,
     timeline: new Timeline(db, bus),
-    durations: { checkoutHoldSeconds: 900, offerTtlSeconds: 3600, auctionPaymentSeconds: 86_400 },
+    durations: {
+      checkoutHoldSeconds: 900,
+      offerTtlSeconds: 3600,
+      auctionPaymentSeconds: 86_400,
+      reviewWindowSeconds: 1_209_600,
+    },
+    feeBps: 0,
     provider: "simulated",
     logger,
     drainOutbox: createOutbox({ db, bus, logger }).drain,
