@@ -9,6 +9,7 @@ import { Avatar } from "../components/avatar.js";
 import { Composer } from "../components/composer.js";
 import { DealActions } from "../components/deal-actions.js";
 import { DealPayment } from "../components/deal-payment.js";
+import { DealReviewsPanel } from "../components/deal-reviews.js";
 import { DealStepper } from "../components/deal-stepper.js";
 import { ItemImage } from "../components/item-image.js";
 import { OFFER_OPEN, OfferCard } from "../components/offers.js";
@@ -182,6 +183,7 @@ export function DealPage({ dealId, user }: { dealId: string; user: User }) {
               <DealActions deal={deal} onChanged={setDeal} ask={ask} />
             </>
           )}
+          <DealReviewsPanel deal={deal} me={user} />
         </article>
 
         <section className="card chat" aria-labelledby="thread-title">
