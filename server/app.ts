@@ -107,6 +107,8 @@ export function createApp(deps: AppDeps) {
       checkoutHoldSeconds: config.checkoutHoldSeconds,
       offerTtlSeconds: config.offerTtlSeconds,
       auctionPaymentSeconds: config.auctionPaymentSeconds,
+      autoCompleteSeconds: config.autoCompleteSeconds,
+      shipBySeconds: config.shipBySeconds,
       reviewWindowSeconds: config.reviewWindowSeconds,
     },
     feeBps: config.marketplaceFeeBps,
@@ -265,7 +267,17 @@ export function createApp(deps: AppDeps) {
       await payments.retryRefunds();
       await outbox.drain();
     },
-    { intervalMs: timerIntervalMs(Math.min(config.checkoutHoldSeconds, config.offerTtlSeconds)), logger },
+    {
+      intervalMs: timerIntervalMs(
+        Math.min(
+          config.checkoutHoldSeconds,
+          config.offerTtlSeconds,
+          config.shipBySeconds,
+          config.autoCompleteSeconds,
+        ),
+      ),
+      logger,
+    },
   );
 
   const orphanSweep = setInterval(() => {

@@ -30,6 +30,10 @@ const ZEnv = z.object({
   /** How long an offer or a counter-offer stands unanswered before it expires (48 h). */
   OFFER_TTL_SECONDS: z.coerce.number().int().min(1).default(172_800),
   AUCTION_PAYMENT_SECONDS: z.coerce.number().int().min(1).default(86_400),
+  /** A shipped order (or a paid one with no shipping option) completes by itself after this long (14 days). */
+  AUTO_COMPLETE_SECONDS: z.coerce.number().int().min(1).default(1_209_600),
+  /** A paid order with a shipping option not shipped by then is canceled and refunded (7 days). */
+  SHIP_BY_SECONDS: z.coerce.number().int().min(1).default(604_800),
   /** The marketplace's fee on each sale, in basis points of the deal's total (250 = 2.5%). */
   MARKETPLACE_FEE_BPS: z.coerce.number().int().min(0).max(10_000).default(0),
   /** How long after a deal completed its parties may review it (14 days); blind reviews publish at the end. */
@@ -83,6 +87,9 @@ export type Config = {
   checkoutHoldSeconds: number;
   /** How long an auction's winner has to pay before the second chance. */
   auctionPaymentSeconds: number;
+  /** Fulfilment's timers: `auto-complete` and `auto-cancel`. */
+  autoCompleteSeconds: number;
+  shipBySeconds: number;
   /** The fee on each sale, in basis points of the total. */
   marketplaceFeeBps: number;
   reviewWindowSeconds: number;
@@ -157,6 +164,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         : null,
     checkoutHoldSeconds: e.CHECKOUT_HOLD_SECONDS,
     auctionPaymentSeconds: e.AUCTION_PAYMENT_SECONDS,
+    autoCompleteSeconds: e.AUTO_COMPLETE_SECONDS,
+    shipBySeconds: e.SHIP_BY_SECONDS,
     marketplaceFeeBps: e.MARKETPLACE_FEE_BPS,
     reviewWindowSeconds: e.REVIEW_WINDOW_SECONDS,
     databaseTimeouts: {

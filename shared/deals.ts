@@ -78,6 +78,11 @@ export const ZProcessTransition = z.object({
   params: z.record(z.string(), z.unknown()).optional(),
   /** For a system transition fired by a timer: how many seconds after entering its from-state. */
   afterSeconds: z.int().optional(),
+  /**
+   * The condition a timed transition applies under, by name (extension): `shipping` (the deal has a
+   * shipping option) or `no-shipping`.
+   */
+  when: z.string().optional(),
 });
 export type ProcessTransition = z.infer<typeof ZProcessTransition>;
 
@@ -169,3 +174,36 @@ export const ZDealEventsQuery = ZEventsQuery;
 
 export const ZDealEventsResponse = z.object({ events: z.array(ZDealEvent) });
 export type DealEventsResponse = z.infer<typeof ZDealEventsResponse>;
+
+// Fulfilment (after `paid`): the params of the parties' and the moderator's transitions.
+
+/** `ship`: how it travels, both optional (a hand delivery has neither). */
+export const ZShipParams = z.strictObject({
+  carrier: z.string().trim().max(LIMITS.shipmentFieldMax, "Keep the carrier's name short").optional(),
+  trackingNumber: z
+    .string()
+    .trim()
+    .max(LIMITS.shipmentFieldMax, "That tracking number is too long")
+    .optional(),
+});
+export type ShipParams = z.infer<typeof ZShipParams>;
+
+/** `dispute` (the buyer) and `cancel-order` (the seller): why, in the other party's and moderators' sight. */
+export const ZReasonParams = z.strictObject({
+  reason: z
+    .string({ error: "Say why" })
+    .trim()
+    .min(1, "Say why")
+    .max(LIMITS.reasonMax, `Keep the reason under ${LIMITS.reasonMax} characters`),
+});
+export type ReasonParams = z.infer<typeof ZReasonParams>;
+
+const outcome = (value: "refund" | "release") =>
+  z.literal(value, { error: 'Choose the outcome: "refund" or "release"' });
+
+/** `resolve` refunding the buyer: all of the total, or `amount` of it (the deal's currency, at most the total). */
+export const ZResolveRefund = z.strictObject({ outcome: outcome("refund"), amount: ZMoney.optional() });
+/** `resolve` releasing the money to the seller: the deal completes. */
+export const ZResolveRelease = z.strictObject({ outcome: outcome("release") });
+export const ZResolveParams = z.discriminatedUnion("outcome", [ZResolveRefund, ZResolveRelease]);
+export type ResolveParams = z.infer<typeof ZResolveParams>;

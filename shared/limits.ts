@@ -35,6 +35,8 @@ export const LIMITS = {
   savedSearchesMax: 50,
   savedSearchNameMax: 80,
   reasonMax: 1000,
+  /** A shipment's carrier or tracking number. */
+  shipmentFieldMax: 100,
   reportsPageMax: 100,
   reportsPageDefault: 50,
   auditPageMax: 100,

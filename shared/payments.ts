@@ -40,6 +40,8 @@ export const ZPayment = z.object({
   /** When the hold on the item ends if the payment has not succeeded by then. */
   expiresAt: z.string(),
   createdAt: z.string(),
+  /** Extension: how much went back to the buyer once `refunded` (all of it, or a moderator's partial amount). */
+  refunded: ZMoney.nullable(),
 });
 export type Payment = z.infer<typeof ZPayment>;
 

@@ -17,7 +17,8 @@ import { createOutbox } from "../outbox/outbox.js";
 import { getPayment } from "../payments/store.js";
 import { DEAL_EVENTS, listEvents } from "../timeline/store.js";
 import { Timeline } from "../timeline/timeline.js";
-import { createDealEngine, type DealEngine } from "./engine.js";
+import { REVIEW_WINDOW_TIMER } from "./actions/reviews.js";
+import { createDealEngine, type DealEngine, transitionsFor } from "./engine.js";
 import type { Caller } from "./process.js";
 import { type DealRecord, getDeal } from "./store.js";
 import { claimDueTimers } from "./timers.js";
@@ -61,6 +62,8 @@ function engineOn(on: Db, holdSeconds = 900): DealEngine {
       offerTtlSeconds: 172_800,
       auctionPaymentSeconds: 86_400,
       reviewWindowSeconds: 1_209_600,
+      autoCompleteSeconds: 1_209_600,
+      shipBySeconds: 604_800,
     },
     feeBps: 0,
     provider: "simulated",
@@ -76,7 +79,9 @@ async function user(role: Role): Promise<User> {
   );
 }
 
-async function item(): Promise<Item> {
+const POST = { id: "post", name: "Post", cost: { amount: 500, currency: "usd" as const } };
+
+async function item(details: Partial<typeof NEW_ITEM_DETAILS> = {}): Promise<Item> {
   const id = randomUUID();
   await insertItem(db, {
     id,
@@ -85,6 +90,7 @@ async function item(): Promise<Item> {
     description: "",
     price: { amount: 2500, currency: "usd" },
     ...NEW_ITEM_DETAILS,
+    ...details,
   });
   return requireItem(db, id);
 }
@@ -229,7 +235,7 @@ describe("buy-now: every transition from reserved, allowed and refused", () => {
   });
 
   it("an unknown transition is not_found", async () => {
-    expect(await refusal(apply(await started(), "ship", { actor: "seller", user: seller }))).toBe(
+    expect(await refusal(apply(await started(), "teleport", { actor: "seller", user: seller }))).toBe(
       "not_found",
     );
   });
@@ -335,5 +341,239 @@ describe("outbox", () => {
     const positions = rows.map((row) => Number(row.position));
     expect(rows.every((row) => row.position !== null)).toBe(true);
     expect(positions).toEqual(positions.map((_, i) => i + 1));
+  });
+});
+
+/** A paid buy-now deal: with a shipping option (2 units + post: 5500) unless `shipping` is false. */
+async function paid({ shipping = true } = {}): Promise<DealRecord> {
+  const listed = await item(shipping ? { quantity: 3, shippingOptions: [POST] } : {});
+  const terms = shipping
+    ? {
+        quantity: 2,
+        shippingOptionId: "post",
+        shippingAddress: {
+          name: "Noor",
+          line1: "1 Main St",
+          city: "Springfield",
+          postalCode: "1",
+          country: "US",
+        },
+      }
+    : {};
+  const deal = await timeline().write(listed.id, async (write) =>
+    engine.start(write, await requireItem(write.tx, listed.id, true), "buy-now", "checkout", buyer, terms),
+  );
+  return apply(deal, "pay", SYSTEM);
+}
+
+// The users exist once beforeAll ran: callers are built when a test asks.
+const asBuyer = (): Caller => ({ actor: "buyer", user: buyer });
+const asSeller = (): Caller => ({ actor: "seller", user: seller });
+const asModerator = (): Caller => ({ actor: "moderator", user: moderator });
+
+/** The deal's pending timers, by transition, with how far away they fire (rounded seconds). */
+const pendingTimers = async (deal: DealRecord) =>
+  (
+    await db.query<{ transition: string; seconds: number }>(
+      `select transition, round(extract(epoch from fire_at - now()))::int as seconds from timers
+       where deal_id = $1 and fired_at is null and canceled_at is null order by fire_at`,
+      [deal.id],
+    )
+  ).map((row) => `${row.transition}@${row.seconds}`);
+
+const paymentOfDeal = async (deal: DealRecord) => getPayment(db, deal.paymentId!);
+
+describe("fulfilment: after paid", () => {
+  it("paid with a shipping option: auto-cancel at SHIP_BY_SECONDS is the next deadline; without one, auto-complete", async () => {
+    const shipped = await paid();
+    expect(shipped).toMatchObject({ state: "paid", quantity: 2, total: { amount: 5500, currency: "usd" } });
+    expect(await pendingTimers(shipped)).toEqual(["auto-cancel@604800"]);
+    const pickup = await paid({ shipping: false });
+    expect(await pendingTimers(pickup)).toEqual(["auto-complete@1209600"]);
+    const [timer] = await db.query<{ fire_at: Date }>(
+      "select fire_at from timers where deal_id = $1 and fired_at is null and canceled_at is null",
+      [pickup.id],
+    );
+    expect(pickup.nextDeadline).toBe(timer?.fire_at.toISOString());
+    // The condition is checked when taken too: no auto-cancel without shipping, no paid auto-complete with it.
+    expect(await refusal(apply(pickup, "auto-cancel", SYSTEM))).toBe("invalid_transition");
+    expect(await refusal(apply(shipped, "auto-complete", SYSTEM))).toBe("invalid_transition");
+  });
+
+  it("ship: the seller only, with carrier and tracking in the thread; then auto-complete is due; twice is 409", async () => {
+    const deal = await paid();
+    const params = { carrier: "DHL", trackingNumber: "JD0001" };
+    for (const caller of [asBuyer(), asModerator(), SYSTEM]) {
+      expect(await refusal(apply(deal, "ship", caller, params))).toBe("forbidden");
+    }
+    expect(await refusal(apply(deal, "ship", asSeller(), { carrier: "x".repeat(101) }))).toBe("bad_request");
+    const shipped = await apply(deal, "ship", asSeller(), params);
+    expect(shipped.state).toBe("shipped");
+    expect(await pendingTimers(deal)).toEqual(["auto-complete@1209600"]);
+    expect(await refusal(apply(deal, "ship", asSeller(), params))).toBe("invalid_transition");
+    expect(await refusal(apply(deal, "cancel-order", asSeller(), { reason: "gone" }))).toBe(
+      "invalid_transition",
+    );
+    const [event] = (await listEvents(db, DEAL_EVENTS, deal.id, 0, 100)).flatMap((e) => {
+      const body = bodyOf(e, "custom:deal");
+      return body?.transition === "ship" ? [body] : [];
+    });
+    expect(event?.params).toEqual(params);
+    // Shipping by hand: no carrier, no tracking.
+    expect((await apply(await paid(), "ship", asSeller(), {})).state).toBe("shipped");
+  });
+
+  it("confirm-received: the buyer only, from paid or shipped; completes, only the review window's timer left, money untouched", async () => {
+    for (const ship of [false, true]) {
+      let deal = await paid();
+      if (ship) deal = await apply(deal, "ship", asSeller(), {});
+      for (const caller of [asSeller(), asModerator(), SYSTEM]) {
+        expect(await refusal(apply(deal, "confirm-received", caller))).toBe("forbidden");
+      }
+      const done = await apply(deal, "confirm-received", asBuyer());
+      // The next deadline is the end of the review window (reviews publish then at the latest).
+      expect(done.state).toBe("completed");
+      expect(await pendingTimers(done)).toEqual([`${REVIEW_WINDOW_TIMER}@1209600`]);
+      expect(done.nextDeadline).not.toBeNull();
+      expect((await paymentOfDeal(deal))?.status).toBe("succeeded");
+      expect(await refusal(apply(deal, "confirm-received", asBuyer()))).toBe("invalid_transition");
+      expect(await refusal(apply(deal, "dispute", asBuyer(), { reason: "late" }))).toBe("invalid_transition");
+    }
+  });
+
+  it("dispute: the buyer only, with a reason, from paid or shipped; no timer runs while disputed", async () => {
+    for (const ship of [false, true]) {
+      let deal = await paid();
+      if (ship) deal = await apply(deal, "ship", asSeller(), {});
+      expect(await refusal(apply(deal, "dispute", asSeller(), { reason: "x" }))).toBe("forbidden");
+      expect(await refusal(apply(deal, "dispute", asBuyer(), {}))).toBe("bad_request");
+      expect(await refusal(apply(deal, "dispute", asBuyer(), { reason: "   " }))).toBe("bad_request");
+      const disputed = await apply(deal, "dispute", asBuyer(), { reason: "It arrived broken" });
+      expect(disputed).toMatchObject({ state: "disputed", nextDeadline: null });
+      expect(await pendingTimers(deal)).toEqual([]);
+      for (const [name, caller] of [
+        ["ship", asSeller()],
+        ["confirm-received", asBuyer()],
+        ["cancel-order", asSeller()],
+      ] as const) {
+        expect(await refusal(apply(deal, name, caller, name === "cancel-order" ? { reason: "x" } : {}))).toBe(
+          "invalid_transition",
+        );
+      }
+    }
+  });
+
+  it("cancel-order: the seller only, from paid, with a reason; refunds the whole total (units and shipping) once", async () => {
+    const deal = await paid();
+    expect(await refusal(apply(deal, "cancel-order", asBuyer(), { reason: "x" }))).toBe("forbidden");
+    expect(await refusal(apply(deal, "cancel-order", asSeller()))).toBe("bad_request");
+    const refunded = await apply(deal, "cancel-order", asSeller(), { reason: "Out of stock" });
+    expect(refunded).toMatchObject({ state: "refunded", nextDeadline: null });
+    expect(await paymentOfDeal(deal)).toMatchObject({
+      status: "refunded",
+      refunded: { amount: 5500, currency: "usd" },
+    });
+    // The units stay sold: a refund does not put them back on sale.
+    expect((await requireItem(db, deal.itemId)).quantityAvailable).toBe(1);
+    const refunds = (await listEvents(db, DEAL_EVENTS, deal.id, 0, 100)).flatMap((e) => {
+      const body = bodyOf(e, "custom:payment");
+      return body?.status === "refunded" ? [body.amount] : [];
+    });
+    expect(refunds).toEqual([{ amount: 5500, currency: "usd" }]);
+    // Never in the item's public room.
+    const room = await db.query<{ body: { status?: string } }>(
+      "select body from events where item_id = $1 and type = 'custom:payment'",
+      [deal.itemId],
+    );
+    expect(room.map((row) => row.body.status)).toEqual(["succeeded"]);
+    expect(await refusal(apply(deal, "cancel-order", asSeller(), { reason: "again" }))).toBe(
+      "invalid_transition",
+    );
+  });
+
+  it("resolve: the moderator only, on a disputed deal: refund all, part (at most the total, its currency), or release", async () => {
+    const disputedDeal = async () => {
+      const deal = await paid();
+      await apply(deal, "dispute", asBuyer(), { reason: "Not as described" });
+      return deal;
+    };
+    expect(await refusal(apply(await paid(), "resolve", asModerator(), { outcome: "release" }))).toBe(
+      "invalid_transition",
+    );
+    const deal = await disputedDeal();
+    for (const caller of [asBuyer(), asSeller(), SYSTEM]) {
+      expect(await refusal(apply(deal, "resolve", caller, { outcome: "release" }))).toBe("forbidden");
+    }
+    for (const params of [
+      {},
+      { outcome: "keep" },
+      { outcome: "refund", amount: { amount: 5501, currency: "usd" } },
+      { outcome: "refund", amount: { amount: 100, currency: "eur" } },
+      { outcome: "refund", amount: { amount: 0, currency: "usd" } },
+      { outcome: "release", amount: { amount: 100, currency: "usd" } },
+    ]) {
+      expect(await refusal(apply(deal, "resolve", asModerator(), params)), JSON.stringify(params)).toBe(
+        "bad_request",
+      );
+    }
+    const half = await apply(deal, "resolve", asModerator(), {
+      outcome: "refund",
+      amount: { amount: 2750, currency: "usd" },
+    });
+    expect(half.state).toBe("refunded");
+    expect(await paymentOfDeal(deal)).toMatchObject({
+      status: "refunded",
+      amount: { amount: 5500 },
+      refunded: { amount: 2750, currency: "usd" },
+    });
+    expect(await thread(deal)).toContain("resolve:disputed>refunded:moderator");
+
+    const full = await disputedDeal();
+    await apply(full, "resolve", asModerator(), { outcome: "refund" });
+    expect((await paymentOfDeal(full))?.refunded).toEqual({ amount: 5500, currency: "usd" });
+
+    const released = await disputedDeal();
+    expect((await apply(released, "resolve", asModerator(), { outcome: "release" })).state).toBe("completed");
+    expect((await paymentOfDeal(released))?.status).toBe("succeeded");
+    expect(await refusal(apply(released, "resolve", asModerator(), { outcome: "refund" }))).toBe(
+      "invalid_transition",
+    );
+  });
+
+  it("timers: auto-cancel refunds an order not shipped; auto-complete completes a shipped one and a pickup; once each", async () => {
+    const unshipped = await paid();
+    const shipped = await apply(await paid(), "ship", asSeller(), {});
+    const pickup = await paid({ shipping: false });
+    for (const deal of [unshipped, shipped, pickup]) await fallDue(deal);
+    const other = await anotherConnection();
+    const fired = await Promise.all([sweep(db, engine), sweep(other, engineOn(other))]);
+    expect(fired[0]! + fired[1]!).toBe(3);
+    expect((await getDeal(db, unshipped.id))?.state).toBe("refunded");
+    expect((await paymentOfDeal(unshipped))?.refunded).toEqual({ amount: 5500, currency: "usd" });
+    expect(await thread(unshipped)).toContain("auto-cancel:paid>refunded:system");
+    expect(await thread(shipped)).toContain("auto-complete:shipped>completed:system");
+    expect(await thread(pickup)).toContain("auto-complete:paid>completed:system");
+    expect((await getDeal(db, unshipped.id))?.nextDeadline).toBeNull();
+    // A completed order's one timer left is its review window's end.
+    for (const deal of [shipped, pickup])
+      expect(await pendingTimers(deal)).toEqual([`${REVIEW_WINDOW_TIMER}@1209600`]);
+    // A timer of a state left early never fires: shipping cancels auto-cancel.
+    const early = await paid();
+    await apply(early, "ship", asSeller(), {});
+    await db.query(
+      "update timers set fire_at = now() - interval '1 second' where deal_id = $1 and transition = 'auto-cancel'",
+      [early.id],
+    );
+    expect(await sweep(db, engine)).toBe(0);
+    expect((await getDeal(db, early.id))?.state).toBe("shipped");
+  });
+
+  it("lists each party's and the moderator's fulfilment steps by name, once each", async () => {
+    const deal = await paid();
+    expect(transitionsFor(deal, "seller")).toEqual(["ship", "cancel-order"]);
+    expect(transitionsFor(deal, "buyer")).toEqual(["confirm-received", "dispute"]);
+    expect(transitionsFor(deal, "moderator")).toEqual([]);
+    await apply(deal, "dispute", asBuyer(), { reason: "x" });
+    expect(transitionsFor((await getDeal(db, deal.id))!, "moderator")).toEqual(["resolve"]);
   });
 });

@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import { z } from "zod";
 import type { ProcessDescription, ProcessName } from "../../shared/deals.js";
 import { AppError, parseOrThrow } from "../../shared/errors.js";
-import type { DealEventBody } from "../../shared/events.js";
+import type { Actor, DealEventBody } from "../../shared/events.js";
 import type { Item } from "../../shared/items.js";
 import type { Money } from "../../shared/money.js";
 import type { PaymentProvider } from "../../shared/payments.js";
@@ -52,12 +52,26 @@ export function processOf(name: ProcessName): Process {
   return process;
 }
 
-/** The transition `name`; of several variants, the one leaving `state` (or the first, to refuse). */
-function transitionOf(process: Process, name: string, state?: string): Transition {
+/**
+ * The transition `name`; of several variants, the one leaving `state`, and of those the first whose
+ * params these are (`resolve` refunds or releases by its `outcome`). Failing both, the first variant,
+ * whose check or params then refuse.
+ */
+function transitionOf(process: Process, name: string, state?: string, params?: unknown): Transition {
   const named = process.transitions.filter((t) => t.name === name);
-  const transition = named.find((t) => state !== undefined && t.from.includes(state)) ?? named[0];
+  const leaving = named.filter((t) => state !== undefined && t.from.includes(state));
+  const transition =
+    leaving.find((t) => (t.params ?? NO_PARAMS).safeParse(params ?? {}).success) ?? leaving[0] ?? named[0];
   if (!transition) throw new AppError("not_found", `No transition "${name}" in ${process.name}`);
   return transition;
+}
+
+/** The transitions `actor` may take on the deal now, by name (`Deal.transitions`). */
+export function transitionsFor(deal: DealRecord, actor: Actor | null): string[] {
+  const open = processOf(deal.process).transitions.filter(
+    (t) => t.actor === actor && t.from.includes(deal.state) && (t.when?.holds(deal) ?? true),
+  );
+  return [...new Set(open.map((t) => t.name))];
 }
 
 /**
@@ -122,7 +136,7 @@ export function createDealEngine(deps: Deps) {
     };
     await write.appendToThread(deal.id, { type: "custom:deal", author: null, body });
     for (const timed of process.transitions) {
-      if (timed.after && timed.from.includes(transition.to)) {
+      if (timed.after && timed.from.includes(transition.to) && (timed.when?.holds(ctx.deal) ?? true)) {
         await scheduleTimer(write.tx, {
           id: randomUUID(),
           dealId: deal.id,
@@ -154,7 +168,7 @@ export function createDealEngine(deps: Deps) {
 
   /** Checks the transition is allowed now (state: 409 `invalid_transition`) and to this caller (403). */
   function check(deal: DealRecord, transition: Transition, caller: Caller): void {
-    if (!transition.from.includes(deal.state)) {
+    if (!transition.from.includes(deal.state) || !(transition.when?.holds(deal) ?? true)) {
       throw new AppError(
         "invalid_transition",
         `This deal is ${deal.state}; "${transition.name}" is not possible now`,
@@ -179,7 +193,7 @@ export function createDealEngine(deps: Deps) {
     caller: Caller,
     params?: unknown,
   ): Promise<DealRecord> {
-    const transition = transitionOf(processOf(deal.process), name, deal.state);
+    const transition = transitionOf(processOf(deal.process), name, deal.state, params);
     check(deal, transition, caller);
     return run(write, item, deal, transition, caller, params);
   }
@@ -232,6 +246,7 @@ export function createDealEngine(deps: Deps) {
               }
             : {}),
           ...(t.after ? { afterSeconds: durations[t.after] } : {}),
+          ...(t.when ? { when: t.when.name } : {}),
         })),
       }));
     },

@@ -108,6 +108,8 @@ beforeAll(async () => {
       offerTtlSeconds: 3600,
       auctionPaymentSeconds: 86_400,
       reviewWindowSeconds: 1_209_600,
+      autoCompleteSeconds: 1_209_600,
+      shipBySeconds: 604_800,
     },
     feeBps: 0,
     provider: "simulated",

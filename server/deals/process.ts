@@ -12,6 +12,10 @@ export type Durations = {
   checkoutHoldSeconds: number;
   offerTtlSeconds: number;
   auctionPaymentSeconds: number;
+  /** A shipped order (or a paid one with nothing to ship) completes by itself after this long. */
+  autoCompleteSeconds: number;
+  /** A paid order with a shipping option not shipped by then is canceled and refunded. */
+  shipBySeconds: number;
   /** How long after completion the parties may review (the review window's timer). */
   reviewWindowSeconds: number;
 };
@@ -67,7 +71,15 @@ export type Transition = {
   actions: Action[];
   /** A system transition fired by a timer this long after entering one of its `from` states. */
   after?: keyof Durations;
+  /**
+   * The transition exists only for deals this holds for (checked before the state's timers are scheduled
+   * and again when one fires): `auto-cancel` only when something is to be shipped.
+   */
+  when?: Condition;
 };
+
+/** A named test of the deal as it is at the transition (`GET /api/processes` shows the name). */
+export type Condition = { name: string; holds(deal: DealRecord): boolean };
 
 /** A process: read top to bottom, it is the whole life of a deal of its kind. */
 export type Process = {

@@ -10,7 +10,7 @@ import { getPayment, toPayment } from "../payments/store.js";
 import { DEAL_EVENTS, listEvents } from "../timeline/store.js";
 import type { Timeline } from "../timeline/timeline.js";
 import type { DealEngine } from "./engine.js";
-import { processOf } from "./engine.js";
+import { transitionsFor } from "./engine.js";
 import { dealPolicy } from "./policy.js";
 import { type DealRecord, getDeal, listDeals } from "./store.js";
 
@@ -44,9 +44,7 @@ export async function presentDeal(
     // Only parties and moderators get here; the address is theirs once the deal is paid.
     shippingAddress: payment?.status === "succeeded" ? shippingAddress : null,
     payment: payment ? toPayment(payment) : null,
-    transitions: processOf(record.process)
-      .transitions.filter((t) => t.actor === party && t.from.includes(record.state))
-      .map((t) => t.name),
+    transitions: transitionsFor(record, party),
   };
 }
 
@@ -119,9 +117,15 @@ export function createDealService(deps: { db: Db; timeline: Timeline; engine: De
       return { deal: await presentDeal(db, record, user), events };
     },
 
-    /** A chat message in the deal's thread, by a party or a moderator; idempotent by `clientMessageId`. */
+    /**
+     * A chat message in the deal's thread, by a party, or by a moderator settling a dispute (the thread is
+     * the parties' own otherwise); idempotent by `clientMessageId`.
+     */
     async send(user: User, input: DealMessageSend): Promise<{ event: DealEvent; duplicate: boolean }> {
-      await requireVisible(user, input.dealId);
+      const deal = await requireVisible(user, input.dealId);
+      if (dealPolicy.partyOf(user, deal) === "moderator" && deal.state !== "disputed") {
+        throw new AppError("forbidden", "Moderators write in a deal's thread only while it is disputed");
+      }
       return timeline.appendToDeal(
         input.dealId,
         {

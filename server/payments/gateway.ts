@@ -28,8 +28,11 @@ export interface PaymentGateway {
   ): Promise<{ ref: string; clientSecret: string | null }>;
   /** Cancels an unpaid charge. Throws if it cannot (for example because it succeeded meanwhile). */
   cancel(ref: string): Promise<void>;
-  /** Refunds a succeeded charge in full, once per `idempotencyKey`; resolves with the refund's id. */
-  refund(ref: string, idempotencyKey: string): Promise<string>;
+  /**
+   * Refunds `amount` of a succeeded charge (all of it when absent), once per `idempotencyKey`: the same
+   * key is the same refund. Resolves with the refund's id.
+   */
+  refund(ref: string, idempotencyKey: string, amount?: Money): Promise<string>;
   /** The charge as the processor sees it now. */
   retrieve(ref: string): Promise<IntentState>;
   /** Simulated processor only: charges a card synchronously. */

@@ -21,6 +21,7 @@ import {
   isOpen,
   isWebhookEventProcessed,
   listRefundsOwed,
+  markRefunded,
   type PaymentRecord,
   recordWebhookEvent,
   setIntent,
@@ -102,7 +103,7 @@ export function createPaymentService(deps: Deps) {
       await engine.apply(write, item, deal, "pay", SYSTEM);
       return "sold";
     }
-    await setPaymentStatus(write.tx, payment.id, "refunded", payment.failureCode);
+    await markRefunded(write.tx, payment.id);
     await write.appendToThread(deal.id, paymentEvent(payment, "refunded"));
     return "refund";
   }
@@ -117,16 +118,24 @@ export function createPaymentService(deps: Deps) {
     if (!isOpen(payment.status)) return;
     await setPaymentStatus(write.tx, payment.id, "failed", failureCode);
     // Private (v2 amendment 2): the deal's thread, never the item's room.
-    await write.appendToThread(deal.id, paymentEvent(payment, "failed", failureCode));
+    await write.appendToThread(deal.id, paymentEvent(payment, "failed", { failureCode }));
   }
 
   // After commit: calls to the processor.
 
-  /** Refunds once (the idempotency key makes repeats harmless); if it fails, the timer worker retries later. */
+  /**
+   * Makes a refunded payment's refund at the processor: the amount recorded (all of it, or part), under
+   * one key per payment (a payment is refunded once), so a repeat is the same refund. If it fails, the
+   * timer worker retries later (`retryRefunds`) until the processor's refund id is recorded.
+   */
   async function refund(payment: PaymentRecord): Promise<void> {
     if (!payment.providerRef) return;
     try {
-      const refundRef = await gateway.refund(payment.providerRef, `refund:${payment.id}`);
+      const refundRef = await gateway.refund(
+        payment.providerRef,
+        `refund:${payment.id}`,
+        payment.refunded ?? payment.amount,
+      );
       await setRefundRef(db, payment.id, refundRef);
     } catch (error) {
       logger.warn({ paymentId: payment.id, reason: reasonOf(error) }, "refund failed; it will be retried");
@@ -367,7 +376,7 @@ export function createPaymentService(deps: Deps) {
             if (event.type !== "refunded") return "none";
             // Refunded outside Parley (the Stripe dashboard): record it; the item stays sold.
             if (payment.status === "succeeded") {
-              await setPaymentStatus(write.tx, payment.id, "refunded", null);
+              await markRefunded(write.tx, payment.id);
               await write.appendToThread(deal.id, paymentEvent(payment, "refunded"));
             }
             // Our own refund confirmed, or the one just recorded.

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import type { Money } from "../../shared/money.js";
 import type { Card } from "../../shared/payments.js";
 import type { CardOutcome, IntentState, PaymentGateway } from "./gateway.js";
 
@@ -32,12 +33,16 @@ export class SimulatedGateway implements PaymentGateway {
   readonly provider = "simulated" as const;
   readonly #intents = new Map<string, IntentState>();
   readonly #byKey = new Map<string, string>();
+  /** Each charge's amount, and each refund by its key. */
+  readonly #charged = new Map<string, number>();
+  readonly #refunds = new Map<string, { id: string; ref: string; amount: number }>();
 
-  async createIntent(_money: unknown, _metadata: unknown, idempotencyKey: string) {
+  async createIntent(money: Money, _metadata: unknown, idempotencyKey: string) {
     const existing = this.#byKey.get(idempotencyKey);
     if (existing) return { ref: existing, clientSecret: null };
     const ref = `sim_pi_${randomBytes(12).toString("hex")}`;
     this.#byKey.set(idempotencyKey, ref);
+    this.#charged.set(ref, money.amount);
     this.#intents.set(ref, { ref, status: "requires_payment", failureCode: null });
     return { ref, clientSecret: null };
   }
@@ -58,8 +63,21 @@ export class SimulatedGateway implements PaymentGateway {
     this.#intents.set(ref, { ref, status: "canceled", failureCode: intent?.failureCode ?? null });
   }
 
-  async refund(ref: string): Promise<string> {
-    return `sim_re_${ref.slice("sim_pi_".length)}`;
+  /** Moves no money either; remembers each key's refund and refuses more back than was charged. */
+  async refund(ref: string, idempotencyKey: string, amount?: Money): Promise<string> {
+    const existing = this.#refunds.get(idempotencyKey);
+    if (existing) return existing.id;
+    const charged = this.#charged.get(ref);
+    const refunded = [...this.#refunds.values()]
+      .filter((refund) => refund.ref === ref)
+      .reduce((sum, refund) => sum + refund.amount, 0);
+    const wanted = amount?.amount ?? (charged ?? 0) - refunded;
+    if (charged !== undefined && refunded + wanted > charged) {
+      throw new Error("A refund cannot exceed what was charged");
+    }
+    const id = `sim_re_${randomBytes(12).toString("hex")}`;
+    this.#refunds.set(idempotencyKey, { id, ref, amount: wanted });
+    return id;
   }
 
   async retrieve(ref: string): Promise<IntentState> {

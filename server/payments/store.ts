@@ -33,12 +33,13 @@ type PaymentRow = {
   expires_at: Date;
   created_at: Date;
   hold_expired: boolean;
+  refunded_amount: number | null;
 };
 
 const SELECT_PAYMENTS = `
   select p.id, p.deal_id, p.item_id, p.buyer_id, u.username as buyer_username, p.status, p.provider, p.amount, p.currency,
          p.provider_ref, p.client_secret, p.failure_code, p.expires_at, p.created_at,
-         p.expires_at <= now() as hold_expired
+         p.expires_at <= now() as hold_expired, p.refunded_amount
   from payments p join users u on u.id = p.buyer_id`;
 
 function toRecord(row: PaymentRow): PaymentRecord {
@@ -54,6 +55,7 @@ function toRecord(row: PaymentRow): PaymentRecord {
     failureCode: row.failure_code,
     expiresAt: row.expires_at.toISOString(),
     createdAt: row.created_at.toISOString(),
+    refunded: row.refunded_amount === null ? null : { amount: row.refunded_amount, currency: row.currency },
     providerRef: row.provider_ref,
     buyerUsername: row.buyer_username,
     holdExpired: row.hold_expired,
@@ -131,6 +133,18 @@ export async function setIntent(
     `update payments set provider_ref = $2, client_secret = $3, updated_at = now()
      where id = $1 and provider_ref is null`,
     [id, intent.ref, intent.clientSecret],
+  );
+}
+
+/**
+ * The money goes back: the payment becomes `refunded` with the amount refunded (all of it unless a
+ * smaller `amount` is given). The processor's refund is made after commit (`refund_ref` records it).
+ */
+export async function markRefunded(q: Queryable, id: string, amount?: number): Promise<void> {
+  await q.query(
+    `update payments set status = 'refunded', refunded_amount = coalesce($2, amount), updated_at = now()
+     where id = $1`,
+    [id, amount ?? null],
   );
 }
 

@@ -75,9 +75,13 @@ export class StripeGateway implements PaymentGateway {
     await this.#stripe.paymentIntents.cancel(ref);
   }
 
-  async refund(ref: string, idempotencyKey: string): Promise<string> {
+  async refund(ref: string, idempotencyKey: string, amount?: Money): Promise<string> {
     const refund = await this.#stripe.refunds.create(
-      { payment_intent: ref, metadata: { reason: "item_not_sold_to_buyer" } },
+      {
+        payment_intent: ref,
+        ...(amount ? { amount: amount.amount } : {}),
+        metadata: { key: idempotencyKey },
+      },
       { idempotencyKey },
     );
     return refund.id;

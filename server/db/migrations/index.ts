@@ -7,6 +7,7 @@ import { catalog } from "./0020-catalog.js";
 import { suspensionReason } from "./0030-suspension-reason.js";
 import { offers } from "./0060-offers.js";
 import { auctions } from "./0070-auctions.js";
+import { refunds } from "./0080-refunds.js";
 import { ledgerAndReviews } from "./0085-ledger-and-reviews.js";
 
 export type Migration = { version: string; statements: string[] };
@@ -22,5 +23,6 @@ export const migrations: Migration[] = [
   suspensionReason,
   offers,
   auctions,
+  refunds,
   ledgerAndReviews,
 ];

@@ -1,6 +1,7 @@
 import { feeOf } from "../../balance/fee.js";
 import { dealBuckets, insertLedgerEntry } from "../../balance/store.js";
 import type { Queryable } from "../../db/db.js";
+import { getPayment } from "../../payments/store.js";
 import type { Action } from "../process.js";
 import type { DealRecord } from "../store.js";
 
@@ -10,7 +11,7 @@ import type { DealRecord } from "../store.js";
  *
  *   paid ─ creditSale ─▶ pending += total − fee
  *   completed ─ releaseSale ─▶ pending → available
- *   refunded ─ reverseSale(refund) ─▶ pending −= the refund less the fee on it; the rest → available
+ *   refunded ─ reverseRefundedSale ─▶ pending −= the refund less the fee on it; the rest → available
  */
 
 /** The deal was paid: its total less the marketplace's fee is pending for the seller. */
@@ -33,18 +34,20 @@ export const releaseSale: Action = async ({ write, deal }) => {
   await release(write.tx, deal, pending);
 };
 
+/** The deal was refunded (after `refundPayment`): the ledger reverses what the payment gave back. */
+export const reverseRefundedSale: Action = async ({ write, deal, feeBps }) => {
+  const payment = deal.paymentId ? await getPayment(write.tx, deal.paymentId) : null;
+  if (!payment?.refunded) throw new Error(`deal ${deal.id} was refunded without a refunded amount`);
+  await reverseSale(write.tx, deal, payment.refunded.amount, feeBps);
+};
+
 /**
  * The buyer got `refunded` (minor units, at most the total) back. The fee is recomputed on what the
  * seller keeps (`total − refunded`): the refund leaves pending less the fee on it, and what is kept,
  * less its fee, becomes available (a full refund leaves nothing). A deal paid before the ledger existed
  * has no entries and gets none.
  */
-export async function reverseSale(
-  tx: Queryable,
-  deal: DealRecord,
-  refunded: number,
-  feeBps: number,
-): Promise<void> {
+async function reverseSale(tx: Queryable, deal: DealRecord, refunded: number, feeBps: number): Promise<void> {
   const { pending, fee } = await dealBuckets(tx, deal.id);
   if (pending === 0) return;
   const kept = Math.max(0, deal.total.amount - refunded);

@@ -2,6 +2,7 @@ import { offerSecondChance, openAuctionPayment } from "../actions/auction.js";
 import { creditSale } from "../actions/ledger.js";
 import { cancelPayment, capturePayment, releaseItem, reserveItem, sellItem } from "../actions.js";
 import type { Process } from "../process.js";
+import { FULFILMENT_STATES, FULFILMENT_TERMINAL, fulfilment } from "./fulfilment.js";
 
 /**
  * Auction: the system starts the deal for the winner when the auction closes (server/auctions/), at the
@@ -11,11 +12,13 @@ import type { Process } from "../process.js";
  *                                   │ expire (system, AUCTION_PAYMENT_SECONDS after the win) ──▶ expired
  *                                   │   (then the next bidder by maximum gets a won deal: once)
  *                                   └ void (system: the charge was canceled, or the item removed) ──▶ canceled
+ *
+ * After `paid`, fulfilment (processes/fulfilment.ts) takes over.
  */
 export const auction: Process = {
   name: "auction",
-  states: ["won", "paid", "expired", "canceled"],
-  terminal: ["expired", "canceled"],
+  states: ["won", "paid", ...FULFILMENT_STATES, "expired", "canceled"],
+  terminal: ["expired", "canceled", ...FULFILMENT_TERMINAL],
   transitions: [
     {
       name: "win",
@@ -46,5 +49,6 @@ export const auction: Process = {
       actor: "system",
       actions: [cancelPayment, releaseItem],
     },
+    ...fulfilment,
   ],
 };

@@ -16,6 +16,7 @@ import {
   termsFit,
 } from "../actions.js";
 import type { Process } from "../process.js";
+import { FULFILMENT_STATES, FULFILMENT_TERMINAL, fulfilment } from "./fulfilment.js";
 
 /**
  * Buy now: a buyer checks out at the item's price (units × price + the shipping option chosen), which
@@ -27,12 +28,13 @@ import type { Process } from "../process.js";
  *                   └ expire (system, CHECKOUT_HOLD_SECONDS after checkout) ──▶ expired
  *
  * A declined card changes no state: the buyer may try again while the hold lasts (the decline is a
- * `custom:payment failed` in the deal's thread). After `paid`, fulfilment (issue 16) takes over.
+ * `custom:payment failed` in the deal's thread). After `paid`, fulfilment
+ * (processes/fulfilment.ts) takes over.
  */
 export const buyNow: Process = {
   name: "buy-now",
-  states: ["reserved", "paid", "canceled", "expired"],
-  terminal: ["canceled", "expired"],
+  states: ["reserved", "paid", ...FULFILMENT_STATES, "canceled", "expired"],
+  terminal: ["canceled", "expired", ...FULFILMENT_TERMINAL],
   transitions: [
     {
       name: "checkout",
@@ -72,5 +74,6 @@ export const buyNow: Process = {
       actor: "system",
       actions: [capturePayment, sellItem, creditSale, closeOtherOffers],
     },
+    ...fulfilment,
   ],
 };

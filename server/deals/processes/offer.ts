@@ -25,6 +25,7 @@ import {
   sellItem,
 } from "../actions.js";
 import type { Process } from "../process.js";
+import { FULFILMENT_STATES, FULFILMENT_TERMINAL, fulfilment } from "./fulfilment.js";
 
 /**
  * Offer: a buyer names a price below the item's; buyer and seller counter in turns, privately, until one
@@ -42,12 +43,22 @@ import type { Process } from "../process.js";
  *
  * At most 3 offers by the buyer per deal; a counter lies strictly between the standing numbers. Accept
  * holds one unit (first accept wins) and opens the payment at the agreed price. After `paid`,
- * fulfilment (the orders issue) takes over; until it lands `paid` is where an offer deal ends.
+ * fulfilment (processes/fulfilment.ts) takes over.
  */
 export const offer: Process = {
   name: "offer",
-  states: ["offered", "countered", "accepted", "paid", "declined", "withdrawn", "expired", "canceled"],
-  terminal: ["declined", "withdrawn", "expired", "canceled"],
+  states: [
+    "offered",
+    "countered",
+    "accepted",
+    "paid",
+    ...FULFILMENT_STATES,
+    "declined",
+    "withdrawn",
+    "expired",
+    "canceled",
+  ],
+  terminal: ["declined", "withdrawn", "expired", "canceled", ...FULFILMENT_TERMINAL],
   transitions: [
     {
       name: "offer",
@@ -133,5 +144,6 @@ export const offer: Process = {
       actor: "system",
       actions: [capturePrivately, sellItem, creditSale, closeOtherOffers],
     },
+    ...fulfilment,
   ],
 };
