@@ -69,7 +69,9 @@ export function DealReviewsPanel({ deal, me }: { deal: Deal; me: User }) {
 
   return (
     <section className="deal-reviews" aria-labelledby="deal-reviews-title">
-      <h2 id="deal-reviews-title">Reviews</h2>
+      <h2 id="deal-reviews-title" className="deal-reviews-title">
+        Reviews
+      </h2>
       {state.canReview && (
         <form className="review-form" onSubmit={(event) => void submit(event)} noValidate>
           <p className="muted small">

@@ -30,7 +30,9 @@ export function SellerBalance() {
   const { balance, entries } = data;
   return (
     <section className="card balance" aria-labelledby="balance-title">
-      <h2 id="balance-title">Balance</h2>
+      <h2 id="balance-title" className="balance-title">
+        Balance
+      </h2>
       <dl className="balance-figures">
         <div>
           <dt>Pending</dt>

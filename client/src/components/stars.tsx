@@ -38,7 +38,7 @@ export function StarPicker({
     <fieldset className="star-picker" disabled={disabled}>
       <legend>Your rating</legend>
       {STARS.map((n) => (
-        <label key={n} className={n <= value ? "star on" : "star"}>
+        <label key={n} className={n <= value ? "star-option on" : "star-option"}>
           <input
             type="radio"
             name={name}
