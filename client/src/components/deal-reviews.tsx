@@ -79,7 +79,14 @@ export function DealReviewsPanel({ deal, me }: { deal: Deal; me: User }) {
             too{state.windowEndsAt ? `, or until ${dateTime(state.windowEndsAt)}` : ""}; then both are shown
             at once.
           </p>
-          <StarPicker value={rating} onChange={setRating} disabled={busy} />
+          <StarPicker
+            value={rating}
+            onChange={(stars) => {
+              setRating(stars);
+              setError(null);
+            }}
+            disabled={busy}
+          />
           <div className="field">
             <label htmlFor="review-text">Your review</label>
             <textarea

@@ -22,7 +22,6 @@ const amounts = (list: SignedMoney[]) =>
  */
 export function SellerBalance() {
   const [data, setData] = useState<BalanceResponse | null>(null);
-  const [open, setOpen] = useState(false);
   useEffect(() => {
     api.balance().then(setData, () => setData(null));
   }, []);
@@ -48,7 +47,7 @@ export function SellerBalance() {
         available. Payouts to your bank are not part of Parley yet.
       </p>
       {entries.length > 0 && (
-        <details open={open} onToggle={(event) => setOpen(event.currentTarget.open)}>
+        <details>
           <summary>Entries</summary>
           <ul className="ledger">
             {entries.map((entry) => (
