@@ -9,10 +9,12 @@ import { startServer, type TestServer } from "./helpers/server.js";
 import { eventually } from "./helpers/sockets.js";
 
 /** A short window on its own server: blind reviews publish when it ends. */
-const SHORT_WINDOW_SECONDS = 2;
+const SHORT_WINDOW_SECONDS = 4;
 
 let server: TestServer;
 let shortWindow: TestServer;
+/** A second process on the short window's database: two sweepers race for each timer. */
+let shortWindowTwin: TestServer;
 let moderator: Session;
 
 beforeAll(async () => {
@@ -20,9 +22,14 @@ beforeAll(async () => {
     startServer(),
     startServer({ env: { REVIEW_WINDOW_SECONDS: String(SHORT_WINDOW_SECONDS) } }),
   ]);
+  shortWindowTwin = await startServer({
+    db: shortWindow.db,
+    env: { REVIEW_WINDOW_SECONDS: String(SHORT_WINDOW_SECONDS) },
+  });
   moderator = await createModerator(server);
 });
 afterAll(async () => {
+  await shortWindowTwin?.close();
   await Promise.all([server?.close(), shortWindow?.close()]);
 });
 
@@ -149,7 +156,19 @@ describe("blind reviews", () => {
     );
   });
 
-  it("publish when the window ends, once, and no review is taken after", async () => {
+  it("sent by both parties at once, publish both, once each", async () => {
+    const { seller, buyer, dealId } = await dealBetween(server);
+    const [a, b] = await Promise.all([
+      review(server, buyer, dealId, { rating: 3, text: "Fine" }),
+      review(server, seller, dealId, { rating: 4, text: "Fine too" }),
+    ]);
+    expect([a.status, b.status]).toEqual([201, 201]);
+    const both = (await dealReviews(server, moderator, dealId)).body.reviews;
+    expect(both.every((r) => r.publishedAt !== null)).toBe(true);
+    expect(await publishedEntries(server, dealId)).toHaveLength(2);
+  });
+
+  it("publish when the window ends, once across processes, and no review is taken after", async () => {
     const { seller, buyer, dealId } = await dealBetween(shortWindow);
     const only = await review(shortWindow, buyer, dealId, { rating: 2, text: "Slow to ship" });
     expect(only.body.review.publishedAt).toBeNull();
@@ -158,7 +177,7 @@ describe("blind reviews", () => {
       const { reviews } = (await aboutUser(shortWindow, seller.user.id)).body;
       expect(reviews.map((r) => r.id)).toEqual([only.body.review.id]);
       expect(reviews[0]?.publishedAt).not.toBeNull();
-    }, 10_000);
+    }, 15_000);
     const late = await review(shortWindow, seller, dealId, { rating: 5, text: "Too late" });
     expect(late.status).toBe(409);
     expect((await dealReviews(shortWindow, seller, dealId)).body).toMatchObject({ canReview: false });
