@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bodyOf, type DealEvent } from "../shared/events.js";
 import type { Profile } from "../shared/profiles.js";
 import type { DealReviews, Review, ReviewPage } from "../shared/reviews.js";
 import { listItem, type Session, signUp } from "./factories.js";
@@ -27,7 +28,8 @@ beforeAll(async () => {
     env: { REVIEW_WINDOW_SECONDS: String(SHORT_WINDOW_SECONDS) },
   });
   moderator = await createModerator(server);
-});
+  // Three servers' start-up (migrations on fresh databases) on a busy machine.
+}, 120_000);
 afterAll(async () => {
   await shortWindowTwin?.close();
   await Promise.all([server?.close(), shortWindow?.close()]);
@@ -52,6 +54,16 @@ const aboutUser = (on: TestServer, userId: string, query = "") =>
   call<ReviewPage>(on.url, "GET", `/api/users/${userId}/reviews${query}`);
 const ratingOf = async (on: TestServer, userId: string) =>
   (await call<{ user: Profile }>(on.url, "GET", `/api/users/${userId}`)).body.user.rating;
+/** The thread's `custom:review` events as `action:role`, as the seller reads them. */
+const reviewEvents = async (on: TestServer, session: Session, dealId: string) =>
+  (
+    await call<{ events: DealEvent[] }>(on.url, "GET", `/api/deals/${dealId}/events`, {
+      token: session.token,
+    })
+  ).body.events.flatMap((event) => {
+    const body = bodyOf(event, "custom:review");
+    return body ? [`${body.action}${body.role ? `:${body.role}` : ""}`] : [];
+  });
 const publishedEntries = async (on: TestServer, dealId: string) =>
   on.db.query<{ resource_id: string }>(
     "select resource_id from outbox where type = 'review.published' and data->>'dealId' = $1",
@@ -131,6 +143,8 @@ describe("blind reviews", () => {
     expect((await dealReviews(server, moderator, dealId)).body.reviews).toHaveLength(1);
     expect((await aboutUser(server, seller.user.id)).body).toEqual({ reviews: [], nextCursor: null });
     expect(await ratingOf(server, seller.user.id)).toEqual({ average: 0, count: 0 });
+    // The thread tells the seller a review waits for theirs, without what it says.
+    expect(await reviewEvents(server, seller, dealId)).toEqual(["written:buyer"]);
 
     // A second review by the same party is a conflict.
     const again = await review(server, buyer, dealId, { rating: 1, text: "Changed my mind" });
@@ -150,6 +164,11 @@ describe("blind reviews", () => {
     ]);
     expect(await ratingOf(server, seller.user.id)).toEqual({ average: 4, count: 1 });
     expect(await ratingOf(server, buyer.user.id)).toEqual({ average: 5, count: 1 });
+    expect(await reviewEvents(server, buyer, dealId)).toEqual([
+      "written:buyer",
+      "written:seller",
+      "published",
+    ]);
     // One `review.published` per review, written with the publication.
     expect((await publishedEntries(server, dealId)).map((row) => row.resource_id).sort()).toEqual(
       both.map((r) => r.id).sort(),
@@ -183,6 +202,7 @@ describe("blind reviews", () => {
     expect((await dealReviews(shortWindow, seller, dealId)).body).toMatchObject({ canReview: false });
     expect(await ratingOf(shortWindow, seller.user.id)).toEqual({ average: 2, count: 1 });
     expect(await publishedEntries(shortWindow, dealId)).toHaveLength(1);
+    expect(await reviewEvents(shortWindow, buyer, dealId)).toEqual(["written:buyer", "published"]);
   });
 });
 

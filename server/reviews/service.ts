@@ -7,7 +7,7 @@ import type {
   ReviewsQuery,
 } from "../../shared/reviews.js";
 import type { User } from "../../shared/users.js";
-import type { Db, Queryable } from "../db/db.js";
+import type { Db } from "../db/db.js";
 import { REVIEW_WINDOW_TIMER } from "../deals/actions/reviews.js";
 import type { DealEngine } from "../deals/engine.js";
 import { dealPolicy } from "../deals/policy.js";
@@ -15,7 +15,7 @@ import { type DealRecord, getDeal } from "../deals/store.js";
 import { cancelDealTimer, dealTimerAt } from "../deals/timers.js";
 import { requireItem } from "../items/service.js";
 import { writeOutbox } from "../outbox/outbox.js";
-import type { Timeline } from "../timeline/timeline.js";
+import type { ItemWrite, Timeline } from "../timeline/timeline.js";
 import { insertReview, listDealReviews, listPublishedReviews, publishDealReviews } from "./store.js";
 
 export type ReviewService = ReturnType<typeof createReviewService>;
@@ -34,9 +34,17 @@ export function createReviewService(deps: {
 }) {
   const { db, timeline, engine, drainOutbox } = deps;
 
-  async function publish(tx: Queryable, dealId: string): Promise<void> {
-    for (const review of await publishDealReviews(tx, dealId)) {
-      await writeOutbox(tx, {
+  /** Publishes what is blind on the deal, announced in its thread and (per review) in the outbox. */
+  async function publish(write: ItemWrite, dealId: string): Promise<void> {
+    const published = await publishDealReviews(write.tx, dealId);
+    if (published.length === 0) return;
+    await write.appendToThread(dealId, {
+      type: "custom:review",
+      author: null,
+      body: { action: "published" },
+    });
+    for (const review of published) {
+      await writeOutbox(write.tx, {
         type: "review.published",
         resource: { type: "review", id: review.id },
         data: {
@@ -52,7 +60,7 @@ export function createReviewService(deps: {
 
   // The window's end, claimed by one sweeper on one process: whatever is still blind is published.
   engine.onTimer(REVIEW_WINDOW_TIMER, async (write, deal) => {
-    await publish(write.tx, deal.id);
+    await publish(write, deal.id);
     write.afterCommit(drainOutbox);
   });
 
@@ -97,9 +105,15 @@ export function createReviewService(deps: {
           rating: request.rating,
           text: request.text,
         });
+        // The other party learns that a review waits for theirs; what it says stays blind.
+        await write.appendToThread(deal.id, {
+          type: "custom:review",
+          author: null,
+          body: { action: "written", role },
+        });
         if (existing.length > 0) {
           // Both parties have spoken: publish both now; the window's timer has nothing left to do.
-          await publish(write.tx, deal.id);
+          await publish(write, deal.id);
           await cancelDealTimer(write.tx, deal.id, REVIEW_WINDOW_TIMER);
           write.afterCommit(drainOutbox);
         }

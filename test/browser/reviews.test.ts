@@ -78,8 +78,9 @@ describe("reviews and the balance in Chromium", () => {
     await sellerPage.locator(".review").nth(1).waitFor();
     expect(await sellerPage.locator(".review-form").count()).toBe(0);
     expect(await sellerPage.locator(".deal-reviews").textContent()).toContain("Solid shelf, well packed.");
-    await buyerPage.reload();
+    // The buyer's open page follows the thread: the seller's review appears without a reload.
     await buyerPage.locator(".review").nth(1).waitFor();
+    await buyerPage.locator(".review-card", { hasText: "Both reviews are published" }).waitFor();
     expect(await buyerPage.locator(".deal-reviews").textContent()).toContain(
       "Paid at once, friendly pickup.",
     );

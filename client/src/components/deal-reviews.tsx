@@ -29,7 +29,16 @@ function ReviewCard({ review, me }: { review: Review; me: User }) {
  * Reviews on a completed deal's page: the form while the reader may review (blind: it stays hidden
  * until the other party reviews or the window closes), then the reviews the reader may see.
  */
-export function DealReviewsPanel({ deal, me }: { deal: Deal; me: User }) {
+export function DealReviewsPanel({
+  deal,
+  me,
+  reviewedAt,
+}: {
+  deal: Deal;
+  me: User;
+  /** The seq of the thread's latest `custom:review` event: the reviews are read again when it moves. */
+  reviewedAt: number;
+}) {
   const [state, setState] = useState<DealReviews | null>(null);
   const [rating, setRating] = useState(0);
   const [text, setText] = useState("");
@@ -40,9 +49,10 @@ export function DealReviewsPanel({ deal, me }: { deal: Deal; me: User }) {
   const load = useCallback(() => {
     api.dealReviews(deal.id).then(setState, () => setError("Could not load the reviews. Try again later."));
   }, [deal.id]);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new review event in the thread means reviews to read again
   useEffect(() => {
     if (completed) load();
-  }, [completed, load]);
+  }, [completed, load, reviewedAt]);
 
   if (!completed || !state) return error ? <p className="form-error">{error}</p> : null;
   const buyer = deal.buyer.id === me.id;

@@ -183,7 +183,11 @@ export function DealPage({ dealId, user }: { dealId: string; user: User }) {
               <DealActions deal={deal} onChanged={setDeal} ask={ask} />
             </>
           )}
-          <DealReviewsPanel deal={deal} me={user} />
+          <DealReviewsPanel
+            deal={deal}
+            me={user}
+            reviewedAt={thread.events.findLast((event) => event.type === "custom:review")?.seq ?? 0}
+          />
         </article>
 
         <section className="card chat" aria-labelledby="thread-title">
