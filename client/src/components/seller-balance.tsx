@@ -11,10 +11,11 @@ const KIND_WORDS: Record<LedgerEntry["kind"], Record<LedgerEntry["bucket"], stri
   refund: { pending: "Refunded to the buyer", available: "Refunded to the buyer" },
 };
 
-const amounts = (list: SignedMoney[]) =>
+/** Each currency's amount; nothing in the bucket reads as zero in the seller's latest currency. */
+const amounts = (list: SignedMoney[], currency: SignedMoney["currency"]) =>
   list.length > 0
     ? list.map((money) => formatMoney(money)).join(" · ")
-    : formatMoney({ amount: 0, currency: "usd" });
+    : formatMoney({ amount: 0, currency });
 
 /**
  * What the seller's sales hold: pending while orders run, available once completed (after the
@@ -27,6 +28,7 @@ export function SellerBalance() {
   }, []);
   if (!data) return null;
   const { balance, entries } = data;
+  const currency = entries[0]?.amount.currency ?? "usd";
   return (
     <section className="card balance" aria-labelledby="balance-title">
       <h2 id="balance-title" className="balance-title">
@@ -35,11 +37,11 @@ export function SellerBalance() {
       <dl className="balance-figures">
         <div>
           <dt>Pending</dt>
-          <dd data-testid="balance-pending">{amounts(balance.pending)}</dd>
+          <dd data-testid="balance-pending">{amounts(balance.pending, currency)}</dd>
         </div>
         <div>
           <dt>Available</dt>
-          <dd data-testid="balance-available">{amounts(balance.available)}</dd>
+          <dd data-testid="balance-available">{amounts(balance.available, currency)}</dd>
         </div>
       </dl>
       <p className="muted small">
