@@ -89,20 +89,50 @@ describe("deals on two server processes", () => {
     expect(positions.map((row) => Number(row.position))).toEqual(positions.map((_, i) => i + 1));
   });
 
-  it("sells once when two buyers race across the processes, and the thread reaches both parties live", async () => {
+  it("sells exactly three units when 30 buyers race for an item of quantity 3 across the processes, and the thread reaches both parties live", async () => {
     const seller = await signUp(a.url, "seller");
-    const item = await listItem(a.url, seller);
-    const racers = await Promise.all([1, 2, 3, 4].map(() => signUp(a.url, "buyer")));
-    const attempts = await Promise.all(
-      racers.map((buyer, i) => checkout(i % 2 ? b.url : a.url, buyer, item.id)),
+    const item = await listItem(a.url, seller, { quantity: 3 });
+    const racers = await Promise.all(Array.from({ length: 30 }, () => signUp(a.url, "buyer")));
+    // Each buyer checks out and pays at once, on either process; a refused one tries again while the item
+    // is not sold out (a hold of one second may run out under load, freeing its unit to someone else).
+    const outcomes = await Promise.all(
+      racers.map(async (buyer, i) => {
+        const url = i % 2 ? b.url : a.url;
+        const refusals: string[] = [];
+        for (let attempt = 0; attempt < 20; attempt += 1) {
+          const held = await checkout(url, buyer, item.id);
+          if (held.status === 201) {
+            if ((await confirm(url, buyer, held.body.payment.id)).status === 200) {
+              return { buyer, deal: held.body.deal, refusals };
+            }
+          } else {
+            refusals.push((held.body as unknown as { error: { code: string } }).error.code);
+            if ((await itemOf(url, item.id)).status === "sold") return { buyer, deal: null, refusals };
+          }
+          await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 100));
+        }
+        return { buyer, deal: null, refusals };
+      }),
     );
-    expect(attempts.filter((attempt) => attempt.status === 201)).toHaveLength(1);
-    const winnerIndex = attempts.findIndex((attempt) => attempt.status === 201);
-    const winner = racers[winnerIndex]!;
-    const deal: Deal = attempts[winnerIndex]!.body.deal;
-    // At once: the hold is one second.
-    expect((await confirm(b.url, winner, attempts[winnerIndex]!.body.payment.id)).status).toBe(200);
-    expect((await itemOf(a.url, item.id)).status).toBe("sold");
+    const winners = outcomes.filter((outcome) => outcome.deal !== null);
+    expect(winners).toHaveLength(3);
+    // Refused for a reason the contract names, never an error.
+    for (const code of new Set(outcomes.flatMap((outcome) => outcome.refusals))) {
+      expect(["item_reserved", "item_sold", "not_available"]).toContain(code);
+    }
+    expect(await itemOf(b.url, item.id)).toMatchObject({ status: "sold", quantityAvailable: 0 });
+    const paid = await database.query<{ n: number; units: number }>(
+      "select count(*)::int as n, sum(quantity)::int as units from deals where item_id = $1 and state = 'paid'",
+      [item.id],
+    );
+    expect(paid[0]).toEqual({ n: 3, units: 3 });
+    const succeeded = await database.query<{ n: number }>(
+      "select count(*)::int as n from payments where item_id = $1 and status = 'succeeded'",
+      [item.id],
+    );
+    expect(succeeded[0]?.n).toBe(3);
+    const winner = winners[0]!.buyer;
+    const deal: Deal = winners[0]!.deal!;
 
     // Buyer on one process, seller on the other, in the deal's thread: one history, then live.
     const buyerSocket = await socketOn(a, winner);

@@ -1,6 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { Deal } from "../shared/deals.js";
 import { listItem, type Session, signUp } from "./factories.js";
 import { call } from "./helpers/http.js";
+import { createModerator } from "./helpers/moderators.js";
 import { cancel, checkout, confirm, itemOf, paymentEvents, paymentOf } from "./helpers/payments.js";
 import { startServer, type TestServer } from "./helpers/server.js";
 import { type ClientSocket, collect, connect, eventually, requestOk } from "./helpers/sockets.js";
@@ -257,4 +259,77 @@ describe("Stripe webhooks", () => {
     );
     expect(row?.refund_ref).toMatch(/^re_/);
   });
+});
+
+describe("Stripe refunds after a sale (fulfilment)", () => {
+  /** A paid deal: reserved, then Stripe reports the success. */
+  async function paidDeal() {
+    const reservation = await reserved();
+    await stripe.deliver(server.url, stripe.succeed(reservation.intent.id));
+    const [row] = await server.db.query<{ deal_id: string }>("select deal_id from payments where id = $1", [
+      reservation.payment.id,
+    ]);
+    return { ...reservation, dealId: row?.deal_id ?? "" };
+  }
+  const take = (session: Session, dealId: string, name: string, body: unknown) =>
+    call<{ deal: Deal }>(server.url, "POST", `/api/deals/${dealId}/transitions/${name}`, {
+      token: session.token,
+      body,
+    });
+  const refundRefOf = async (paymentId: string) =>
+    (
+      await server.db.query<{ refund_ref: string | null }>("select refund_ref from payments where id = $1", [
+        paymentId,
+      ])
+    )[0]?.refund_ref;
+
+  it("refunds part of a disputed order through the SDK: one refund request, for that amount", async () => {
+    const moderator = await createModerator(server);
+    const { payment, intent, dealId } = await paidDeal();
+    expect((await take(buyer, dealId, "dispute", { reason: "Scratched" })).status).toBe(200);
+    const resolved = await take(moderator, dealId, "resolve", {
+      outcome: "refund",
+      amount: { amount: 1550, currency: "usd" },
+    });
+    expect(resolved.body.deal.payment).toMatchObject({
+      status: "refunded",
+      amount: { amount: 3100 },
+      refunded: { amount: 1550, currency: "usd" },
+    });
+    await eventually(async () => expect(await refundRefOf(payment.id)).toMatch(/^re_/));
+    const made = stripe.refunds.filter((refund) => refund.payment_intent === intent.id);
+    expect(made.map((refund) => refund.amount)).toEqual([1550]);
+    expect(stripe.refundKeys.filter((key) => key === `refund:${payment.id}`)).toHaveLength(1);
+    expect(await refundRefOf(payment.id)).toBe(made[0]?.id);
+    // Stripe's own report of that refund changes nothing more.
+    const charge = {
+      id: intent.latest_charge,
+      object: "charge",
+      payment_intent: intent.id,
+      refunded: false,
+      amount_refunded: 1550,
+      refunds: { object: "list", data: [{ id: made[0]?.id, object: "refund" }] },
+    };
+    expect((await stripe.deliver(server.url, stripe.event("charge.refunded", charge))).status).toBe(200);
+    expect(await paymentOf(server.url, buyer, payment.id)).toMatchObject({
+      status: "refunded",
+      refunded: { amount: 1550, currency: "usd" },
+    });
+  });
+
+  it("retries a refund the processor failed, with the same key, until it is made: never lost, never twice", async () => {
+    const { payment, intent, dealId } = await paidDeal();
+    // The SDK tries three times (maxNetworkRetries 2): all fail, as if Stripe were down for a while.
+    stripe.failRefunds = 3;
+    expect((await take(seller, dealId, "cancel-order", { reason: "Sold out in the shop" })).status).toBe(200);
+    expect((await paymentOf(server.url, buyer, payment.id)).status).toBe("refunded");
+    // The timer worker retries owed refunds (after a few seconds' grace) until Stripe makes it.
+    await eventually(async () => expect(await refundRefOf(payment.id)).toMatch(/^re_/), 30_000);
+    expect(stripe.failRefunds).toBe(0);
+    const keys = stripe.refundKeys.filter((key) => key === `refund:${payment.id}`);
+    expect(keys.length).toBeGreaterThanOrEqual(4);
+    expect(
+      stripe.refunds.filter((refund) => refund.payment_intent === intent.id).map((r) => r.amount),
+    ).toEqual([3100]);
+  }, 40_000);
 });

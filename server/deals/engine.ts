@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import { z } from "zod";
 import type { ProcessDescription, ProcessName } from "../../shared/deals.js";
-import { AppError, parseOrThrow } from "../../shared/errors.js";
+import { AppError, fieldErrors } from "../../shared/errors.js";
 import type { Actor, DealEventBody } from "../../shared/events.js";
 import type { Item } from "../../shared/items.js";
 import type { Money } from "../../shared/money.js";
@@ -66,6 +66,18 @@ function transitionOf(process: Process, name: string, state?: string, params?: u
   return transition;
 }
 
+/** The transition's params, or `bad_request` saying the first thing wrong in words (every field in `details`). */
+function paramsOf(transition: Transition, raw: unknown): Record<string, unknown> {
+  const parsed = (transition.params ?? NO_PARAMS).safeParse(raw ?? {});
+  if (parsed.success) return parsed.data;
+  const details = fieldErrors(parsed.error);
+  throw new AppError(
+    "bad_request",
+    details[0]?.message ?? `Check the details of "${transition.name}"`,
+    details,
+  );
+}
+
 /** The transitions `actor` may take on the deal now, by name (`Deal.transitions`). */
 export function transitionsFor(deal: DealRecord, actor: Actor | null): string[] {
   const open = processOf(deal.process).transitions.filter(
@@ -95,7 +107,7 @@ export function createDealEngine(deps: Deps) {
     rawParams: unknown,
   ): Promise<DealRecord> {
     const process = processOf(deal.process);
-    const params = parseOrThrow(transition.params ?? NO_PARAMS, rawParams ?? {}, "params");
+    const params = paramsOf(transition, rawParams);
     const from = transition.from.length === 0 ? null : deal.state;
     const ctx: TransitionContext = {
       write,

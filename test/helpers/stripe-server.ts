@@ -75,6 +75,10 @@ export class LocalStripe {
   /** Requests this server does not implement: a test should fail if any arrive. */
   readonly unexpected: string[] = [];
   readonly #idempotent = new Map<string, { status: number; body: Json }>();
+  /** The `Idempotency-Key` of every refund request, in order (a retry repeats its key). */
+  readonly refundKeys: string[] = [];
+  /** How many of the next refund requests fail as an outage would (500, not remembered by the key). */
+  failRefunds = 0;
   /** Called on every new PaymentIntent, e.g. to have the buyer pay at once while the webhook is late. */
   onCreate: ((intent: StripeIntent) => void) | null = null;
   #server: Server | null = null;
@@ -259,15 +263,34 @@ export class LocalStripe {
       return reply(200, { ...intent });
     }
     if (method === "POST" && path === "/v1/refunds") {
+      this.refundKeys.push(typeof key === "string" ? key : "");
+      if (this.failRefunds > 0) {
+        this.failRefunds -= 1;
+        return error(500, "api_error", "Something went wrong on Stripe's end.");
+      }
       const intent = this.intents.get(String(params.payment_intent));
       if (!intent) return error(404, "resource_missing", "No such payment_intent");
       if (intent.status !== "succeeded") {
         return error(400, "charge_not_refundable", "This PaymentIntent has no successful charge to refund.");
       }
+      // Part of the charge when `amount` is given; never more than is left of it.
+      const refunded = this.refunds
+        .filter((refund) => refund.payment_intent === intent.id)
+        .reduce((sum, refund) => sum + refund.amount, 0);
+      const amount = params.amount === undefined ? intent.amount - refunded : Number(params.amount);
+      if (!Number.isInteger(amount) || amount <= 0 || refunded + amount > intent.amount) {
+        return reply(400, {
+          error: {
+            type: "invalid_request_error",
+            code: "amount_too_large",
+            message: `Refund amount (${amount}) is greater than unrefunded amount on charge (${intent.amount - refunded}).`,
+          },
+        });
+      }
       const refund: StripeRefund = {
         id: id("re"),
         object: "refund",
-        amount: intent.amount,
+        amount,
         currency: intent.currency,
         payment_intent: intent.id,
         charge: intent.latest_charge,

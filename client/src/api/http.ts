@@ -2,6 +2,7 @@ import { z } from "zod";
 import { ZBalanceResponse } from "../../../shared/balance.js";
 import { ZCategoriesResponse } from "../../../shared/categories.js";
 import {
+  type CheckoutRequest,
   type CheckoutResponse,
   type OfferRequest,
   type ProcessList,
@@ -222,9 +223,14 @@ export class ApiClient {
    * Buy now: a `buy-now` deal, `reserved` for the caller, with its payment. `expectedPrice`: the price on
    * screen; the server refuses with `price_changed` if it is not the price now.
    */
-  checkout = (itemId: string, expectedPrice?: Money): Promise<CheckoutResponse> =>
+  /** Buy now; `terms` are the units, the shipping option and its address (none: one unit, pickup). */
+  checkout = (
+    itemId: string,
+    expectedPrice?: Money,
+    terms: Omit<CheckoutRequest, "expectedPrice"> = {},
+  ): Promise<CheckoutResponse> =>
     this.#request("POST", `/api/items/${itemId}/checkout`, ZCheckoutResponse, {
-      body: expectedPrice ? { expectedPrice } : {},
+      body: { ...(expectedPrice ? { expectedPrice } : {}), ...terms },
     });
   confirmPayment = (paymentId: string, card: Card) =>
     this.#request("POST", `/api/payments/${paymentId}/confirm`, ZPaymentResponse, {
@@ -242,8 +248,8 @@ export class ApiClient {
    * The caller's deals as buyer ("My purchases") or seller ("My sales"), newest activity first; without
    * a role, a moderator's answer holds every deal.
    */
-  deals = (role: "buyer" | "seller" | undefined, cursor?: string, limit?: number) =>
-    this.#request("GET", "/api/deals", ZDealPage, { query: { role, cursor, limit } });
+  deals = (role: "buyer" | "seller" | undefined, cursor?: string, limit?: number, state?: string) =>
+    this.#request("GET", "/api/deals", ZDealPage, { query: { role, cursor, limit, state } });
   deal = (id: string) => this.#request("GET", `/api/deals/${id}`, ZDealResponse);
   dealEvents = (id: string, after: number, limit = 200) =>
     this.#request("GET", `/api/deals/${id}/events`, ZDealEventsResponse, { query: { after, limit } });

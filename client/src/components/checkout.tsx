@@ -6,6 +6,7 @@ import { checkoutError, PAID_STATES } from "../state/deal-words.js";
 import { Link, navigate } from "../state/router.js";
 import { hourMinute } from "../state/time.js";
 import { useItemDeal } from "../state/use-item-deal.js";
+import { CheckoutTerms, checkoutTerms, EMPTY_ADDRESS, type Terms, termsTotal } from "./checkout-terms.js";
 
 /** When another buyer's hold on the item ends at the latest: it was reserved when it last changed. */
 function useFreesUpAt(item: Item): string | null {
@@ -29,13 +30,16 @@ export function Checkout({ item, user }: { item: Item; user: User }) {
   const freesUpAt = useFreesUpAt(item);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const [terms, setTerms] = useState<Terms>({ quantity: 1, optionId: "", address: EMPTY_ADDRESS });
   const isSeller = item.seller.id === user.id;
 
   const buy = async () => {
+    const chosen = checkoutTerms(terms);
+    if ("error" in chosen) return setError(chosen.error);
     setBusy(true);
     setError(null);
     try {
-      const { deal: opened } = await api.checkout(item.id, item.price);
+      const { deal: opened } = await api.checkout(item.id, item.price, chosen.request);
       navigate(`/deals/${opened.id}`);
     } catch (e) {
       setError(checkoutError(e));
@@ -102,13 +106,14 @@ export function Checkout({ item, user }: { item: Item; user: User }) {
           paying. If they don't finish, you can buy it then.
         </p>
       )}
+      {item.status === "available" && <CheckoutTerms item={item} terms={terms} onChange={setTerms} />}
       <button
         type="button"
         className="button primary wide big"
         disabled={busy || item.status !== "available"}
         onClick={() => void buy()}
       >
-        Buy now
+        {terms.quantity > 1 || terms.optionId ? `Buy now · ${termsTotal(item, terms)}` : "Buy now"}
       </button>
       {error && (
         <p className="form-error" role="alert">

@@ -25,9 +25,12 @@ export function dealSteps(
   current: string,
   process: ProcessDescription | null,
   visited: ReadonlySet<string>,
+  /** Whether the order is shipped (a shipping option); a pickup skips `shipped` unless it happened. */
+  shipped = true,
 ): Step[] {
+  const optional = (state: string) => state === "countered" || (state === "shipped" && !shipped);
   const path = (process?.states ?? [...visited]).filter(
-    (state) => MAIN_PATH.has(state) && (state !== "countered" || visited.has(state)),
+    (state) => MAIN_PATH.has(state) && (!optional(state) || visited.has(state)),
   );
   const here = path.indexOf(current);
   if (here >= 0) {
@@ -60,7 +63,7 @@ export function DealStepper({ deal, visited }: { deal: Deal; visited: ReadonlySe
       () => setProcess(null),
     );
   }, [deal.process]);
-  const steps = dealSteps(deal.state, process, visited);
+  const steps = dealSteps(deal.state, process, visited, deal.shipping !== null);
   return (
     <ol className="stepper" aria-label="Progress of this deal">
       {steps.map((step) => (

@@ -93,4 +93,40 @@ describe("the deal stepper", () => {
       { state: "expired", status: "ended" },
     ]);
   });
+
+  const withFulfilment: ProcessDescription = {
+    name: "buy-now",
+    states: ["reserved", "paid", "shipped", "completed", "disputed", "refunded", "canceled", "expired"],
+    terminal: ["completed", "refunded", "canceled", "expired"],
+    transitions: [],
+  };
+
+  it("runs to the end after payment: shipped, then completed; a pickup skips shipped", () => {
+    expect(dealSteps("shipped", withFulfilment, new Set(["reserved", "paid", "shipped"]))).toEqual([
+      { state: "reserved", status: "done" },
+      { state: "paid", status: "done" },
+      { state: "shipped", status: "current" },
+      { state: "completed", status: "next" },
+    ]);
+    expect(
+      dealSteps("paid", withFulfilment, new Set(["reserved", "paid"]), false).map((s) => s.state),
+    ).toEqual(["reserved", "paid", "completed"]);
+    expect(
+      dealSteps("completed", withFulfilment, new Set(["reserved", "paid", "completed"]), false).at(-1),
+    ).toEqual({
+      state: "completed",
+      status: "done",
+    });
+  });
+
+  it("shows a dispute as where the order stands, and a refund as where it ended", () => {
+    const visited = new Set(["reserved", "paid", "shipped", "disputed"]);
+    expect(dealSteps("disputed", withFulfilment, visited).at(-1)).toEqual({
+      state: "disputed",
+      status: "current",
+    });
+    expect(
+      dealSteps("refunded", withFulfilment, new Set([...visited, "refunded"])).map((s) => s.status),
+    ).toEqual(["done", "done", "done", "ended"]);
+  });
 });

@@ -14,6 +14,8 @@ export type ReasonRequest = {
   tone?: "danger" | "primary";
   /** Does the thing; resolves with the confirmation to show, rejects with the server's refusal. */
   run(reason: string): Promise<string>;
+  /** Says a refusal in this action's words (moderation's wording, with its code, by default). */
+  describe?(error: unknown): string;
 };
 
 /**
@@ -60,7 +62,7 @@ function ReasonDialog({ request, onClose }: { request: ReasonRequest; onClose():
       toast.show("success", done);
       onClose();
     } catch (failure) {
-      setError(describeError(failure));
+      setError((request.describe ?? describeError)(failure));
       setBusy(false);
     }
   };

@@ -1,6 +1,9 @@
-import { useMemo, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
+import type { Deal } from "../../../shared/deals.js";
 import type { User } from "../../../shared/users.js";
+import { api } from "../api/http.js";
 import { AuditLog, type Directory } from "../components/audit-log.js";
+import { ResolvePanel } from "../components/deal-fulfilment.js";
 import { LiveStream } from "../components/live-stream.js";
 import { moderationActions } from "../components/moderation-actions.js";
 import { useReasonDialog } from "../components/reason-dialog.js";
@@ -19,6 +22,44 @@ const TABS: { tab: ConsoleTab; href: string; label: string }[] = [
   { tab: "audit", href: "/console/audit", label: "Audit log" },
   { tab: "deals", href: "/console/deals", label: "Deals" },
 ];
+
+/** Disputed deals, each with the resolve panel beside a link to its thread; they leave once settled. */
+function Disputes() {
+  const [deals, setDeals] = useState<Deal[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    api.deals(undefined, undefined, 50, "disputed").then(
+      (page) => setDeals(page.deals),
+      () => setError("Could not load the disputes. Check your connection."),
+    );
+  }, []);
+  if (error) {
+    return (
+      <p className="form-error" role="alert">
+        {error}
+      </p>
+    );
+  }
+  if (!deals || deals.length === 0) return null;
+  const settled = (deal: Deal) => setDeals((current) => current?.filter((d) => d.id !== deal.id) ?? null);
+  return (
+    <section className="card console-panel disputes" aria-labelledby="disputes-title">
+      <h2 id="disputes-title" className="disputes-title">
+        Disputes
+      </h2>
+      <ul className="dispute-list">
+        {deals.map((deal) => (
+          <li key={deal.id} className="dispute">
+            <ul className="deal-list">
+              <DealRow deal={deal} side={undefined} />
+            </ul>
+            <ResolvePanel deal={deal} onChanged={settled} />
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
 
 /** Every deal, newest activity first; each opens its page, private thread included. */
 function AllDeals() {
@@ -110,7 +151,12 @@ export function ConsolePage({ user, tab }: { user: User; tab: ConsoleTab }) {
         />
       )}
       {tab === "audit" && <AuditLog directory={directory} revision={revision} />}
-      {tab === "deals" && <AllDeals />}
+      {tab === "deals" && (
+        <>
+          <Disputes />
+          <AllDeals />
+        </>
+      )}
       {dialog}
     </main>
   );

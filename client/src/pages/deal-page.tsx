@@ -1,6 +1,6 @@
 import { useCallback, useMemo, useState } from "react";
 import type { Deal } from "../../../shared/deals.js";
-import { bodyOf } from "../../../shared/events.js";
+import { bodyOf, type DealEvent } from "../../../shared/events.js";
 import { formatMoney } from "../../../shared/money.js";
 import { OPEN_PAYMENT_STATUSES } from "../../../shared/payments.js";
 import type { User } from "../../../shared/users.js";
@@ -8,6 +8,7 @@ import { api } from "../api/http.js";
 import { Avatar } from "../components/avatar.js";
 import { Composer } from "../components/composer.js";
 import { DealActions } from "../components/deal-actions.js";
+import { FulfilmentStatus } from "../components/deal-fulfilment.js";
 import { DealPayment } from "../components/deal-payment.js";
 import { DealReviewsPanel } from "../components/deal-reviews.js";
 import { DealStepper } from "../components/deal-stepper.js";
@@ -52,7 +53,17 @@ function BuyAgain({ deal }: { deal: Deal }) {
 }
 
 /** Where the deal is, said for this reader, with what they can do about it. */
-function DealStatus({ deal, me, onChanged }: { deal: Deal; me: User; onChanged(deal: Deal): void }) {
+function DealStatus({
+  deal,
+  me,
+  events,
+  onChanged,
+}: {
+  deal: Deal;
+  me: User;
+  events: readonly DealEvent[];
+  onChanged(deal: Deal): void;
+}) {
   const buyer = deal.buyer.id === me.id;
   const seller = deal.seller.id === me.id;
   const payment = deal.payment;
@@ -89,23 +100,7 @@ function DealStatus({ deal, me, onChanged }: { deal: Deal; me: User; onChanged(d
       </div>
     );
   }
-  if (PAID_STATES.has(deal.state)) {
-    return (
-      <div className="sold-panel" role="status">
-        <strong>{buyer ? "It's yours!" : seller ? "Sold" : "Paid"}</strong>
-        <span>
-          {buyer
-            ? `You paid ${formatMoney(deal.total)}. Arrange delivery with ${deal.seller.displayName} here.`
-            : seller
-              ? deal.state === "paid"
-                ? `${deal.buyer.displayName} paid ${formatMoney(deal.total)}. Next step: send the item, or agree a pickup in this conversation.`
-                : `${deal.buyer.displayName} paid ${formatMoney(deal.total)}.`
-              : `${formatMoney(deal.total)} paid.`}
-        </span>
-      </div>
-    );
-  }
-  return null;
+  return <FulfilmentStatus deal={deal} side={buyer ? "buyer" : seller ? "seller" : null} events={events} />;
 }
 
 /** One deal: its progress, what the reader may do now, paying, and the buyer and seller's private thread. */
@@ -179,7 +174,7 @@ export function DealPage({ dealId, user }: { dealId: string; user: User }) {
             <OfferCard deal={deal} viewer={user} onChange={setDeal} />
           ) : (
             <>
-              <DealStatus deal={deal} me={user} onChanged={setDeal} />
+              <DealStatus deal={deal} me={user} events={thread.events} onChanged={setDeal} />
               <DealActions deal={deal} onChanged={setDeal} ask={ask} />
             </>
           )}
@@ -206,7 +201,13 @@ export function DealPage({ dealId, user }: { dealId: string; user: User }) {
             parties={deal}
             onRetry={thread.retry}
           />
-          <Composer onSend={thread.send} onTyping={noTyping} />
+          {party || deal.state === "disputed" ? (
+            <Composer onSend={thread.send} onTyping={noTyping} />
+          ) : (
+            <p className="muted small composer-note">
+              Moderators write here only while the deal is disputed.
+            </p>
+          )}
         </section>
       </div>
       {dialog}

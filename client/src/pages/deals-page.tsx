@@ -5,7 +5,7 @@ import { ItemImage } from "../components/item-image.js";
 import { SellerBalance } from "../components/seller-balance.js";
 import { stateLabel } from "../state/deal-words.js";
 import { Link } from "../state/router.js";
-import { chatTime, hourMinute } from "../state/time.js";
+import { chatTime, dayTime, hourMinute } from "../state/time.js";
 import { type DealRole, useDeals } from "../state/use-deals.js";
 
 const TITLES: Record<DealRole, string> = { buyer: "My purchases", seller: "My sales" };
@@ -23,9 +23,17 @@ function rowLine(deal: Deal, role: DealRole | undefined): string {
       ? `${who} · pay by ${hourMinute(deal.nextDeadline)}`
       : `${who} · reserved until ${hourMinute(deal.nextDeadline)}`;
   }
-  if (deal.state === "paid" && role === "seller") return `${who} · next: send it`;
+  if (deal.state === "paid" && role === "seller") {
+    if (!deal.shipping) return `${who} · next: hand it over`;
+    return deal.nextDeadline ? `${who} · ship by ${dayTime(deal.nextDeadline)}` : `${who} · next: send it`;
+  }
+  if (deal.state === "disputed") return `${who} · a problem was reported`;
+  if (deal.state === "shipped" && role === "buyer") return `${who} · on its way`;
   return who;
 }
+
+/** Deals waiting for the reader: a step is theirs to take (to ship, an offer to answer), or a dispute runs. */
+export const needsAction = (deal: Deal) => deal.transitions.length > 0 || deal.state === "disputed";
 
 /** One deal in a list, the whole row a link to its page; `side` is the reader's side, if any. */
 export function DealRow({ deal, side }: { deal: Deal; side: DealRole | undefined }) {
@@ -52,6 +60,9 @@ export function DealRow({ deal, side }: { deal: Deal; side: DealRole | undefined
 /** "My purchases" or "My sales", live. */
 export function DealsPage({ side: role, user }: { side: DealRole; user: User }) {
   const { deals, loading, error, hasMore, loadMore } = useDeals(role);
+  // What needs the reader first (to ship, disputes, offers to answer), then the rest; each newest first.
+  const waiting = deals.filter(needsAction);
+  const rest = deals.filter((deal) => !needsAction(deal));
   return (
     <main className="page narrow deals-page">
       <div className="page-head">
@@ -73,14 +84,29 @@ export function DealsPage({ side: role, user }: { side: DealRole; user: User }) 
           {error}
         </p>
       )}
-      {deals.length > 0 ? (
-        <ul className="deal-list" aria-label={TITLES[role]}>
-          {deals.map((deal) => (
-            <DealRow key={deal.id} deal={deal} side={role} />
-          ))}
-        </ul>
+      {waiting.length > 0 && (
+        <section className="deals-waiting" aria-labelledby="deals-waiting-title">
+          <h2 id="deals-waiting-title" className="deals-section-title">
+            {role === "seller" ? "Needs your action" : "Waiting for you"}
+          </h2>
+          <ul className="deal-list" aria-label={role === "seller" ? "Needs your action" : "Waiting for you"}>
+            {waiting.map((deal) => (
+              <DealRow key={deal.id} deal={deal} side={role} />
+            ))}
+          </ul>
+        </section>
+      )}
+      {rest.length > 0 ? (
+        <>
+          {waiting.length > 0 && <h2 className="deals-section-title">Everything else</h2>}
+          <ul className="deal-list" aria-label={TITLES[role]}>
+            {rest.map((deal) => (
+              <DealRow key={deal.id} deal={deal} side={role} />
+            ))}
+          </ul>
+        </>
       ) : (
-        !loading && !error && <p className="empty">{EMPTY[role]}</p>
+        !loading && !error && waiting.length === 0 && <p className="empty">{EMPTY[role]}</p>
       )}
       {loading && <p className="muted">Loading…</p>}
       {hasMore && !loading && (

@@ -1,9 +1,11 @@
+import type { Deal } from "../../../shared/deals.js";
 import type { DealEventBody } from "../../../shared/events.js";
 import { formatMoney, type Money } from "../../../shared/money.js";
 import { ApiRequestError } from "../api/http.js";
+import { dayTime } from "./time.js";
 
-/** States in which the buyer has paid: the item is theirs. */
-export const PAID_STATES: ReadonlySet<string> = new Set(["paid", "shipped", "completed"]);
+/** States in which the buyer has paid: the item is theirs (a dispute included, until it is settled). */
+export const PAID_STATES: ReadonlySet<string> = new Set(["paid", "shipped", "completed", "disputed"]);
 
 /** Each state a deal can be in, as a person says it. A state missing here shows as its name. */
 export const STATE_LABELS: Record<string, string> = {
@@ -36,6 +38,7 @@ export const TRANSITION_LABELS: Record<string, string> = {
   decline: "Decline",
   withdraw: "Withdraw the offer",
   counter: "Counter",
+  resolve: "Settle the dispute",
 };
 
 export const transitionLabel = (name: string) => TRANSITION_LABELS[name] ?? name.replace(/-/g, " ");
@@ -63,10 +66,18 @@ export function dealLine(body: DealEventBody, who: string): string {
       return `${who} shipped the item${tracking ? ` (${tracking})` : ""}`;
     }
     case "completed":
+      if (body.transition === "resolve")
+        return "A moderator settled the dispute: the payment goes to the seller";
       return body.by === "system" ? "Completed automatically" : `${who} confirmed it arrived: done`;
     case "disputed":
       return `${who} reported a problem${text("reason") ? `: ${text("reason")}` : ""}`;
     case "refunded":
+      if (body.transition === "resolve") return "A moderator settled the dispute with a refund to the buyer";
+      if (body.transition === "auto-cancel")
+        return "Not shipped in time: the order was canceled and refunded";
+      if (body.transition === "cancel-order") {
+        return `${who} canceled the order${text("reason") ? `: ${text("reason")}` : ""}`;
+      }
       return `Refunded${text("reason") ? `: ${text("reason")}` : ""}`;
     default:
       return `${who}: ${body.transition.replace(/-/g, " ")} (${stateLabel(body.to)})`;
@@ -126,4 +137,49 @@ export const CHECKOUT_ERRORS: Record<string, string> = {
 export const checkoutError = (error: unknown) =>
   error instanceof ApiRequestError
     ? (CHECKOUT_ERRORS[error.code] ?? error.message)
+    : "Something went wrong. Try again.";
+
+/**
+ * What the deal's next timer means for this side, in words with its time ("Ship by Tue 14:00"); null
+ * when no fulfilment timer runs. The timers are the server's (`nextDeadline`); this only says them.
+ */
+export function fulfilmentDeadline(deal: Deal, side: "buyer" | "seller" | null): string | null {
+  const at = deal.nextDeadline;
+  if (!at) return null;
+  const when = dayTime(at);
+  if (deal.state === "paid" && deal.shipping) {
+    return side === "seller"
+      ? `Ship by ${when}, or the order is canceled and refunded`
+      : `${deal.seller.displayName} ships by ${when}; if not, you are refunded in full`;
+  }
+  if (deal.state === "paid") {
+    return side === "buyer"
+      ? `Completes by itself ${when} unless you report a problem`
+      : `Completes by itself ${when} unless the buyer reports a problem`;
+  }
+  if (deal.state === "shipped") {
+    return side === "buyer"
+      ? `Press "I received it" when it arrives; it completes by itself ${when}`
+      : `Completes by itself ${when} unless the buyer reports a problem`;
+  }
+  return null;
+}
+
+/** Refusals of a fulfilment step (ship, confirm, dispute, cancel, resolve), by error code, in words. */
+export const TRANSITION_ERRORS: Record<string, string> = {
+  invalid_transition: "This order has moved on meanwhile; the page now shows where it is.",
+  forbidden: "This step is not yours to take.",
+  not_found: "This deal is private, or it no longer exists.",
+  unauthorized: "Your session has ended. Sign in again.",
+  rate_limited: "Too many tries at once. Wait a moment, then try again.",
+  unavailable: "Parley cannot reach its database right now. Try again in a moment.",
+  internal: "Something went wrong on our side. Try again.",
+};
+
+/** A refused step said for people: a field's problem (bad_request) as the server words it, else by code. */
+export const transitionError = (error: unknown) =>
+  error instanceof ApiRequestError
+    ? error.code === "bad_request"
+      ? error.message
+      : (TRANSITION_ERRORS[error.code] ?? error.message)
     : "Something went wrong. Try again.";

@@ -27,6 +27,15 @@ export function chatTime(iso: string, now = new Date()): string {
   });
 }
 
+/** Tue 14:05: a deadline days away ("Ship by Tue 14:05"); with the date too when it is over a week off. */
+export function dayTime(iso: string, now = new Date()): string {
+  const at = new Date(iso);
+  const days = (at.getTime() - now.getTime()) / 86_400_000;
+  if (at.toDateString() === now.toDateString()) return `today ${hourMinute(iso)}`;
+  if (days > 6 || days < -6) return dateTime(iso);
+  return at.toLocaleString(undefined, { weekday: "short", hour: "numeric", minute: "2-digit" });
+}
+
 /** 14:05: when something will happen, later today. */
 export const hourMinute = (iso: string) =>
   new Date(iso).toLocaleTimeString(undefined, { hour: "numeric", minute: "2-digit" });
