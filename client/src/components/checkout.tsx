@@ -106,7 +106,16 @@ export function Checkout({ item, user }: { item: Item; user: User }) {
           paying. If they don't finish, you can buy it then.
         </p>
       )}
-      {item.status === "available" && <CheckoutTerms item={item} terms={terms} onChange={setTerms} />}
+      {item.status === "available" && (
+        <CheckoutTerms
+          item={item}
+          terms={terms}
+          onChange={(next) => {
+            setTerms(next);
+            setError(null);
+          }}
+        />
+      )}
       <button
         type="button"
         className="button primary wide big"

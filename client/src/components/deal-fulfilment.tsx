@@ -136,7 +136,10 @@ export function ResolvePanel({ deal, onChanged }: { deal: Deal; onChanged(deal: 
         name={`${id}-outcome`}
         value={value}
         checked={outcome === value}
-        onChange={() => setOutcome(value)}
+        onChange={() => {
+          setOutcome(value);
+          setError(null);
+        }}
       />
       <span>{label}</span>
     </label>
@@ -161,7 +164,10 @@ export function ResolvePanel({ deal, onChanged }: { deal: Deal; onChanged(deal: 
               id={`${id}-amount`}
               inputMode="decimal"
               value={amount}
-              onChange={(e) => setAmount(e.target.value)}
+              onChange={(e) => {
+                setAmount(e.target.value);
+                setError(null);
+              }}
             />
           </div>
         )}
