@@ -5,7 +5,7 @@ import type { DealReviews, Review, ReviewPage } from "../shared/reviews.js";
 import { listItem, type Session, signUp } from "./factories.js";
 import { call } from "./helpers/http.js";
 import { createModerator } from "./helpers/moderators.js";
-import { buyAndPay, completeDeal } from "./helpers/orders.js";
+import { buyAndPay, completeDeal, takeTransition } from "./helpers/orders.js";
 import { startServer, type TestServer } from "./helpers/server.js";
 import { eventually } from "./helpers/sockets.js";
 
@@ -115,6 +115,38 @@ describe("who may review", () => {
     expect(
       (await review(server, parties.buyer, parties.dealId, { rating: 5, text: "x".repeat(2000) })).status,
     ).toBe(201);
+  });
+});
+
+describe("refunded deals", () => {
+  it("are reviewed after a partial refund (the buyer kept the goods), not after a full one", async () => {
+    const partial = await dealBetween(server, { complete: false });
+    await takeTransition(server.url, partial.buyer, partial.dealId, "dispute", { reason: "A dent" });
+    const resolved = await takeTransition(server.url, moderator, partial.dealId, "resolve", {
+      outcome: "refund",
+      amount: { amount: 1000, currency: "usd" },
+    });
+    expect(resolved.body.deal.state).toBe("refunded");
+    expect((await dealReviews(server, partial.buyer, partial.dealId)).body.canReview).toBe(true);
+    expect((await review(server, partial.buyer, partial.dealId, { rating: 3, text: "Dented" })).status).toBe(
+      201,
+    );
+
+    const full = await dealBetween(server, { complete: false });
+    expect(
+      (await takeTransition(server.url, full.seller, full.dealId, "cancel-order", { reason: "Broken" }))
+        .status,
+    ).toBe(200);
+    const refused = await review(server, full.buyer, full.dealId, { rating: 1, text: "Canceled" });
+    expect(refused.status).toBe(409);
+    expect(refused.body).toMatchObject({
+      error: { message: "This deal was refunded in full: there is nothing to review" },
+    });
+    expect((await dealReviews(server, full.buyer, full.dealId)).body).toEqual({
+      reviews: [],
+      windowEndsAt: null,
+      canReview: false,
+    });
   });
 });
 

@@ -21,6 +21,12 @@ import { insertReview, listDealReviews, listPublishedReviews, publishDealReviews
 export type ReviewService = ReturnType<typeof createReviewService>;
 
 /**
+ * States a deal may be reviewed in: `completed`, and `refunded` when the refund was partial (the buyer
+ * kept the goods; only then does the deal have a review window, see deals/actions/reviews.ts).
+ */
+const REVIEWABLE = new Set(["completed", "refunded"]);
+
+/**
  * Blind two-way reviews of completed deals. A review is written under the deal's lock (after the item's,
  * as the engine takes them), so the second review and the window's end never both publish: whichever
  * comes first publishes every review of the deal at one instant, with a `review.published` outbox entry
@@ -88,11 +94,13 @@ export function createReviewService(deps: {
         await requireItem(write.tx, known.itemId, true);
         const deal = await getDeal(write.tx, dealId, { forUpdate: true });
         if (!deal) throw new AppError("not_found", "No such deal");
-        if (deal.state !== "completed") {
+        if (!REVIEWABLE.has(deal.state)) {
           throw new AppError("conflict", "You can review this deal once it is completed");
         }
         const window = await dealTimerAt(write.tx, deal.id, REVIEW_WINDOW_TIMER);
-        if (!window?.ahead) throw new AppError("conflict", "The time to review this deal has ended");
+        if (!window)
+          throw new AppError("conflict", "This deal was refunded in full: there is nothing to review");
+        if (!window.ahead) throw new AppError("conflict", "The time to review this deal has ended");
         const existing = await listDealReviews(write.tx, deal.id);
         if (existing.some((review) => review.author.id === user.id)) {
           throw new AppError("conflict", "You have already reviewed this deal");
@@ -136,7 +144,7 @@ export function createReviewService(deps: {
         windowEndsAt: window?.at ?? null,
         canReview:
           (party === "buyer" || party === "seller") &&
-          deal.state === "completed" &&
+          REVIEWABLE.has(deal.state) &&
           window?.ahead === true &&
           !reviews.some((review) => review.author.id === user.id),
       };

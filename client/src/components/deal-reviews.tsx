@@ -44,7 +44,8 @@ export function DealReviewsPanel({
   const [text, setText] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const completed = deal.state === "completed";
+  // A refunded deal has reviews only after a partial refund (the server says so with a window).
+  const completed = deal.state === "completed" || deal.state === "refunded";
 
   const load = useCallback(() => {
     api.dealReviews(deal.id).then(setState, () => setError("Could not load the reviews. Try again later."));
@@ -55,6 +56,7 @@ export function DealReviewsPanel({
   }, [completed, load, reviewedAt]);
 
   if (!completed || !state) return error ? <p className="form-error">{error}</p> : null;
+  if (!state.windowEndsAt && state.reviews.length === 0) return null;
   const buyer = deal.buyer.id === me.id;
   const other = buyer ? deal.seller : deal.buyer;
   const mine = state.reviews.find((review) => review.author.id === me.id);

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import type { Action } from "../process.js";
+import { getPayment } from "../../payments/store.js";
+import type { Action, TransitionContext } from "../process.js";
 import { scheduleTimer } from "../timers.js";
 
 /**
@@ -9,11 +10,22 @@ import { scheduleTimer } from "../timers.js";
 export const REVIEW_WINDOW_TIMER = "reviews.window-end";
 
 /** The deal completed: its parties may review it for REVIEW_WINDOW_SECONDS, then the reviews publish. */
-export const openReviewWindow: Action = async ({ write, deal, durations }) => {
+export const openReviewWindow: Action = (ctx) => scheduleWindow(ctx);
+
+/**
+ * The deal was refunded: if only in part (a moderator's partial `resolve`), the buyer kept the goods and
+ * paid for them, so the parties review it as a completed deal. After a full refund nothing was sold.
+ */
+export const openReviewWindowIfKept: Action = async (ctx) => {
+  const payment = ctx.deal.paymentId ? await getPayment(ctx.write.tx, ctx.deal.paymentId) : null;
+  if (payment?.refunded && payment.refunded.amount < payment.amount.amount) await scheduleWindow(ctx);
+};
+
+async function scheduleWindow({ write, deal, durations }: TransitionContext): Promise<void> {
   await scheduleTimer(write.tx, {
     id: randomUUID(),
     dealId: deal.id,
     transition: REVIEW_WINDOW_TIMER,
     seconds: durations.reviewWindowSeconds,
   });
-};
+}
