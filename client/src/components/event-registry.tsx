@@ -143,11 +143,9 @@ const auctionLine = (body: EventBodies["custom:auction"], winner: string | null)
   return `Sold! ${winner === "you" ? "You" : winner} won at ${formatMoney(body.amount)}`;
 };
 
-/** "Bea reviewed the deal", "You reviewed the deal", "Reviews are published". */
+/** "Bea reviewed this deal" (what they wrote stays blind), "Both reviews are published". */
 const reviewLine = (body: EventBodies["custom:review"], who: string) =>
-  body.action === "published"
-    ? "Both reviews are published"
-    : `${who} reviewed this deal${who === "You" ? "" : ": review them too to see it"}`;
+  body.action === "published" ? "Both reviews are published" : `${who} reviewed this deal`;
 
 /** Every event type this app shows. A type missing here is skipped, as the contract asks of clients. */
 const REGISTRY: { [T in EventType]: EventKind<T> } = {
