@@ -1,5 +1,5 @@
 import { type FormEvent, useId, useState } from "react";
-import { type Deal, ZShipParams } from "../../../shared/deals.js";
+import { type Deal, type ResolveParams, ZResolveParams, ZShipParams } from "../../../shared/deals.js";
 import { bodyOf, type DealEvent } from "../../../shared/events.js";
 import { LIMITS } from "../../../shared/limits.js";
 import { formatMoney, parseMoneyInput } from "../../../shared/money.js";
@@ -109,14 +109,19 @@ export function ResolvePanel({ deal, onChanged }: { deal: Deal; onChanged(deal: 
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    let params: Record<string, unknown> = { outcome: outcome === "release" ? "release" : "refund" };
+    let params: ResolveParams = outcome === "release" ? { outcome: "release" } : { outcome: "refund" };
     if (outcome === "partial") {
       const typed = parseMoneyInput(amount, currency);
       if (typed.error !== undefined) return setError(typed.error);
       if (typed.amount > deal.total.amount) {
         return setError(`Refund at most the total, ${formatMoney(deal.total)}.`);
       }
-      params = { ...params, amount: { amount: typed.amount, currency } };
+      const partial = ZResolveParams.safeParse({
+        outcome: "refund",
+        amount: { amount: typed.amount, currency },
+      });
+      if (!partial.success) return setError(partial.error.issues[0]?.message ?? "Check the amount.");
+      params = partial.data;
     }
     setBusy(true);
     setError(null);
@@ -215,7 +220,7 @@ export function FulfilmentStatus({
           : side === "seller"
             ? deal.shipping
               ? `${buyer} paid ${paid}. Next step: send it by ${deal.shipping.name}.`
-              : `${buyer} paid ${paid}. Next step: hand it over; agree a pickup in this conversation.`
+              : `${buyer} paid ${paid}. Next step: send the item, or agree a pickup in this conversation.`
             : `${buyer} paid ${paid}.`,
     },
     shipped: {

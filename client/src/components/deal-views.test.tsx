@@ -1,8 +1,10 @@
 import { renderToStaticMarkup } from "react-dom/server";
 import { describe, expect, it } from "vitest";
-import type { ProcessDescription } from "../../../shared/deals.js";
+import type { Deal, ProcessDescription } from "../../../shared/deals.js";
 import { type DealEvent, ZDealEvent } from "../../../shared/events.js";
 import type { User } from "../../../shared/users.js";
+import { fulfilmentDeadline } from "../state/deal-words.js";
+import { dayTime } from "../state/time.js";
 import { dealSteps } from "./deal-stepper.js";
 import { EventView, eventSummary } from "./event-registry.js";
 
@@ -128,5 +130,32 @@ describe("the deal stepper", () => {
     expect(
       dealSteps("refunded", withFulfilment, new Set([...visited, "refunded"])).map((s) => s.status),
     ).toEqual(["done", "done", "done", "ended"]);
+  });
+});
+
+describe("fulfilment words", () => {
+  const at = new Date(Date.now() + 2 * 86_400_000).toISOString();
+  const deal = (state: string, shipping: boolean) =>
+    ({
+      state,
+      nextDeadline: at,
+      shipping: shipping ? { optionId: "post", name: "Post", cost: { amount: 500, currency: "usd" } } : null,
+      seller: { id: me.id, username: "sam", displayName: "Sam" },
+    }) as unknown as Deal;
+
+  it("says the next timer for each side: ship by, refunded if not, completes by itself", () => {
+    expect(fulfilmentDeadline(deal("paid", true), "seller")).toMatch(
+      /^Ship by .+, or the order is canceled and refunded$/,
+    );
+    expect(fulfilmentDeadline(deal("paid", true), "buyer")).toMatch(
+      /^Sam ships by .+; if not, you are refunded in full$/,
+    );
+    expect(fulfilmentDeadline(deal("paid", false), "buyer")).toMatch(
+      /^Completes by itself .+ unless you report a problem$/,
+    );
+    expect(fulfilmentDeadline(deal("shipped", true), "buyer")).toMatch(/it completes by itself/);
+    expect(fulfilmentDeadline(deal("disputed", true), "buyer")).toBeNull();
+    // Two days away reads as a weekday and a time ("Tue 14:00"), not a date.
+    expect(dayTime(at)).not.toMatch(/\d{4}/);
   });
 });
