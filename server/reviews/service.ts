@@ -98,9 +98,11 @@ export function createReviewService(deps: {
           throw new AppError("conflict", "You can review this deal once it is completed");
         }
         const window = await dealTimerAt(write.tx, deal.id, REVIEW_WINDOW_TIMER);
-        if (!window)
+        if (!window && deal.state === "refunded") {
           throw new AppError("conflict", "This deal was refunded in full: there is nothing to review");
-        if (!window.ahead) throw new AppError("conflict", "The time to review this deal has ended");
+        }
+        // A deal completed before reviews existed has no window: its time is over too.
+        if (!window?.ahead) throw new AppError("conflict", "The time to review this deal has ended");
         const existing = await listDealReviews(write.tx, deal.id);
         if (existing.some((review) => review.author.id === user.id)) {
           throw new AppError("conflict", "You have already reviewed this deal");
