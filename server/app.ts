@@ -10,6 +10,7 @@ import { createAuctionService } from "./auctions/service.js";
 import { authRoutes } from "./auth/routes.js";
 import { createAuthService } from "./auth/service.js";
 import { createTokenSigner } from "./auth/tokens.js";
+import { balanceRoutes } from "./balance/routes.js";
 import { Bus } from "./bus.js";
 import { createRoomService } from "./chat/rooms.js";
 import { roomRoutes } from "./chat/routes.js";
@@ -63,6 +64,8 @@ import { rateLimitRules } from "./rate-limit/rules.js";
 import type { RedisAdapter } from "./realtime/redis-adapter.js";
 import { createRealtime } from "./realtime/socket-server.js";
 import { createRedis } from "./redis.js";
+import { reviewRoutes } from "./reviews/routes.js";
+import { createReviewService } from "./reviews/service.js";
 import { savedSearchRoutes } from "./saved-searches/routes.js";
 import { createSavedSearchService } from "./saved-searches/service.js";
 import { Timeline } from "./timeline/timeline.js";
@@ -120,7 +123,9 @@ export function createApp(deps: AppDeps) {
       auctionPaymentSeconds: config.auctionPaymentSeconds,
       autoCompleteSeconds: config.autoCompleteSeconds,
       shipBySeconds: config.shipBySeconds,
+      reviewWindowSeconds: config.reviewWindowSeconds,
     },
+    feeBps: config.marketplaceFeeBps,
     provider: gateway.provider,
     logger,
   });
@@ -180,6 +185,7 @@ export function createApp(deps: AppDeps) {
         logger,
       })
     : null;
+  const reviews = createReviewService({ db, timeline, engine });
 
   // Counters several processes must share live in Redis when there is one. It connects in the background
   // and reconnects by itself; while it is down or hangs the counters live in memory (see fallback-store.ts),
@@ -258,6 +264,8 @@ export function createApp(deps: AppDeps) {
   );
   api.use(dealRoutes(deals, engine));
   api.use(offerRoutes(offers));
+  api.use(reviewRoutes(reviews, db));
+  api.use(balanceRoutes(db));
   api.use(auctionRoutes(auctions, (userId) => limiter.consume(limits.messagesPerUser, userId)));
   api.use(moderationRoutes(moderation, limiter, limits));
   api.use(notFound);
@@ -371,6 +379,7 @@ export function createApp(deps: AppDeps) {
       auctions,
       engine,
       savedSearches,
+      reviews,
       bus,
       timeline,
       outbox,

@@ -34,6 +34,10 @@ const ZEnv = z.object({
   AUTO_COMPLETE_SECONDS: z.coerce.number().int().min(1).default(1_209_600),
   /** A paid order with a shipping option not shipped by then is canceled and refunded (7 days). */
   SHIP_BY_SECONDS: z.coerce.number().int().min(1).default(604_800),
+  /** The marketplace's fee on each sale, in basis points of the deal's total (250 = 2.5%). */
+  MARKETPLACE_FEE_BPS: z.coerce.number().int().min(0).max(10_000).default(0),
+  /** How long after a deal completed its parties may review it (14 days); blind reviews publish at the end. */
+  REVIEW_WINDOW_SECONDS: z.coerce.number().int().min(1).default(1_209_600),
   /** Comma-separated origins allowed to open a socket besides the server's own. */
   ALLOWED_ORIGINS: z.string().default(""),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -125,6 +129,9 @@ export type Config = {
   /** Fulfilment's timers: `auto-complete` and `auto-cancel`. */
   autoCompleteSeconds: number;
   shipBySeconds: number;
+  /** The fee on each sale, in basis points of the total. */
+  marketplaceFeeBps: number;
+  reviewWindowSeconds: number;
   /** See `DatabaseTimeouts`; PGlite is in-process and needs none. */
   databaseTimeouts: { connectMs: number; statementMs: number; queryMs: number };
   redisCommandTimeoutMs: number;
@@ -213,6 +220,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     auctionPaymentSeconds: e.AUCTION_PAYMENT_SECONDS,
     autoCompleteSeconds: e.AUTO_COMPLETE_SECONDS,
     shipBySeconds: e.SHIP_BY_SECONDS,
+    marketplaceFeeBps: e.MARKETPLACE_FEE_BPS,
+    reviewWindowSeconds: e.REVIEW_WINDOW_SECONDS,
     databaseTimeouts: {
       connectMs: e.DB_CONNECT_TIMEOUT_MS,
       statementMs: e.DB_STATEMENT_TIMEOUT_MS,

@@ -18,6 +18,7 @@ export const EVENT_TYPES = [
   "custom:deal",
   "custom:bid",
   "custom:auction",
+  "custom:review",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -67,6 +68,16 @@ export const ZDealEventBody = z.object({
 });
 export type DealEventBody = z.infer<typeof ZDealEventBody>;
 
+/**
+ * Reviews in a deal's private thread: `written` when a party reviewed (`role`; the content stays blind),
+ * `published` when the deal's reviews became visible (both reviewed, or the window ended).
+ */
+export const ZReviewEventBody = z.object({
+  action: z.enum(["written", "published"]),
+  role: z.enum(["buyer", "seller"]).optional(),
+});
+export type ReviewEventBody = z.infer<typeof ZReviewEventBody>;
+
 export const ZEventAuthor = z.object({
   id: z.uuid(),
   username: z.string(),
@@ -84,6 +95,7 @@ export type EventBodies = {
   "custom:deal": DealEventBody;
   "custom:bid": z.infer<typeof ZBidEventBody>;
   "custom:auction": z.infer<typeof ZAuctionEventBody>;
+  "custom:review": ReviewEventBody;
 };
 
 /** Each known type with the schema of its body; a text body may be hidden by a moderator. */
@@ -95,6 +107,7 @@ const BODY_SCHEMAS = {
   "custom:deal": ZDealEventBody,
   "custom:bid": ZBidEventBody,
   "custom:auction": ZAuctionEventBody,
+  "custom:review": ZReviewEventBody,
 } as const satisfies Record<EventType, z.ZodType>;
 
 /** Checks a body against its type's schema; the server runs it on every event it writes. */
@@ -128,6 +141,7 @@ function eventUnion<S extends z.ZodRawShape>(conversation: S) {
       typed("custom:deal"),
       typed("custom:bid"),
       typed("custom:auction"),
+      typed("custom:review"),
     ]),
     envelope.extend({
       type: z
@@ -142,7 +156,7 @@ function eventUnion<S extends z.ZodRawShape>(conversation: S) {
 export const ZItemEvent = eventUnion({ itemId: z.uuid() });
 export type ItemEvent = z.infer<typeof ZItemEvent>;
 
-/** An event in a deal's private thread (`text`, `custom:deal`, `custom:payment`). */
+/** An event in a deal's private thread (`text`, `custom:deal`, `custom:payment`, `custom:review`). */
 export const ZDealEvent = eventUnion({ dealId: z.uuid() });
 export type DealEvent = z.infer<typeof ZDealEvent>;
 

@@ -49,6 +49,13 @@ export const LIMITS = {
   joinsPerSocketPerMinute: 60,
   dealsPageMax: 100,
   dealsPageDefault: 20,
+  /** A review's text. */
+  reviewTextMax: 2000,
+  reviewsPageMax: 50,
+  reviewsPageDefault: 20,
+  /** Ledger entries one `GET /api/me/balance` page lists. */
+  ledgerPageMax: 100,
+  ledgerPageDefault: 50,
   addressFieldMax: 200,
   /** Items a moderator's watch starts with, most recently active first. */
   watchItems: 50,

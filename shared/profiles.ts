@@ -8,7 +8,7 @@ export const ZProfile = ZUser.extend({
   bio: z.string(),
   avatarUrl: z.string().nullable(),
   location: z.object({ city: z.string().optional(), country: z.string().optional() }),
-  /** Reviews' average (0–5) and count; both 0 until reviews exist. */
+  /** Published reviews about the user: their average rating (1–5, two decimals; 0 with none) and count. */
   rating: z.object({ average: z.number(), count: z.int() }),
   /** Items this user has sold. */
   salesCount: z.int(),

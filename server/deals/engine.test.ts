@@ -17,6 +17,7 @@ import { createOutbox } from "../outbox/outbox.js";
 import { getPayment } from "../payments/store.js";
 import { DEAL_EVENTS, listEvents } from "../timeline/store.js";
 import { Timeline } from "../timeline/timeline.js";
+import { REVIEW_WINDOW_TIMER } from "./actions/reviews.js";
 import { createDealEngine, type DealEngine, transitionsFor } from "./engine.js";
 import type { Caller } from "./process.js";
 import { type DealRecord, getDeal } from "./store.js";
@@ -60,9 +61,11 @@ function engineOn(on: Db, holdSeconds = 900): DealEngine {
       checkoutHoldSeconds: holdSeconds,
       offerTtlSeconds: 172_800,
       auctionPaymentSeconds: 86_400,
+      reviewWindowSeconds: 1_209_600,
       autoCompleteSeconds: 1_209_600,
       shipBySeconds: 604_800,
     },
+    feeBps: 0,
     provider: "simulated",
     logger,
   });
@@ -377,6 +380,8 @@ const pendingTimers = async (deal: DealRecord) =>
     )
   ).map((row) => `${row.transition}@${row.seconds}`);
 
+/** The review window's timer, about 14 days away (a second less if the clock ticked over meanwhile). */
+const REVIEW_WINDOW_AT = new RegExp(`^${REVIEW_WINDOW_TIMER.replace(".", "\\.")}@(1209599|1209600)$`);
 const paymentOfDeal = async (deal: DealRecord) => getPayment(db, deal.paymentId!);
 
 describe("fulfilment: after paid", () => {
@@ -419,7 +424,7 @@ describe("fulfilment: after paid", () => {
     expect((await apply(await paid(), "ship", asSeller(), {})).state).toBe("shipped");
   });
 
-  it("confirm-received: the buyer only, from paid or shipped; completes, no timer left, money untouched", async () => {
+  it("confirm-received: the buyer only, from paid or shipped; completes, only the review window's timer left, money untouched", async () => {
     for (const ship of [false, true]) {
       let deal = await paid();
       if (ship) deal = await apply(deal, "ship", asSeller(), {});
@@ -427,7 +432,10 @@ describe("fulfilment: after paid", () => {
         expect(await refusal(apply(deal, "confirm-received", caller))).toBe("forbidden");
       }
       const done = await apply(deal, "confirm-received", asBuyer());
-      expect(done).toMatchObject({ state: "completed", nextDeadline: null });
+      // The next deadline is the end of the review window (reviews publish then at the latest).
+      expect(done.state).toBe("completed");
+      expect(await pendingTimers(done)).toEqual([expect.stringMatching(REVIEW_WINDOW_AT)]);
+      expect(done.nextDeadline).not.toBeNull();
       expect((await paymentOfDeal(deal))?.status).toBe("succeeded");
       expect(await refusal(apply(deal, "confirm-received", asBuyer()))).toBe("invalid_transition");
       expect(await refusal(apply(deal, "dispute", asBuyer(), { reason: "late" }))).toBe("invalid_transition");
@@ -546,8 +554,10 @@ describe("fulfilment: after paid", () => {
     expect(await thread(unshipped)).toContain("auto-cancel:paid>refunded:system");
     expect(await thread(shipped)).toContain("auto-complete:shipped>completed:system");
     expect(await thread(pickup)).toContain("auto-complete:paid>completed:system");
-    for (const deal of [unshipped, shipped, pickup])
-      expect((await getDeal(db, deal.id))?.nextDeadline).toBeNull();
+    expect((await getDeal(db, unshipped.id))?.nextDeadline).toBeNull();
+    // A completed order's one timer left is its review window's end.
+    for (const deal of [shipped, pickup])
+      expect(await pendingTimers(deal)).toEqual([expect.stringMatching(REVIEW_WINDOW_AT)]);
     // A timer of a state left early never fires: shipping cancels auto-cancel.
     const early = await paid();
     await apply(early, "ship", asSeller(), {});

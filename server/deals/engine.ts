@@ -23,12 +23,20 @@ type Deps = {
   db: Db;
   timeline: Timeline;
   durations: Durations;
+  /** The marketplace's fee in basis points (`MARKETPLACE_FEE_BPS`), for the ledger's actions. */
+  feeBps: number;
   provider: PaymentProvider;
   logger: Logger;
 };
 
 const NO_PARAMS = z.strictObject({});
 const SYSTEM: Caller = { actor: "system", user: null };
+
+/**
+ * Work a deal's timer does that is not a transition (the review window's end): it runs inside a write
+ * holding the item's and the deal's locks, once, whichever process claimed the timer.
+ */
+export type TimerHandler = (write: ItemWrite, deal: DealRecord) => Promise<void>;
 
 /** The deal is waiting for its payment: its process has a `pay` transition from its state. */
 export function awaitsPayment(deal: Pick<DealRecord, "process" | "state">): boolean {
@@ -85,6 +93,7 @@ export function transitionsFor(deal: DealRecord, actor: Actor | null): string[] 
 export function createDealEngine(deps: Deps) {
   const { db, timeline, durations, provider, logger } = deps;
   const effects = new Map<EffectName, (paymentId: string) => Promise<void>>();
+  const timerHandlers = new Map<string, TimerHandler>();
 
   async function run(
     write: ItemWrite,
@@ -104,6 +113,7 @@ export function createDealEngine(deps: Deps) {
       caller,
       params,
       durations,
+      feeBps: deps.feeBps,
       provider,
       after: (name, paymentId) =>
         write.afterCommit(async () => {
@@ -120,6 +130,8 @@ export function createDealEngine(deps: Deps) {
       },
     };
     for (const guard of transition.guards ?? []) await guard(ctx);
+    // The timers of the state being left go first, so an action may set one of its own (the review window).
+    await cancelTimers(write.tx, deal.id);
     for (const action of transition.actions) await action(ctx);
     await setDealState(write.tx, deal.id, transition.to);
     // An address lives on the deal, shown to the seller only once paid; the thread never carries it.
@@ -132,7 +144,6 @@ export function createDealEngine(deps: Deps) {
       ...(Object.keys(shown).length > 0 ? { params: shown } : {}),
     };
     await write.appendToThread(deal.id, { type: "custom:deal", author: null, body });
-    await cancelTimers(write.tx, deal.id);
     for (const timed of process.transitions) {
       if (timed.after && timed.from.includes(transition.to) && (timed.when?.holds(ctx.deal) ?? true)) {
         await scheduleTimer(write.tx, {
@@ -211,13 +222,21 @@ export function createDealEngine(deps: Deps) {
     name: string,
   ): Promise<DealRecord | null> {
     if (!(await takeTimer(write.tx, deal.id, name))) return null;
-    return apply(write, item, deal, name, SYSTEM);
+    const handler = timerHandlers.get(name);
+    if (!handler) return apply(write, item, deal, name, SYSTEM);
+    await handler(write, deal);
+    return deal;
   }
 
   return {
     /** Named after-commit work (processor calls); the payments domain registers its own. */
     onEffect(name: EffectName, handler: (paymentId: string) => Promise<void>): void {
       effects.set(name, handler);
+    },
+
+    /** A deal timer named `name` that is not a transition runs `handler` (reviews register the window's end). */
+    onTimer(name: string, handler: TimerHandler): void {
+      timerHandlers.set(name, handler);
     },
 
     /** Every process, as data (`GET /api/processes`). */

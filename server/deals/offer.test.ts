@@ -107,9 +107,11 @@ beforeAll(async () => {
       checkoutHoldSeconds: 900,
       offerTtlSeconds: 3600,
       auctionPaymentSeconds: 86_400,
+      reviewWindowSeconds: 1_209_600,
       autoCompleteSeconds: 1_209_600,
       shipBySeconds: 604_800,
     },
+    feeBps: 0,
     provider: "simulated",
     logger,
   });

@@ -16,6 +16,8 @@ export type Durations = {
   autoCompleteSeconds: number;
   /** A paid order with a shipping option not shipped by then is canceled and refunded. */
   shipBySeconds: number;
+  /** How long after completion the parties may review (the review window's timer). */
+  reviewWindowSeconds: number;
 };
 
 /** Work the engine runs after commit, by name; the payments domain registers the processor calls. */
@@ -33,6 +35,8 @@ export type TransitionContext = {
   caller: Caller;
   params: Record<string, unknown>;
   durations: Durations;
+  /** The marketplace's fee on a sale, in basis points of the total (`MARKETPLACE_FEE_BPS`). */
+  feeBps: number;
   /** The configured card processor, for new payments. */
   provider: PaymentProvider;
   /** Runs a named effect after commit (processor calls); idempotent on its side. */

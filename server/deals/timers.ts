@@ -154,3 +154,26 @@ export function startWorker(
     },
   };
 }
+
+/** Cancels the deal's pending timer named `name` (its work was done early: both reviews are in). */
+export async function cancelDealTimer(tx: Queryable, dealId: string, name: string): Promise<void> {
+  await tx.query(
+    `update timers set canceled_at = now()
+     where deal_id = $1 and transition = $2 and fired_at is null and canceled_at is null`,
+    [dealId, name],
+  );
+}
+
+/** When the deal's timer `name` fires or fired (the latest set), and whether that is still ahead. */
+export async function dealTimerAt(
+  q: Queryable,
+  dealId: string,
+  name: string,
+): Promise<{ at: string; ahead: boolean } | null> {
+  const [row] = await q.query<{ fire_at: Date; ahead: boolean }>(
+    `select fire_at, fire_at > now() as ahead from timers
+     where deal_id = $1 and transition = $2 order by fire_at desc limit 1`,
+    [dealId, name],
+  );
+  return row ? { at: row.fire_at.toISOString(), ahead: row.ahead } : null;
+}

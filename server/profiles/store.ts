@@ -16,6 +16,8 @@ type ProfileRow = {
   email: string | null;
   sales_count: number;
   nostr_pubkey: string | null;
+  rating_average: number;
+  rating_count: number;
 };
 
 /**
@@ -31,8 +33,12 @@ export async function getProfile(
     `select u.id, u.username, u.display_name, u.role, u.created_at, u.bio, u.avatar_url, u.location_city,
             u.location_country, u.email,
             (select count(*)::int from items i where i.seller_id = u.id and i.status = 'sold') as sales_count,
-            k.pubkey as nostr_pubkey
-     from users u left join nostr_keys k on k.user_id = u.id where ${by === "id" ? "u.id = $1::uuid" : "u.username = $1"}`,
+            k.pubkey as nostr_pubkey,
+            coalesce(r.average, 0)::float8 as rating_average, coalesce(r.count, 0)::int as rating_count
+     from users u
+     left join nostr_keys k on k.user_id = u.id
+     left join lateral (select round(avg(rating), 2) as average, count(*) as count from reviews
+                        where subject_id = u.id and published_at is not null) r on true where ${by === "id" ? "u.id = $1::uuid" : "u.username = $1"}`,
     [id],
   );
   if (!row) return null;
@@ -45,8 +51,8 @@ export async function getProfile(
     bio: row.bio,
     avatarUrl: row.avatar_url,
     location: locationOf(row.location_city, row.location_country),
-    // Reviews do not exist yet (the orders work adds them); until then nobody has a rating.
-    rating: { average: 0, count: 0 },
+    // Over published reviews only: a blind review counts once it is shown.
+    rating: { average: Number(row.rating_average), count: row.rating_count },
     salesCount: row.sales_count,
     ...(row.nostr_pubkey ? { nostr: { pubkey: row.nostr_pubkey } } : {}),
     email: row.email,

@@ -13,8 +13,9 @@ const DEAL_URL = /\/deals\/[0-9a-f-]{36}$/;
 /**
  * A whole order in a real browser: Noor buys a lamp with shipping (address in the buy box), pays; Sam
  * sees it first in My sales, ships it with a carrier and tracking number; Noor reports a problem; a
- * moderator finds the dispute in the console, writes in the deal's thread and refunds half. Every step
- * reaches the other screens live. Screenshots at desktop width and at 390 px.
+ * moderator finds the dispute in the console, writes in the deal's thread and refunds half; both review
+ * (blind until both have), and the reviews show on Sam's page. Every step reaches the other screens live.
+ * Screenshots at desktop width and at 390 px.
  */
 describe("an order after payment in Chromium", () => {
   let server: TestServer;
@@ -159,6 +160,30 @@ describe("an order after payment in Chromium", () => {
     );
     await screenshot(noor, "order-refunded", { fullPage: true });
     await sam.getByText("$23.50 of $47.00 was refunded to Noor.").waitFor();
+    expect(dialogs).toEqual([]);
+  });
+
+  it("after the partial refund both review; the reviews publish together and show on the seller's page", async () => {
+    // Noor kept the lamp and paid half: the deal is reviewed like a completed one, blind until both have.
+    await noor.getByLabel("2 stars").check({ force: true });
+    await noor.getByLabel("Your review", { exact: true }).fill("Arrived dented; the refund was fair.");
+    await noor.getByRole("button", { name: "Send review" }).click();
+    await noor.getByText("Thanks! Your review is hidden until Sam's Workshop reviews too").waitFor();
+    await sam.locator(".review-card", { hasText: "Noor reviewed this deal" }).waitFor();
+    expect(await sam.locator(".deal-reviews .review").count()).toBe(0);
+    await sam.getByLabel("4 stars").check({ force: true });
+    await sam.getByLabel("Your review", { exact: true }).fill("Sorry about the dent, thanks for the photos.");
+    await sam.getByRole("button", { name: "Send review" }).click();
+    for (const page of [noor, sam]) {
+      await page.locator(".review-card", { hasText: "Both reviews are published" }).waitFor();
+      await page.locator(".deal-reviews .review").nth(1).waitFor();
+    }
+    await screenshot(sam, "order-reviews", { fullPage: true });
+    await noor.goto(`${server.url}/u/${samSession.user.username}`);
+    await noor.getByTestId("seller-rating").getByText("★ 2.0 (1 review)").waitFor();
+    await noor.locator(".review", { hasText: "Arrived dented; the refund was fair." }).waitFor();
+    await screenshot(noor, "order-seller-reviews", { fullPage: true });
+    await noor.goto(dealUrl);
     expect(dialogs).toEqual([]);
   });
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ZBalanceResponse } from "../../../shared/balance.js";
 import { ZCategoriesResponse } from "../../../shared/categories.js";
 import {
   type CheckoutRequest,
@@ -49,6 +50,12 @@ import {
 } from "../../../shared/notifications.js";
 import { type Card, type PublicConfig, ZPaymentResponse, ZPublicConfig } from "../../../shared/payments.js";
 import { type UpdateMeRequest, ZOwnProfile, ZProfile } from "../../../shared/profiles.js";
+import {
+  type CreateReviewRequest,
+  ZDealReviews,
+  ZReviewPage,
+  ZReviewResponse,
+} from "../../../shared/reviews.js";
 import { ZMarkReadResponse, ZRoomList } from "../../../shared/rooms.js";
 import { type CreateSavedSearchRequest, ZSavedSearch } from "../../../shared/saved-searches.js";
 import { ZUploadResponse } from "../../../shared/uploads.js";
@@ -282,6 +289,16 @@ export class ApiClient {
     this.#request("POST", `/api/deals/${id}/transitions/${encodeURIComponent(name)}`, ZDealResponse, {
       body: params,
     });
+  /** The deal's reviews the caller may see (blind ones only their own), the window, and `canReview`. */
+  dealReviews = (dealId: string) => this.#request("GET", `/api/deals/${dealId}/reviews`, ZDealReviews);
+  createReview = (dealId: string, input: CreateReviewRequest) =>
+    this.#request("POST", `/api/deals/${dealId}/reviews`, ZReviewResponse, { body: input });
+  /** Published reviews about a user, newest first. */
+  userReviews = (userId: string, cursor?: string) =>
+    this.#request("GET", `/api/users/${userId}/reviews`, ZReviewPage, { query: { cursor } });
+  /** The caller's seller balance (pending, available, per currency) and its ledger entries, newest first. */
+  balance = (cursor?: string) =>
+    this.#request("GET", "/api/me/balance", ZBalanceResponse, { query: { cursor } });
   #processes: Promise<ProcessList> | null = null;
   /** Every process as data (states in their usual order, transitions); fixed while the server runs. */
   processes(): Promise<ProcessList> {

@@ -58,8 +58,15 @@ describe("the event registry", () => {
   });
 
   it("ignores types it does not know", () => {
-    const future = event("custom:review", { rating: 5 });
+    const future = event("custom:future_kind", { rating: 5 });
     expect(draw(future)).toBe("");
+  });
+
+  it("says a review was written without what it says, and when both are published", () => {
+    expect(draw(event("custom:review", { action: "written", role: "buyer" }))).toContain(
+      "reviewed this deal",
+    );
+    expect(draw(event("custom:review", { action: "published" }))).toContain("Both reviews are published");
   });
 });
 

@@ -143,6 +143,10 @@ const auctionLine = (body: EventBodies["custom:auction"], winner: string | null)
   return `Sold! ${winner === "you" ? "You" : winner} won at ${formatMoney(body.amount)}`;
 };
 
+/** "Bea reviewed this deal" (what they wrote stays blind), "Both reviews are published". */
+const reviewLine = (body: EventBodies["custom:review"], who: string) =>
+  body.action === "published" ? "Both reviews are published" : `${who} reviewed this deal`;
+
 /** Every event type this app shows. A type missing here is skipped, as the contract asks of clients. */
 const REGISTRY: { [T in EventType]: EventKind<T> } = {
   text: {
@@ -216,6 +220,20 @@ const REGISTRY: { [T in EventType]: EventKind<T> } = {
       </SystemCard>
     ),
     summary: (body) => auctionLine(body, body.status === "ended" ? (body.winner?.username ?? null) : null),
+    system: true,
+  },
+  "custom:review": {
+    view: ({ event, body, me, parties }) => {
+      const party =
+        body.role === "buyer" ? parties?.buyer : body.role === "seller" ? parties?.seller : undefined;
+      const who = party ? (party.id === me?.id ? "You" : party.displayName) : `The ${body.role ?? "party"}`;
+      return (
+        <SystemCard event={event} icon="★" className="system-card review-card">
+          {reviewLine(body, who)}
+        </SystemCard>
+      );
+    },
+    summary: (body) => reviewLine(body, `The ${body.role ?? "party"}`),
     system: true,
   },
   "custom:deal": {

@@ -10,6 +10,7 @@ import { Composer } from "../components/composer.js";
 import { DealActions } from "../components/deal-actions.js";
 import { FulfilmentStatus } from "../components/deal-fulfilment.js";
 import { DealPayment } from "../components/deal-payment.js";
+import { DealReviewsPanel } from "../components/deal-reviews.js";
 import { DealStepper } from "../components/deal-stepper.js";
 import { ItemImage } from "../components/item-image.js";
 import { OFFER_OPEN, OfferCard } from "../components/offers.js";
@@ -187,6 +188,11 @@ export function DealPage({ dealId, user }: { dealId: string; user: User }) {
               <DealActions deal={deal} onChanged={setDeal} ask={ask} />
             </>
           )}
+          <DealReviewsPanel
+            deal={deal}
+            me={user}
+            reviewedAt={thread.events.findLast((event) => event.type === "custom:review")?.seq ?? 0}
+          />
         </article>
 
         <section className="card chat" aria-labelledby="thread-title">

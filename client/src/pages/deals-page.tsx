@@ -2,6 +2,7 @@ import type { Deal } from "../../../shared/deals.js";
 import { formatMoney } from "../../../shared/money.js";
 import type { User } from "../../../shared/users.js";
 import { ItemImage } from "../components/item-image.js";
+import { SellerBalance } from "../components/seller-balance.js";
 import { stateLabel } from "../state/deal-words.js";
 import { Link } from "../state/router.js";
 import { chatTime, dayTime, hourMinute } from "../state/time.js";
@@ -77,6 +78,7 @@ export function DealsPage({ side: role, user }: { side: DealRole; user: User }) 
           </Link>
         </nav>
       )}
+      {role === "seller" && <SellerBalance />}
       {error && (
         <p className="form-error" role="alert">
           {error}

@@ -18,6 +18,7 @@ import {
 } from "../components/moderation-actions.js";
 import { Offers } from "../components/offers.js";
 import { useReasonDialog } from "../components/reason-dialog.js";
+import { SellerRating } from "../components/stars.js";
 import { StatusBadge } from "../components/status-badge.js";
 import { Timeline } from "../components/timeline.js";
 import { askToSignIn, Link } from "../state/router.js";
@@ -154,6 +155,7 @@ export function ItemPage({ itemId, user }: { itemId: string; user: User | null }
                     </Link>
                     {isSeller && " (you)"}
                   </span>
+                  <SellerRating sellerId={item.seller.id} />
                 </p>
                 {item.description && <p className="item-description">{item.description}</p>}
                 {facts.length > 0 && (

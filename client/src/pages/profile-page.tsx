@@ -3,6 +3,7 @@ import { LIMITS } from "../../../shared/limits.js";
 import type { OwnProfile } from "../../../shared/profiles.js";
 import { ApiRequestError, api } from "../api/http.js";
 import { errorsByField, Field } from "../components/field.js";
+import { ratingLine } from "../components/stars.js";
 import { Link } from "../state/router.js";
 import { useToast } from "../state/toasts.js";
 
@@ -87,7 +88,8 @@ export function ProfilePage() {
       <h1>Your profile</h1>
       {profile && (
         <p className="muted">
-          Others see it on <Link href={`/u/${profile.username}`}>your page</Link>.
+          Others see it on <Link href={`/u/${profile.username}`}>your page</Link>, with your rating:{" "}
+          <span data-testid="own-rating">{ratingLine(profile.rating)}</span>.
         </p>
       )}
       <form className="card profile-form" onSubmit={submit} noValidate>

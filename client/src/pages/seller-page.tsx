@@ -3,6 +3,8 @@ import type { Profile } from "../../../shared/profiles.js";
 import { ApiRequestError, api } from "../api/http.js";
 import { Avatar } from "../components/avatar.js";
 import { ItemCard } from "../components/item-card.js";
+import { ratingLine } from "../components/stars.js";
+import { UserReviews } from "../components/user-reviews.js";
 import { Link } from "../state/router.js";
 import { useItems } from "../state/use-items.js";
 
@@ -30,7 +32,7 @@ function SellerItems({ sellerId }: { sellerId: string }) {
   );
 }
 
-/** A seller's storefront: who they are, their rating and sales, their items, and (once they exist) reviews. */
+/** A seller's storefront: who they are, their rating and sales, their items, and the reviews about them. */
 export function SellerPage({ username }: { username: string }) {
   const [profile, setProfile] = useState<Profile | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -82,11 +84,7 @@ export function SellerPage({ username }: { username: string }) {
             {place && ` · ${place}`} · on Parley since {memberSince(profile.createdAt)}
           </p>
           <p className="seller-stats">
-            <span>
-              {profile.rating.count > 0
-                ? `★ ${profile.rating.average.toFixed(1)} (${profile.rating.count} reviews)`
-                : "No ratings yet"}
-            </span>
+            <span data-testid="seller-rating">{ratingLine(profile.rating)}</span>
             <span>
               {profile.salesCount} {profile.salesCount === 1 ? "sale" : "sales"}
             </span>
@@ -100,7 +98,10 @@ export function SellerPage({ username }: { username: string }) {
       </section>
       <section className="card" aria-labelledby="seller-reviews">
         <h2 id="seller-reviews">Reviews</h2>
-        <p className="muted">No reviews yet. Buyers can review a seller after a completed order.</p>
+        <UserReviews
+          userId={profile.id}
+          emptyText="No reviews yet. Buyers and sellers review each other after a completed order."
+        />
       </section>
     </main>
   );

@@ -9,6 +9,7 @@ import { offers } from "./0060-offers.js";
 import { auctions } from "./0070-auctions.js";
 import { outboxReaders } from "./0075-outbox-readers.js";
 import { refunds } from "./0080-refunds.js";
+import { ledgerAndReviews } from "./0085-ledger-and-reviews.js";
 import { notifications } from "./0090-notifications.js";
 import { integrations } from "./0100-integrations.js";
 import { nostr } from "./0105-nostr.js";
@@ -29,6 +30,7 @@ export const migrations: Migration[] = [
   auctions,
   outboxReaders,
   refunds,
+  ledgerAndReviews,
   notifications,
   integrations,
   nostr,

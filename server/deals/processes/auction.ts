@@ -1,4 +1,5 @@
 import { offerSecondChance, openAuctionPayment } from "../actions/auction.js";
+import { creditSale } from "../actions/ledger.js";
 import { cancelPayment, capturePayment, releaseItem, reserveItem, sellItem } from "../actions.js";
 import type { Process } from "../process.js";
 import { FULFILMENT_STATES, FULFILMENT_TERMINAL, fulfilment } from "./fulfilment.js";
@@ -31,7 +32,7 @@ export const auction: Process = {
       from: ["won"],
       to: "paid",
       actor: "system",
-      actions: [capturePayment, sellItem],
+      actions: [capturePayment, sellItem, creditSale],
     },
     {
       name: "expire",

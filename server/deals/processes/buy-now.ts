@@ -1,4 +1,5 @@
 import { ZCheckoutRequest } from "../../../shared/deals.js";
+import { creditSale } from "../actions/ledger.js";
 import { closeOtherOffers } from "../actions/offers.js";
 import {
   cancelPayment,
@@ -71,7 +72,7 @@ export const buyNow: Process = {
       from: ["reserved"],
       to: "paid",
       actor: "system",
-      actions: [capturePayment, sellItem, closeOtherOffers],
+      actions: [capturePayment, sellItem, creditSale, closeOtherOffers],
     },
     ...fulfilment,
   ],

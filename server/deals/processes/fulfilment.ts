@@ -1,5 +1,7 @@
 import { ZReasonParams, ZResolveRefund, ZResolveRelease, ZShipParams } from "../../../shared/deals.js";
 import { refundPayment, refundWithinTotal, withoutShipping, withShipping } from "../actions/fulfilment.js";
+import { releaseSale, reverseRefundedSale } from "../actions/ledger.js";
+import { openReviewWindow, openReviewWindowIfKept } from "../actions/reviews.js";
 import type { Action, Transition } from "../process.js";
 
 /**
@@ -20,11 +22,14 @@ import type { Action, Transition } from "../process.js";
  * added there (the seller's balance ledger) runs on all of them.
  */
 
-/** Run by every transition into `completed`, after its own steps. */
-const completes: Action[] = [];
+/** Run by every transition into `completed`, after its own steps: the sale is available, reviews open. */
+const completes: Action[] = [releaseSale, openReviewWindow];
 
-/** Run by every transition into `refunded`. */
-const refunds: Action[] = [refundPayment];
+/**
+ * Run by every transition into `refunded`: the money goes back, the seller's ledger follows it, and a
+ * partial refund (the buyer kept the goods) opens reviews.
+ */
+const refunds: Action[] = [refundPayment, reverseRefundedSale, openReviewWindowIfKept];
 
 /** In the order an order usually goes (`GET /api/processes` lists states so); they follow `paid`. */
 export const FULFILMENT_STATES = ["shipped", "completed", "disputed", "refunded"];

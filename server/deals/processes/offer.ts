@@ -1,3 +1,4 @@
+import { creditSale } from "../actions/ledger.js";
 import {
   agreePrice,
   buyerCounterInBounds,
@@ -153,7 +154,7 @@ export const offer: Process = {
       from: ["accepted"],
       to: "paid",
       actor: "system",
-      actions: [capturePrivately, sellItem, closeOtherOffers],
+      actions: [capturePrivately, sellItem, creditSale, closeOtherOffers],
     },
     ...fulfilment,
   ],
