@@ -129,16 +129,18 @@ describe("offers in Chromium", () => {
     }, JSON.stringify(bob));
     await page.goto(`${server.url}/items/${stock.id}`);
     await page.getByRole("button", { name: "Make an offer" }).click();
-    await page.getByLabel("Your offer, per unit").fill("8");
-    await page.getByLabel("How many").selectOption("3");
-    await page.getByRole("radio", { name: /La Poste/ }).check();
-    await page.getByLabel("Full name").fill("Bob Martin");
-    await page.getByLabel("Street and number").fill("3 Quai Saint-Vincent");
-    await page.getByLabel("City").fill("Lyon");
-    await page.getByLabel("Postal code").fill("69001");
-    await page.getByLabel("Country code (e.g. US, DE)").fill("FR");
+    // The buy box asks the same (units, delivery): the offer's own form is the one filled in.
+    const form = page.locator(".offer-form");
+    await form.getByLabel("Your offer, per unit").fill("8");
+    await form.getByLabel("How many").selectOption("3");
+    await form.getByRole("radio", { name: /La Poste/ }).check();
+    await form.getByLabel("Full name").fill("Bob Martin");
+    await form.getByLabel("Street and number").fill("3 Quai Saint-Vincent");
+    await form.getByLabel("City").fill("Lyon");
+    await form.getByLabel("Postal code").fill("69001");
+    await form.getByLabel("Country code (e.g. US, DE)").fill("FR");
     // 3 × €8.00 + €6.00, shown while typing; the server computes the deal's own.
-    await page.getByText("Total €30.00 with shipping, if the seller accepts").waitFor();
+    await form.getByText("Total €30.00 with shipping, if the seller accepts").waitFor();
     await screenshot(page, "offer-terms-phone", { fullPage: true });
     await page.getByRole("button", { name: "Send offer" }).click();
     await page.getByText("Waiting for the seller").waitFor();
