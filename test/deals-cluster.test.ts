@@ -89,6 +89,7 @@ describe("deals on two server processes", () => {
     expect(positions.map((row) => Number(row.position))).toEqual(positions.map((_, i) => i + 1));
   });
 
+  // Thirty sign-ups (argon2id hashes) and thirty checkouts on two processes: long on a busy machine.
   it("sells exactly three units when 30 buyers race for an item of quantity 3 across the processes, and the thread reaches both parties live", async () => {
     const seller = await signUp(a.url, "seller");
     const item = await listItem(a.url, seller, { quantity: 3 });
@@ -161,5 +162,5 @@ describe("deals on two server processes", () => {
     for (const received of heard) {
       await eventually(() => expect(received.map(({ event }) => event.seq)).toEqual([4, 5]));
     }
-  });
+  }, 90_000);
 });
