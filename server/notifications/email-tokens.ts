@@ -1,6 +1,7 @@
 import jwt from "jsonwebtoken";
 import { z } from "zod";
 import { type EmailPreferenceKey, ZEmailPreferenceKey } from "../../shared/notifications.js";
+import { hmacKey } from "../auth/tokens.js";
 
 const ALGORITHM = "HS256";
 const ISSUER = "parley";
@@ -15,9 +16,10 @@ const ZUnsubscribeClaims = z.object({ sub: z.uuid(), key: ZEmailPreferenceKey })
 
 /** Signed links in emails: an address's verification (expiring) and a type's unsubscribe. */
 export function createEmailTokens(secret: string) {
+  const hmac = hmacKey(secret);
   function read<T>(token: string, audience: string, schema: z.ZodType<T>): T | null {
     try {
-      const payload = jwt.verify(token, secret, { algorithms: [ALGORITHM], issuer: ISSUER, audience });
+      const payload = jwt.verify(token, hmac, { algorithms: [ALGORITHM], issuer: ISSUER, audience });
       const parsed = schema.safeParse(payload);
       return parsed.success ? parsed.data : null;
     } catch {
@@ -27,7 +29,7 @@ export function createEmailTokens(secret: string) {
   return {
     /** Proves the holder received mail at `email` for this user, for `VERIFY_TTL_SECONDS`. */
     verification: (userId: string, email: string) =>
-      jwt.sign({ email }, secret, {
+      jwt.sign({ email }, hmac, {
         algorithm: ALGORITHM,
         subject: userId,
         issuer: ISSUER,
@@ -37,7 +39,7 @@ export function createEmailTokens(secret: string) {
     readVerification: (token: string) => read(token, VERIFY, ZVerifyClaims),
     /** Turns off one type of email for one user; it does not expire (old emails keep working). */
     unsubscribe: (userId: string, key: EmailPreferenceKey) =>
-      jwt.sign({ key }, secret, {
+      jwt.sign({ key }, hmac, {
         algorithm: ALGORITHM,
         subject: userId,
         issuer: ISSUER,
