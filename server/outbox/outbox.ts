@@ -44,7 +44,8 @@ export async function writeOutboxMany(tx: Queryable, entries: OutboxWrite[]): Pr
   );
 }
 
-type OutboxRow = {
+/** An outbox row as selected by `OUTBOX_COLUMNS`. */
+export type OutboxRow = {
   position: string | number;
   type: string;
   resource_type: string;
@@ -52,6 +53,19 @@ type OutboxRow = {
   data: Record<string, unknown>;
   created_at: Date;
 };
+
+export const OUTBOX_COLUMNS = "position, type, resource_type, resource_id, data, created_at";
+
+/** A positioned row as the entry the bus and the readers see. */
+export function toEntry(row: OutboxRow): OutboxEntry {
+  return {
+    position: Number(row.position),
+    type: row.type,
+    resource: { type: row.resource_type, id: row.resource_id },
+    data: row.data,
+    createdAt: row.created_at.toISOString(),
+  };
+}
 
 /**
  * The outbox's drain: gives committed entries their global position and delivers them to the bus.
@@ -82,15 +96,7 @@ export function createOutbox(deps: { db: Db; bus: Bus; logger: Logger }) {
         [DRAIN_BATCH],
       );
     });
-    const entries: OutboxEntry[] = rows
-      .map((row) => ({
-        position: Number(row.position),
-        type: row.type,
-        resource: { type: row.resource_type, id: row.resource_id },
-        data: row.data,
-        createdAt: row.created_at.toISOString(),
-      }))
-      .sort((a, b) => a.position - b.position);
+    const entries = rows.map(toEntry).sort((a, b) => a.position - b.position);
     for (const entry of entries) bus.emit("outbox.drained", { entry });
     return rows.length;
   }

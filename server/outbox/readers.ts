@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { Bus, OutboxEntry } from "../bus.js";
 import type { Db, Queryable } from "../db/db.js";
+import { OUTBOX_COLUMNS, type OutboxRow, toEntry } from "./outbox.js";
 
 /** How long after a drain the readers run (later drains meanwhile join that run). */
 const RUN_DELAY_MS = 50;
@@ -29,15 +30,6 @@ export type OutboxReader = {
   afterCommit?(entries: OutboxEntry[]): void;
 };
 
-type OutboxRow = {
-  position: string | number;
-  type: string;
-  resource_type: string;
-  resource_id: string;
-  data: Record<string, unknown>;
-  created_at: Date;
-};
-
 export function matchesTypes(types: string[] | undefined, type: string): boolean {
   if (!types) return true;
   return types.some((wanted) =>
@@ -64,23 +56,12 @@ export function createOutboxReaders(deps: { db: Db; bus: Bus; logger: Logger }) 
       );
       if (!cursor) throw new Error(`no outbox_readers row "${reader.name}": its migration adds it`);
       const rows = await tx.query<OutboxRow>(
-        `select position, type, resource_type, resource_id, data, created_at from outbox
-         where position > $1 order by position limit $2`,
+        `select ${OUTBOX_COLUMNS} from outbox where position > $1 order by position limit $2`,
         [cursor.position, READ_BATCH],
       );
       const last = rows.at(-1);
       if (!last) return { seen: 0, wanted: [] };
-      const wanted = rows
-        .filter((row) => matchesTypes(reader.types, row.type))
-        .map(
-          (row): OutboxEntry => ({
-            position: Number(row.position),
-            type: row.type,
-            resource: { type: row.resource_type, id: row.resource_id },
-            data: row.data,
-            createdAt: row.created_at.toISOString(),
-          }),
-        );
+      const wanted = rows.filter((row) => matchesTypes(reader.types, row.type)).map(toEntry);
       if (wanted.length > 0) await reader.handle(tx, wanted);
       await tx.query("update outbox_readers set position = $2 where name = $1", [reader.name, last.position]);
       return { seen: rows.length, wanted };
