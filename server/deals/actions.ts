@@ -12,7 +12,7 @@ import {
   type PaymentRecord,
   setPaymentStatus,
 } from "../payments/store.js";
-import type { Action, Guard, TransitionContext } from "./process.js";
+import type { Action, Durations, Guard, TransitionContext } from "./process.js";
 import { getDeal, listHolds, setDealPayment, setDealTerms } from "./store.js";
 
 /*
@@ -126,22 +126,29 @@ export const sellItem: Action = async ({ write, item }) => {
   write.changed();
 };
 
-/** Opens the deal's payment for its total (the processor's charge is opened after commit). */
-export const openPayment: Action = async ({ write, deal, durations, provider, after }) => {
-  const id = randomUUID();
-  await insertPayment(write.tx, {
-    id,
-    dealId: deal.id,
-    itemId: deal.itemId,
-    buyerId: deal.buyer.id,
-    provider,
-    price: deal.total,
-    holdSeconds: durations.checkoutHoldSeconds,
-  });
-  await setDealPayment(write.tx, deal.id, id);
-  // The buyer pays it like a checkout: with Stripe, its PaymentIntent (the client secret) is ready after commit.
-  after("payment.open_charge", id);
-};
+/**
+ * Opens the deal's payment for its total, held for the duration named (the processor's charge is opened
+ * after commit, so a Stripe buyer has its client secret).
+ */
+export function openPaymentHeld(hold: keyof Durations): Action {
+  return async ({ write, deal, durations, provider, after }) => {
+    const id = randomUUID();
+    await insertPayment(write.tx, {
+      id,
+      dealId: deal.id,
+      itemId: deal.itemId,
+      buyerId: deal.buyer.id,
+      provider,
+      price: deal.total,
+      holdSeconds: durations[hold],
+    });
+    await setDealPayment(write.tx, deal.id, id);
+    after("payment.open_charge", id);
+  };
+}
+
+/** A checkout's or an accepted offer's payment, open for CHECKOUT_HOLD_SECONDS. */
+export const openPayment = openPaymentHeld("checkoutHoldSeconds");
 
 /** Cancels the deal's open payment, and its charge at the processor after commit. */
 export const cancelPayment: Action = async (ctx) => {

@@ -1,26 +1,12 @@
-import { randomUUID } from "node:crypto";
-import { insertPayment } from "../../payments/store.js";
+import { openPaymentHeld } from "../actions.js";
 import type { Action } from "../process.js";
-import { setDealPayment } from "../store.js";
 import { scheduleItemTimer } from "../timers.js";
 
 /** The item timer that offers a lapsed auction to the next bidder (server/auctions/service.ts). */
 export const SECOND_CHANCE_TIMER = "auction.second-chance";
 
-/** Opens the winner's payment for the winning amount, open for AUCTION_PAYMENT_SECONDS. */
-export const openAuctionPayment: Action = async ({ write, deal, durations, provider }) => {
-  const id = randomUUID();
-  await insertPayment(write.tx, {
-    id,
-    dealId: deal.id,
-    itemId: deal.itemId,
-    buyerId: deal.buyer.id,
-    provider,
-    price: deal.total,
-    holdSeconds: durations.auctionPaymentSeconds,
-  });
-  await setDealPayment(write.tx, deal.id, id);
-};
+/** The winner's payment for the winning amount, open for AUCTION_PAYMENT_SECONDS. */
+export const openAuctionPayment = openPaymentHeld("auctionPaymentSeconds");
 
 /**
  * The winner did not pay: the next bidder gets their chance, decided by an item timer due now (durable,
