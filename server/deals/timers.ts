@@ -59,31 +59,26 @@ export async function cancelItemTimers(tx: Queryable, itemId: string): Promise<v
 }
 
 /** As `takeTimer`, for an item's timer; the caller holds the item's row lock. */
-export async function takeItemTimer(tx: Queryable, itemId: string, name: string): Promise<boolean> {
-  const rows = await tx.query(
-    `update timers set fired_at = now()
-     where id = (select id from timers
-                 where item_id = $1 and transition = $2 and fired_at is null and canceled_at is null
-                 order by fire_at limit 1 for update)
-     returning id`,
-    [itemId, name],
-  );
-  return rows.length > 0;
-}
+export const takeItemTimer = (tx: Queryable, itemId: string, name: string) =>
+  take(tx, "item_id", itemId, name);
 
 /**
  * Marks the deal's pending timer for `transition` fired, under its row lock; false if there is none (it
  * fired or was canceled already). The caller holds the deal's lock and fires it in the same transaction,
  * so a timer fires exactly once whoever gets there first: a sweeper, or a request that found it overdue.
  */
-export async function takeTimer(tx: Queryable, dealId: string, transition: string): Promise<boolean> {
+export const takeTimer = (tx: Queryable, dealId: string, transition: string) =>
+  take(tx, "deal_id", dealId, transition);
+
+/** The earliest pending timer of that name on the deal or item, marked fired; false if there is none. */
+async function take(tx: Queryable, owner: "deal_id" | "item_id", id: string, name: string): Promise<boolean> {
   const rows = await tx.query(
     `update timers set fired_at = now()
      where id = (select id from timers
-                 where deal_id = $1 and transition = $2 and fired_at is null and canceled_at is null
+                 where ${owner} = $1 and transition = $2 and fired_at is null and canceled_at is null
                  order by fire_at limit 1 for update)
      returning id`,
-    [dealId, transition],
+    [id, name],
   );
   return rows.length > 0;
 }
