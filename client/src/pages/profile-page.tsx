@@ -21,8 +21,12 @@ export function ProfilePage() {
   });
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [busy, setBusy] = useState(false);
+  const [loadFailed, setLoadFailed] = useState(false);
+  const [attempt, setAttempt] = useState(0);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `attempt` is the "Try again" trigger
   useEffect(() => {
+    setLoadFailed(false);
     api.myProfile().then(
       ({ user }) => {
         setProfile(user);
@@ -35,9 +39,9 @@ export function ProfilePage() {
           email: user.email ?? "",
         });
       },
-      () => toast.show("error", "Could not load your profile."),
+      () => setLoadFailed(true),
     );
-  }, [toast]);
+  }, [attempt]);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -92,33 +96,47 @@ export function ProfilePage() {
           <span data-testid="own-rating">{ratingLine(profile.rating)}</span>.
         </p>
       )}
-      <form className="card profile-form" onSubmit={submit} noValidate>
-        {text("displayName", "Display name")}
-        <Field label="About you" error={errors.bio} hint={`Up to ${LIMITS.bioMax} characters`}>
-          {({ id, describedBy, invalid }) => (
-            <textarea
-              id={id}
-              rows={4}
-              aria-describedby={describedBy}
-              aria-invalid={invalid}
-              maxLength={LIMITS.bioMax}
-              value={form.bio}
-              onChange={(e) => setForm((current) => ({ ...current, bio: e.target.value }))}
-            />
-          )}
-        </Field>
-        {text("avatarUrl", "Picture (link)", { hint: "An https:// link to a picture of you or your shop" })}
-        <div className="field-row">
-          {text("city", "City")}
-          {text("country", "Country")}
-        </div>
-        {text("email", "Email", { type: "email", hint: "Only you see it; it is used for notifications" })}
-        <div className="form-actions">
-          <button type="submit" className="button primary" disabled={busy || !profile}>
-            Save profile
-          </button>
-        </div>
-      </form>
+      {!profile &&
+        (loadFailed ? (
+          <p role="alert">
+            Could not load your profile.{" "}
+            <button type="button" className="button" onClick={() => setAttempt((n) => n + 1)}>
+              Try again
+            </button>
+          </p>
+        ) : (
+          <p className="muted">Loading your profile…</p>
+        ))}
+      {/* The form appears once the profile is loaded: typing into it earlier would be overwritten. */}
+      {profile && (
+        <form className="card profile-form" onSubmit={submit} noValidate>
+          {text("displayName", "Display name")}
+          <Field label="About you" error={errors.bio} hint={`Up to ${LIMITS.bioMax} characters`}>
+            {({ id, describedBy, invalid }) => (
+              <textarea
+                id={id}
+                rows={4}
+                aria-describedby={describedBy}
+                aria-invalid={invalid}
+                maxLength={LIMITS.bioMax}
+                value={form.bio}
+                onChange={(e) => setForm((current) => ({ ...current, bio: e.target.value }))}
+              />
+            )}
+          </Field>
+          {text("avatarUrl", "Picture (link)", { hint: "An https:// link to a picture of you or your shop" })}
+          <div className="field-row">
+            {text("city", "City")}
+            {text("country", "Country")}
+          </div>
+          {text("email", "Email", { type: "email", hint: "Only you see it; it is used for notifications" })}
+          <div className="form-actions">
+            <button type="submit" className="button primary" disabled={busy}>
+              Save profile
+            </button>
+          </div>
+        </form>
+      )}
     </main>
   );
 }
