@@ -3,6 +3,7 @@ import { LIMITS } from "../../../shared/limits.js";
 import type { OwnProfile } from "../../../shared/profiles.js";
 import { ApiRequestError, api } from "../api/http.js";
 import { errorsByField, Field } from "../components/field.js";
+import { LoadState } from "../components/load-state.js";
 import { ratingLine } from "../components/stars.js";
 import { Link } from "../state/router.js";
 import { useToast } from "../state/toasts.js";
@@ -96,17 +97,9 @@ export function ProfilePage() {
           <span data-testid="own-rating">{ratingLine(profile.rating)}</span>.
         </p>
       )}
-      {!profile &&
-        (loadFailed ? (
-          <p role="alert">
-            Could not load your profile.{" "}
-            <button type="button" className="button" onClick={() => setAttempt((n) => n + 1)}>
-              Try again
-            </button>
-          </p>
-        ) : (
-          <p className="muted">Loading your profile…</p>
-        ))}
+      {!profile && (
+        <LoadState what="your profile" failed={loadFailed} onRetry={() => setAttempt((n) => n + 1)} />
+      )}
       {/* The form appears once the profile is loaded: typing into it earlier would be overwritten. */}
       {profile && (
         <form className="card profile-form" onSubmit={submit} noValidate>

@@ -8,6 +8,7 @@ import {
 import { ApiRequestError, api } from "../api/http.js";
 import { errorsByField, Field } from "../components/field.js";
 import { InboxTabs } from "../components/inbox-tabs.js";
+import { LoadState } from "../components/load-state.js";
 import { useToast } from "../state/toasts.js";
 
 /** The choices in reading order: room messages next to deal messages. */
@@ -25,17 +26,21 @@ export function SettingsPage() {
   const [address, setAddress] = useState("");
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [busy, setBusy] = useState(false);
+  const [loadFailed, setLoadFailed] = useState(false);
+  const [attempt, setAttempt] = useState(0);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `attempt` is the "Try again" trigger
   useEffect(() => {
+    setLoadFailed(false);
     api.preferences().then(
       ({ preferences, email }) => {
         setPreferences(preferences.email);
         setSettings(email);
         setAddress(email.address ?? "");
       },
-      () => toast.show("error", "Could not load your settings."),
+      () => setLoadFailed(true),
     );
-  }, [toast]);
+  }, [attempt]);
 
   const saveAddress = async (event: FormEvent) => {
     event.preventDefault();
@@ -91,42 +96,48 @@ export function SettingsPage() {
           This marketplace does not send email at the moment; your choices are kept for when it does.
         </p>
       )}
-      <form className="card settings-card" onSubmit={(event) => void saveAddress(event)}>
-        <Field
-          label="Email address"
-          error={errors.email}
-          hint="Only for notifications you choose below. Nobody else sees it."
-        >
-          {({ id, describedBy, invalid }) => (
-            <input
-              id={id}
-              type="email"
-              autoComplete="email"
-              aria-describedby={describedBy}
-              aria-invalid={invalid}
-              value={address}
-              onChange={(e) => setAddress(e.target.value)}
-            />
+      {!settings && (
+        <LoadState what="your settings" failed={loadFailed} onRetry={() => setAttempt((n) => n + 1)} />
+      )}
+      {/* The address form appears once the settings are loaded: typing into it earlier would be overwritten. */}
+      {settings && (
+        <form className="card settings-card" onSubmit={(event) => void saveAddress(event)}>
+          <Field
+            label="Email address"
+            error={errors.email}
+            hint="Only for notifications you choose below. Nobody else sees it."
+          >
+            {({ id, describedBy, invalid }) => (
+              <input
+                id={id}
+                type="email"
+                autoComplete="email"
+                aria-describedby={describedBy}
+                aria-invalid={invalid}
+                value={address}
+                onChange={(e) => setAddress(e.target.value)}
+              />
+            )}
+          </Field>
+          {settings.address && (
+            <p className={`verification ${settings.verified ? "is-verified" : "is-pending"}`} role="status">
+              {settings.verified
+                ? `${settings.address} is verified.`
+                : `${settings.address} is not verified yet: follow the link we sent. Nothing else is emailed until then.`}
+            </p>
           )}
-        </Field>
-        {settings?.address && (
-          <p className={`verification ${settings.verified ? "is-verified" : "is-pending"}`} role="status">
-            {settings.verified
-              ? `${settings.address} is verified.`
-              : `${settings.address} is not verified yet: follow the link we sent. Nothing else is emailed until then.`}
-          </p>
-        )}
-        <div className="settings-actions">
-          <button type="submit" className="button primary" disabled={busy}>
-            Save address
-          </button>
-          {settings?.address && !settings.verified && (
-            <button type="button" className="button" onClick={() => void resend()}>
-              Send the link again
+          <div className="settings-actions">
+            <button type="submit" className="button primary" disabled={busy}>
+              Save address
             </button>
-          )}
-        </div>
-      </form>
+            {settings.address && !settings.verified && (
+              <button type="button" className="button" onClick={() => void resend()}>
+                Send the link again
+              </button>
+            )}
+          </div>
+        </form>
+      )}
       {preferences && (
         <fieldset className="card settings-card preferences">
           <legend>Email me about</legend>
