@@ -1,12 +1,7 @@
 import type { Bus, OutboxEntry } from "../bus.js";
 import type { OutboxReader } from "../outbox/readers.js";
 import { queueNotificationEmails, queueVerificationEmail } from "./email-queue.js";
-import {
-  countUnreadOf,
-  insertNotifications,
-  type StoredNotification,
-  upsertMessageNotifications,
-} from "./store.js";
+import { countUnreadOf, insertNotifications, notifyMembers, type StoredNotification } from "./store.js";
 import { type ChatMessage, TRIGGERS } from "./triggers.js";
 
 /** The outbox entry of a new address to verify (PATCH /api/me, a resend): internal, no notification. */
@@ -69,7 +64,7 @@ export function createNotificationsReader(deps: {
         for (const plan of await trigger(tx, entry)) {
           created.push(
             ...(plan.kind === "message"
-              ? await upsertMessageNotifications(tx, plan.userIds, plan.conversation, plan.notification)
+              ? await notifyMembers(tx, plan.conversation, plan.messages, plan.notification)
               : await insertNotifications(tx, plan.userIds, plan.notification)),
           );
         }

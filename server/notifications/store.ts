@@ -70,49 +70,79 @@ export async function insertNotifications(
   return rows.map(toStored);
 }
 
+/** Who is told of a conversation's messages: a room's seller and everyone who joined it; a deal's two parties. */
+const MEMBERS = {
+  item: `select user_id from item_members where item_id = $1
+         union select seller_id from items where id = $1`,
+  deal: "select unnest(array[buyer_id, seller_id]) from deals where id = $1",
+};
+
 /**
- * A message notification for each recipient, coalesced per conversation: the recipient's unread one for
- * this conversation is updated (latest preview, `count` more messages, moved to the top), else a new one.
- * `titles.many` words the title for `{count}` unread messages. With `firstOnly` (an item's room) an unread
- * one is left as it is: a crowded room's messages cost a lookup per member, not a write and a push each.
- * Returns the notifications written.
+ * A conversation's new messages (a reader batch's, in order) as message notifications, coalesced per
+ * member and conversation, in one statement: each member hears of the messages they did not write (the
+ * last of them in the body, how many in the title). A member's unread notice for the conversation is
+ * updated (latest preview, that many more messages, moved to the top), else a new one is made. With
+ * `firstOnly` (an item's room) an unread notice is left as it is, and members who have one are not
+ * even looked at again: a crowded room's message costs the database an index probe per member and
+ * this process nothing per member. Returns the notifications written.
  */
-export async function upsertMessageNotifications(
+export async function notifyMembers(
   tx: Queryable,
-  userIds: string[],
-  conversation: string,
-  n: Omit<NewNotification, "type" | "title"> & {
-    titles: { one: string; many: string };
-    count: number;
-    firstOnly: boolean;
-  },
+  conversation: { type: "item" | "deal"; id: string },
+  messages: { seq: number; authorId: string | null; authorName: string | null; preview: string }[],
+  n: Pick<NewNotification, "link" | "data"> & { titles: { one: string; many: string }; firstOnly: boolean },
 ): Promise<StoredNotification[]> {
-  if (userIds.length === 0) return [];
+  if (messages.length === 0) return [];
+  const key = `${conversation.type}:${conversation.id}`;
+  const count = "(n.data->>'count')::int + (excluded.data->>'count')::int";
   const onConflict = n.firstOnly
     ? "do nothing"
     : `do update set body = excluded.body,
-                   data = excluded.data || jsonb_build_object('count', (n.data->>'count')::int + $8::int),
-                   title = replace($7, '{count}', ((n.data->>'count')::int + $8::int)::text),
+                   data = excluded.data || jsonb_build_object('count', ${count}),
+                   title = replace($5, '{count}', (${count})::text),
                    created_at = clock_timestamp(),
                    position = nextval('notifications_position')`;
   const rows = await tx.query<NotificationRow>(
-    `insert into notifications as n (id, user_id, type, title, body, link, data, conversation, created_at)
-     select x.id, x.user_id, 'message.received',
-            case when $8::int = 1 then $2 else replace($7, '{count}', $8::text) end,
-            $3, $4, $5::jsonb || jsonb_build_object('count', $8::int), $6, clock_timestamp()
-     from jsonb_to_recordset($1::jsonb) as x(id uuid, user_id uuid)
+    `with messages as (
+       select * from jsonb_to_recordset($2::jsonb) as m(seq int, "authorId" uuid, "authorName" text, preview text)
+     ),
+     members as (${MEMBERS[conversation.type]}),
+     news as (
+       select mem.user_id, theirs.count, last.seq, last."authorId", last."authorName", last.preview
+         from members mem(user_id)
+        cross join lateral (
+          select count(*)::int as count from messages m where m."authorId" is distinct from mem.user_id
+        ) theirs
+         join lateral (
+          select m.* from messages m where m."authorId" is distinct from mem.user_id
+           order by m.seq desc limit 1
+        ) last on true
+        where mem.user_id is not null
+          ${
+            n.firstOnly
+              ? `and not exists (select 1 from notifications x
+                                  where x.user_id = mem.user_id and x.conversation = $3 and x.read_at is null)`
+              : ""
+          }
+     )
+     insert into notifications as n (id, user_id, type, title, body, link, data, conversation, created_at)
+     select gen_random_uuid(), news.user_id, 'message.received',
+            case when news.count = 1 then $4 else replace($5, '{count}', news.count::text) end,
+            coalesce(news."authorName", 'Someone') || ': ' || news.preview,
+            $6, $7::jsonb || jsonb_build_object('seq', news.seq, 'authorId', news."authorId", 'count', news.count),
+            $3, clock_timestamp()
+       from news
      on conflict (user_id, conversation) where read_at is null and conversation is not null
      ${onConflict}
      returning ${COLUMNS}`,
     [
-      JSON.stringify(userIds.map((userId) => ({ id: randomUUID(), user_id: userId }))),
+      conversation.id,
+      JSON.stringify(messages),
+      key,
       n.titles.one,
-      n.body,
+      n.titles.many,
       n.link,
       JSON.stringify(n.data),
-      conversation,
-      n.titles.many,
-      n.count,
     ],
   );
   return rows.map(toStored);

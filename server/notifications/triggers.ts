@@ -6,22 +6,26 @@ import type { Queryable } from "../db/db.js";
 import { matchSavedSearches } from "../saved-searches/store.js";
 import type { NewNotification } from "./store.js";
 
-/** Who gets what for one outbox entry: notifications for recipients, or a coalesced message notice. */
+/**
+ * Who gets what for one outbox entry: notifications for recipients, or a conversation's new messages,
+ * whose recipients (its members) and coalesced notices the database works out (`notifyMembers`).
+ */
 export type Plan =
   | { kind: "notify"; userIds: string[]; notification: Notice }
   | {
       kind: "message";
-      userIds: string[];
-      conversation: string;
+      conversation: { type: "item" | "deal"; id: string };
+      messages: ChatMessage[];
       notification: MessageNotice;
     };
 
 type Notice = NewNotification & { type: NotificationType };
-/** A message notice's title for one message and for `{count}` of them. */
-export type MessageNotice = Omit<NewNotification, "type" | "title"> & {
+/**
+ * A message notice: its title for one message and for `{count}` of them (each member's count is of the
+ * messages they did not write; the body and `data.seq` are of the last of those).
+ */
+export type MessageNotice = Pick<NewNotification, "link" | "data"> & {
   titles: { one: string; many: string };
-  /** How many messages it stands for (a reader batch's messages by one author in one conversation). */
-  count: number;
   /**
    * A room's notice only says there is something new: an unread one is left as it is by later messages
    * (the Inbox's live room counts say how many). A deal thread's counts them.
@@ -116,60 +120,36 @@ export const TRIGGERS: Record<string, Trigger> = {
   // One entry per conversation and reader batch (`collapseMessages`): its messages in order.
   "message.created": async (tx, entry) => {
     const messages = (entry.data.messages as ChatMessage[] | undefined) ?? [entry.data as ChatMessage];
-    const conversation = `${entry.resource.type}:${entry.resource.id}`;
-    let room: { title: string; item_id: string; members: string[] } | undefined;
-    if (entry.resource.type === "item") {
-      // A room's members: its seller from the moment it is listed, and everyone who joined it.
-      [room] = await tx.query(
-        `select i.title, i.id as item_id,
-                array(select m.user_id from item_members m where m.item_id = i.id) || i.seller_id as members
-           from items i where i.id = $1`,
-        [entry.resource.id],
-      );
-    } else {
-      [room] = await tx.query(
-        `select i.title, d.item_id, array[d.buyer_id, d.seller_id] as members
-           from deals d join items i on i.id = d.item_id where d.id = $1`,
-        [entry.resource.id],
-      );
-    }
+    const conversation = {
+      type: entry.resource.type === "item" ? "item" : "deal",
+      id: entry.resource.id,
+    } as const;
+    const [room] = await tx.query<{ title: string; item_id: string }>(
+      conversation.type === "item"
+        ? "select title, id as item_id from items where id = $1"
+        : "select i.title, d.item_id from deals d join items i on i.id = d.item_id where d.id = $1",
+      [conversation.id],
+    );
     if (!room) return [];
     const { item_id: itemId } = room;
     const title = quoted(room.title);
-    const link = entry.resource.type === "item" ? `/items/${itemId}` : `/deals/${entry.resource.id}`;
-    // Each member hears of the messages they did not write: most share one write (same last message
-    // and count); a member who also wrote gets their own.
-    const groups = new Map<string, { userIds: string[]; last: ChatMessage; count: number }>();
-    for (const userId of new Set(room.members)) {
-      const theirs = messages.filter((message) => message.authorId !== userId);
-      const last = theirs.at(-1);
-      if (!last) continue;
-      const key = `${last.seq}/${theirs.length}`;
-      const group = groups.get(key) ?? { userIds: [], last, count: theirs.length };
-      group.userIds.push(userId);
-      groups.set(key, group);
-    }
-    return [...groups.values()].map(
-      ({ userIds, last, count }): Plan => ({
+    return [
+      {
         kind: "message",
-        userIds,
         conversation,
+        messages,
         notification: {
           titles: { one: `New message about ${title}`, many: `{count} new messages about ${title}` },
-          count,
-          firstOnly: entry.resource.type === "item",
-          body: `${last.authorName ?? "Someone"}: ${last.preview}`,
-          link,
+          firstOnly: conversation.type === "item",
+          link: conversation.type === "item" ? `/items/${itemId}` : `/deals/${conversation.id}`,
           data: {
-            conversation: entry.resource,
+            conversation,
             itemId,
-            ...(entry.resource.type === "deal" ? { dealId: entry.resource.id } : {}),
-            seq: last.seq,
-            authorId: last.authorId,
+            ...(conversation.type === "deal" ? { dealId: conversation.id } : {}),
           },
         },
-      }),
-    );
+      },
+    ];
   },
 
   // A first offer, or the buyer's answer to the seller's counter-offer.

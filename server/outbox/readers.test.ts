@@ -131,14 +131,28 @@ describe("outbox readers", () => {
   it("hands a reader only the types it asked for, and still moves past the others", async () => {
     const bus = new Bus();
     const readers = createOutboxReaders({ db, bus, logger });
-    const deals = await reader(["deal.*", "item.sold"]);
+    const deals = await reader(["deal.*", "item.sold", "user.email_verification"]);
     readers.add(deals);
     await announce(db, 2, "item.updated");
     await announce(db, 1, "deal.paid");
     await announce(db, 1, "item.sold");
+    // Neither a prefix's neighbour nor a name with another character where `_` is (a `like` wildcard).
+    await announce(db, 1, "dealer.x");
+    await announce(db, 1, "user.emailXverification");
+    await announce(db, 1, "user.email_verification");
     await createOutbox({ db, bus, logger }).drain();
     await readers.run();
-    expect(deals.seen.map((entry) => entry.type).sort()).toEqual(["deal.paid", "item.sold"]);
+    expect(deals.seen.map((entry) => entry.type).sort()).toEqual([
+      "deal.paid",
+      "item.sold",
+      "user.email_verification",
+    ]);
+    const [position] = await db.query<{ position: string }>(
+      "select position from outbox_readers where name = $1",
+      [deals.name],
+    );
+    const [top] = await db.query<{ top: string }>("select max(position) as top from outbox");
+    expect(position?.position).toBe(top?.top);
     expect(matchesTypes(["deal.*"], "dealer.x")).toBe(false);
     expect(matchesTypes(undefined, "anything")).toBe(true);
   });

@@ -37,6 +37,15 @@ export function matchesTypes(types: string[] | undefined, type: string): boolean
   );
 }
 
+/** `types` as SQL `like` patterns (`deal.*` is `deal.%`), for the database to skip the rest unread. */
+export function typePatterns(types: string[]): string[] {
+  return types.map((type) => {
+    const exact = type.endsWith("*") ? type.slice(0, -1) : type;
+    const escaped = exact.replace(/[\\%_]/g, (c) => `\\${c}`);
+    return type.endsWith("*") ? `${escaped}%` : escaped;
+  });
+}
+
 /**
  * Runs the outbox's readers: after each drain in this process (through the bus) and at every worker tick
  * (for entries drained by other processes). Readers on several processes take turns on their row lock.
@@ -55,16 +64,23 @@ export function createOutboxReaders(deps: { db: Db; bus: Bus; logger: Logger }) 
         [reader.name],
       );
       if (!cursor) throw new Error(`no outbox_readers row "${reader.name}": its migration adds it`);
-      const rows = await tx.query<OutboxRow>(
-        `select ${OUTBOX_COLUMNS} from outbox where position > $1 order by position limit $2`,
+      // The next batch's span, then only the entries of the reader's types in it: a reader does not
+      // fetch (or parse) the data of entries it skips, such as a busy room's messages for the webhooks.
+      const [span] = await tx.query<{ last: string | number | null; seen: number }>(
+        `select max(position) as last, count(*)::int as seen
+           from (select position from outbox where position > $1 order by position limit $2) batch`,
         [cursor.position, READ_BATCH],
       );
-      const last = rows.at(-1);
-      if (!last) return { seen: 0, wanted: [] };
-      const wanted = rows.filter((row) => matchesTypes(reader.types, row.type)).map(toEntry);
+      if (!span || span.last === null) return { seen: 0, wanted: [] };
+      const rows = await tx.query<OutboxRow>(
+        `select ${OUTBOX_COLUMNS} from outbox where position > $1 and position <= $2
+            ${reader.types ? "and type like any($3::text[])" : ""} order by position`,
+        [cursor.position, span.last, ...(reader.types ? [typePatterns(reader.types)] : [])],
+      );
+      const wanted = rows.map(toEntry);
       if (wanted.length > 0) await reader.handle(tx, wanted);
-      await tx.query("update outbox_readers set position = $2 where name = $1", [reader.name, last.position]);
-      return { seen: rows.length, wanted };
+      await tx.query("update outbox_readers set position = $2 where name = $1", [reader.name, span.last]);
+      return { seen: span.seen, wanted };
     });
     if (wanted.length > 0) reader.afterCommit?.(wanted);
     return seen === READ_BATCH;
