@@ -70,6 +70,17 @@ describe("item rooms", () => {
       itemId: item.id,
       event: { type: "text", author: { role: expect.any(String) } },
     });
+    // A message's clientMessageId reaches its author's sockets only (it matches their pending bubble).
+    for (const [socketUser, received] of [
+      [buyer, atA],
+      [seller, atB],
+    ] as const) {
+      for (const { event } of received) {
+        if (event.author?.id === socketUser.user.id)
+          expect(event.clientMessageId).toEqual(expect.any(String));
+        else expect(event).not.toHaveProperty("clientMessageId");
+      }
+    }
     expect(atOutsider).toEqual([]);
   });
 

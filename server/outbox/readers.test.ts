@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import pino from "pino";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { Bus, type OutboxEntry } from "../bus.js";
 import type { Db } from "../db/db.js";
 import { migrate } from "../db/migrate.js";
@@ -155,5 +155,29 @@ describe("outbox readers", () => {
     expect(position?.position).toBe(top?.top);
     expect(matchesTypes(["deal.*"], "dealer.x")).toBe(false);
     expect(matchesTypes(undefined, "anything")).toBe(true);
+  });
+
+  it("wakes after a drain only the readers that want one of its entries; a run moves every reader", async () => {
+    const bus = new Bus();
+    const readers = createOutboxReaders({ db, bus, logger });
+    const everything = await reader();
+    const deals = await reader(["deal.*"]);
+    readers.add(everything);
+    readers.add(deals);
+    const positionOf = async (name: string) =>
+      Number(
+        (
+          await db.query<{ position: string }>("select position from outbox_readers where name = $1", [name])
+        )[0]?.position,
+      );
+    const before = await positionOf(deals.name);
+    await announce(db, 2, "item.updated");
+    await createOutbox({ db, bus, logger }).drain();
+    await vi.waitFor(() => expect(everything.seen).toHaveLength(2), { timeout: 5_000 });
+    // The deals reader was not woken: no transaction of its own for entries it would skip.
+    expect(await positionOf(deals.name)).toBe(before);
+    await readers.run();
+    expect(await positionOf(deals.name)).toBe(await positionOf(everything.name));
+    expect(deals.seen).toEqual([]);
   });
 });

@@ -53,8 +53,9 @@ export function typePatterns(types: string[]): string[] {
 export function createOutboxReaders(deps: { db: Db; bus: Bus; logger: Logger }) {
   const { db, bus, logger } = deps;
   const readers: OutboxReader[] = [];
+  /** Readers to run (again): a run goes on until none is left. */
+  const due = new Set<OutboxReader>();
   let running: Promise<void> | null = null;
-  let again = false;
 
   /** One batch for one reader; true if it read a full batch (there may be more). */
   async function readOnce(reader: OutboxReader): Promise<boolean> {
@@ -86,14 +87,17 @@ export function createOutboxReaders(deps: { db: Db; bus: Bus; logger: Logger }) 
     return seen === READ_BATCH;
   }
 
-  /** Every reader until it has read everything positioned; calls meanwhile make it go round once more. */
-  function run(): Promise<void> {
-    again = true;
+  /**
+   * Each of `which` (every reader when absent) until it has read everything positioned; readers asked
+   * for meanwhile join this run.
+   */
+  function run(which: Iterable<OutboxReader> = readers): Promise<void> {
+    for (const reader of which) due.add(reader);
     running ??= (async () => {
       try {
-        while (again) {
-          again = false;
+        while (due.size > 0) {
           for (const reader of readers) {
+            if (!due.delete(reader)) continue;
             try {
               while (await readOnce(reader)) {}
             } catch (error) {
@@ -112,13 +116,19 @@ export function createOutboxReaders(deps: { db: Db; bus: Bus; logger: Logger }) 
     return running;
   }
 
-  // A drain delivers its entries one by one: the readers start a moment after the first, with them all.
+  // A drain delivers its entries one by one: the readers that want any of them run a moment after the
+  // first, with them all. The others move past them at the next tick (every reader runs then), without a
+  // transaction each per drain: a busy room's chat wakes the notifications reader only.
+  const woken = new Set<OutboxReader>();
   let scheduled: NodeJS.Timeout | null = null;
-  bus.on("outbox.drained", () => {
-    if (readers.length === 0 || scheduled) return;
+  bus.on("outbox.drained", ({ entry }) => {
+    for (const reader of readers) if (matchesTypes(reader.types, entry.type)) woken.add(reader);
+    if (woken.size === 0 || scheduled) return;
     scheduled = setTimeout(() => {
       scheduled = null;
-      void run();
+      const wake = [...woken];
+      woken.clear();
+      void run(wake);
     }, RUN_DELAY_MS);
     scheduled.unref();
   });

@@ -121,10 +121,27 @@ export function createRealtime(deps: Deps): RealtimeServer {
   const sequencer = new RoomSequencer<ItemEvent>({
     keyOf: (event) => event.itemId,
     // A gap may be filled from the database with an event hidden since: present it as to anyone.
-    emit: (event) =>
+    emit: (event) => {
+      const room = itemRoom(event.itemId);
+      const { clientMessageId, ...presented } = presentEvent(event, null);
+      const authorId = presented.author?.id;
+      if (clientMessageId === undefined || !authorId) {
+        io.local.to(room).emit("item:event", { itemId: event.itemId, event: presented });
+        return;
+      }
+      // A chat message's key matches its author's pending bubble and means nothing to anyone else: the
+      // crowd's copy leaves it out (a sixth of every delivery's bytes), the author's sockets get it.
       io.local
-        .to(itemRoom(event.itemId))
-        .emit("item:event", { itemId: event.itemId, event: presentEvent(event, null) }),
+        .to(room)
+        .except(userRoom(authorId))
+        .emit("item:event", { itemId: event.itemId, event: presented });
+      const authorSockets = inside(userRoom(authorId), room);
+      if (authorSockets.length > 0) {
+        io.local
+          .to(authorSockets)
+          .emit("item:event", { itemId: event.itemId, event: { ...presented, clientMessageId } });
+      }
+    },
     load: (itemId, after, before) => deps.items.events(itemId, { after, limit: before - after - 1 }),
     hasLocalMembers: (itemId) => (io.of("/").adapter.rooms.get(itemRoom(itemId))?.size ?? 0) > 0,
     onError: (error) => logger.error({ err: error }, "reading missed events failed"),
@@ -150,6 +167,11 @@ export function createRealtime(deps: Deps): RealtimeServer {
   const outside = (audience: string, room: string): string[] => {
     const { rooms, sids } = io.of("/").adapter;
     return [...(rooms.get(audience) ?? [])].filter((sid) => !sids.get(sid)?.has(room));
+  };
+  /** This process's sockets of `audience` (a small room: one user's sockets) that are in `room`. */
+  const inside = (audience: string, room: string): string[] => {
+    const { rooms, sids } = io.of("/").adapter;
+    return [...(rooms.get(audience) ?? [])].filter((sid) => sids.get(sid)?.has(room));
   };
 
   /**
