@@ -109,6 +109,42 @@ describe("Stripe payments the server opens by itself", () => {
     expect((await stripe.deliver(server.url, stripe.succeed(intent.id))).status).toBe(200);
     await eventually(async () => expect((await itemOf(server.url, item.id)).status).toBe("sold"));
   });
+
+  it("opens the PaymentIntent of a won auction after the end commits; the winner pays it with Stripe", async () => {
+    const item = await listItem(server.url, seller, {
+      title: "Auctioned clock",
+      price: { amount: 1000, currency: "usd" },
+      sale: {
+        kind: "auction",
+        startingBid: { amount: 1000, currency: "usd" },
+        endsAt: new Date(Date.now() + 2_000).toISOString(),
+        softCloseSeconds: 0,
+      } as never,
+    });
+    const bid = await call(server.url, "POST", `/api/items/${item.id}/bids`, {
+      token: buyer.token,
+      body: { maxAmount: { amount: 2500, currency: "usd" }, clientBidId: `bid-${item.id}` },
+    });
+    expect(bid.status).toBe(201);
+    const before = stripe.intents.size;
+    const wonDeal = async () =>
+      (
+        await call<{ deals: Deal[] }>(server.url, "GET", "/api/deals?limit=100", { token: buyer.token })
+      ).body.deals.find((deal) => deal.itemId === item.id);
+    // The end is the engine's timer; the charge opens once, right after it commits, at the winning price
+    // (the only bidder wins at the starting bid).
+    await eventually(async () => expect((await wonDeal())?.state).toBe("won"), 10_000);
+    await eventually(() => expect(stripe.intents.size).toBe(before + 1));
+    const paymentId = (await wonDeal())?.payment?.id ?? "";
+    const intent = stripe.intentFor(paymentId);
+    expect(intent).toMatchObject({ amount: 1000, currency: "usd" });
+    expect((await paymentOf(server.url, buyer, paymentId)).clientSecret).toBe(intent.client_secret);
+    expect(stripe.intents.size).toBe(before + 1);
+
+    expect((await stripe.deliver(server.url, stripe.succeed(intent.id))).status).toBe(200);
+    await eventually(async () => expect((await itemOf(server.url, item.id)).status).toBe("sold"));
+    expect((await wonDeal())?.state).toBe("paid");
+  });
 });
 
 describe("Stripe webhooks", () => {
