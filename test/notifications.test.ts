@@ -115,7 +115,8 @@ describe("messages", () => {
       body: "Alice: Is it still available?",
       link: `/items/${item.id}`,
       readAt: null,
-      data: { count: 1 },
+      // The message's seq (seq 1 is the listing), which the outbox entry carries from the insert.
+      data: { count: 1, seq: 2, authorId: alice.user.id },
     });
     await expectNone(alice, "message.received", item.id);
 

@@ -24,26 +24,6 @@ export async function writeOutbox(tx: Queryable, entry: OutboxWrite): Promise<vo
   ]);
 }
 
-/** Writes several announcements in one statement (a group commit's chat messages): cheap per entry. */
-export async function writeOutboxMany(tx: Queryable, entries: OutboxWrite[]): Promise<void> {
-  if (entries.length === 0) return;
-  await tx.query(
-    `insert into outbox (type, resource_type, resource_id, data)
-     select x.type, x.resource_type, x.resource_id, x.data
-     from jsonb_to_recordset($1::jsonb) as x(type text, resource_type text, resource_id uuid, data jsonb)`,
-    [
-      JSON.stringify(
-        entries.map((entry) => ({
-          type: entry.type,
-          resource_type: entry.resource.type,
-          resource_id: entry.resource.id,
-          data: entry.data,
-        })),
-      ),
-    ],
-  );
-}
-
 /** An outbox row as selected by `OUTBOX_COLUMNS`. */
 export type OutboxRow = {
   position: string | number;

@@ -2,7 +2,7 @@ import { AppError } from "../../shared/errors.js";
 import type { TimelineEvent } from "../../shared/events.js";
 import type { Db, Queryable } from "../db/db.js";
 import { isDeadlock, isUniqueViolation } from "../db/db.js";
-import { type OutboxWrite, writeOutboxMany } from "../outbox/outbox.js";
+import type { OutboxWrite } from "../outbox/outbox.js";
 import { type ConversationKind, findEventsByClientIds, insertEvents } from "./store.js";
 import type { NewEvent } from "./timeline.js";
 
@@ -41,8 +41,11 @@ export type GroupCommitTarget<E extends TimelineEvent, O> = {
   lock(tx: Queryable, ids: string[]): Promise<Map<string, O>>;
   /** The `not_found` message for an owner that does not exist. */
   missing: string;
-  /** The outbox entry of a written chat message (`message.created`, for notifications). */
-  announce(event: E): OutboxWrite;
+  /**
+   * The outbox entry of a chat message (`message.created`, for notifications), written with it; the
+   * event's `seq` is added to its data.
+   */
+  announce(ownerId: string, event: KeyedEvent): OutboxWrite;
 };
 
 /** Most events one transaction writes; more wait for the next. */
@@ -53,7 +56,8 @@ const keyOf = (event: KeyedEvent) => `${event.author.id}/${event.clientMessageId
 /**
  * Group commit for keyed appends. While one transaction is committing, the appends that arrive queue up
  * and are written together by the next, in a constant number of statements: one lock per batch of items,
- * one duplicate lookup, one `last_seq` update, one insert, one commit (one fsync). Alone, an append is
+ * one duplicate lookup, one statement that takes the seqs and inserts the events with their outbox
+ * entries, one commit (one fsync). Alone, an append is
  * written at once; under load, batches grow and the cost per message falls. Each is still acked only
  * after its transaction commits, and published in seq order per conversation.
  */
@@ -169,15 +173,14 @@ async function plan<E extends TimelineEvent, O>(
     }
   });
   const writers = [...writer.values()];
+  // One statement for the whole batch's messages and their announcements.
   const events = await insertEvents<E>(
     tx,
     target.kind,
-    writers.map((i) => ({ ownerId: batch[i]!.ownerId, event: (batch[i] as KeyedPending<E, O>).event })),
-  );
-  // One statement for the whole batch's announcements: chat throughput pays one insert, not one per message.
-  await writeOutboxMany(
-    tx,
-    events.map((event) => target.announce(event)),
+    writers.map((i) => {
+      const { ownerId, event } = batch[i] as KeyedPending<E, O>;
+      return { ownerId, event, announce: target.announce(ownerId, event) };
+    }),
   );
   const written = new Map<number, E>(writers.map((i, n) => [i, events[n] as E]));
   const results = new Map<number, unknown>();

@@ -1,5 +1,6 @@
 import { type DealEvent, type ItemEvent, parseEventBody, type TimelineEvent } from "../../shared/events.js";
 import type { Queryable } from "../db/db.js";
+import type { OutboxWrite } from "../outbox/outbox.js";
 import type { NewEvent } from "./timeline.js";
 
 /** The columns every stored event has, whatever its conversation. */
@@ -143,64 +144,88 @@ export async function findEventsByClientIds<E extends TimelineEvent>(
 }
 
 /**
- * Appends many events to many conversations of one kind in three statements, whatever their number:
- * the owners' `last_seq` grow by their count of new events (under the row locks, which the caller holds)
- * and the events are inserted with consecutive seqs in the given order.
+ * Appends many events to many conversations of one kind in one statement, whatever their number: the
+ * owners' `last_seq` grow by their count of new events (under the row locks, which the caller holds), the
+ * events are inserted with consecutive seqs in the given order, and each entry's `announce` (if any) is
+ * written to the outbox with the event's `seq` added to its data. One round trip: a chat message's commit
+ * is on the hot path of every message in a crowded room.
  */
 export async function insertEvents<E extends TimelineEvent>(
   tx: Queryable,
   kind: ConversationKind<E>,
-  entries: { ownerId: string; event: NewEvent }[],
+  entries: { ownerId: string; event: NewEvent; announce?: OutboxWrite }[],
 ): Promise<E[]> {
   if (entries.length === 0) return [];
   // A body that does not match its type's schema is a bug: refuse it before it is stored for good.
   for (const { event } of entries) parseEventBody(event.type, event.body);
-  const counts = new Map<string, number>();
-  for (const { ownerId } of entries) counts.set(ownerId, (counts.get(ownerId) ?? 0) + 1);
-  const bumped = await tx.query<{ id: string; last_seq: number }>(
-    `update ${kind.owners} o set last_seq = o.last_seq + x.k, ${kind.touch}
-     from jsonb_to_recordset($1::jsonb) as x(id uuid, k int)
-     where o.id = x.id
-     returning o.id, o.last_seq`,
-    [JSON.stringify([...counts].map(([id, k]) => ({ id, k })))],
-  );
-  const next = new Map(bumped.map((row) => [row.id, row.last_seq - counts.get(row.id)! + 1]));
-  const numbered = entries.map(({ ownerId, event }) => {
-    const seq = next.get(ownerId);
-    if (seq === undefined) throw new Error(`insertEvents: no ${kind.owners} row ${ownerId}`);
-    next.set(ownerId, seq + 1);
-    return { ownerId, seq, event };
-  });
   const inserted = await tx.query<{ owner_id: string; seq: number; created_at: Date }>(
-    `insert into ${kind.events} (${kind.column}, seq, type, author_id, body, client_message_id)
-     select x.owner_id, x.seq, x.type, x.author_id, x.body, x.client_message_id
-     from jsonb_to_recordset($1::jsonb)
-       as x(owner_id uuid, seq int, type text, author_id uuid, body jsonb, client_message_id text)
+    `with input as (
+       select * from jsonb_to_recordset($1::jsonb) as x(n int, owner_id uuid, type text, author_id uuid,
+                                                        body jsonb, client_message_id text, announce jsonb)
+     ),
+     counts as (select owner_id, count(*)::int as k from input group by owner_id),
+     bumped as (
+       update ${kind.owners} o set last_seq = o.last_seq + c.k, ${kind.touch}
+         from counts c where o.id = c.owner_id
+       returning o.id, o.last_seq - c.k as base
+     ),
+     numbered as (
+       select input.*, bumped.base + row_number() over (partition by input.owner_id order by input.n) as seq
+         from input join bumped on bumped.id = input.owner_id
+     ),
+     announced as (
+       insert into outbox (type, resource_type, resource_id, data)
+       select a.type, a.resource_type, a.resource_id, a.data || jsonb_build_object('seq', numbered.seq)
+         from numbered,
+              jsonb_to_record(numbered.announce) as a(type text, resource_type text, resource_id uuid, data jsonb)
+        where numbered.announce is not null
+        order by numbered.n
+     )
+     insert into ${kind.events} (${kind.column}, seq, type, author_id, body, client_message_id)
+     select owner_id, seq, type, author_id, body, client_message_id from numbered order by n
      returning ${kind.column} as owner_id, seq, created_at`,
     [
       JSON.stringify(
-        numbered.map(({ ownerId, seq, event }) => ({
+        entries.map(({ ownerId, event, announce }, n) => ({
+          n,
           owner_id: ownerId,
-          seq,
           type: event.type,
           author_id: event.author?.id ?? null,
           body: event.body,
           client_message_id: event.clientMessageId ?? null,
+          announce: announce
+            ? {
+                type: announce.type,
+                resource_type: announce.resource.type,
+                resource_id: announce.resource.id,
+                data: announce.data,
+              }
+            : null,
         })),
       ),
     ],
   );
-  const createdAt = new Map(
-    inserted.map((row) => [`${row.owner_id}/${row.seq}`, row.created_at.toISOString()]),
-  );
-  return numbered.map(({ ownerId, seq, event }) =>
-    kind.make(ownerId, {
+  if (inserted.length !== entries.length) {
+    const found = new Set(inserted.map((row) => row.owner_id));
+    const missing = entries.find(({ ownerId }) => !found.has(ownerId))?.ownerId;
+    throw new Error(`insertEvents: no ${kind.owners} row ${missing}`);
+  }
+  // Each owner's new seqs, ascending, belong to its entries in the given order.
+  const seqs = new Map<string, { seq: number; createdAt: string }[]>();
+  for (const row of [...inserted].sort((a, b) => a.seq - b.seq)) {
+    const list = seqs.get(row.owner_id) ?? [];
+    list.push({ seq: row.seq, createdAt: row.created_at.toISOString() });
+    seqs.set(row.owner_id, list);
+  }
+  return entries.map(({ ownerId, event }) => {
+    const { seq, createdAt } = seqs.get(ownerId)!.shift()!;
+    return kind.make(ownerId, {
       seq,
       type: event.type,
       author: event.author,
       body: event.body,
-      createdAt: createdAt.get(`${ownerId}/${seq}`)!,
+      createdAt,
       ...(event.clientMessageId ? { clientMessageId: event.clientMessageId } : {}),
-    }),
-  );
+    });
+  });
 }

@@ -1,11 +1,4 @@
-import {
-  bodyOf,
-  type DealEvent,
-  type EventAuthor,
-  type EventType,
-  type ItemEvent,
-  type TimelineEvent,
-} from "../../shared/events.js";
+import type { DealEvent, EventAuthor, EventType, ItemEvent } from "../../shared/events.js";
 import type { Item } from "../../shared/items.js";
 import type { Bus } from "../bus.js";
 import type { Db, Queryable } from "../db/db.js";
@@ -30,18 +23,15 @@ const PREVIEW_CHARS = 200;
 
 /**
  * A chat message's announcement, for notifications (an internal type: the public feed leaves it out).
- * The conversation is the resource: an item's room or a deal's thread.
+ * The conversation is the resource: an item's room or a deal's thread. Its `seq` is the stored event's,
+ * added by `insertEvents`.
  */
-function messageCreated(
-  conversation: { type: "item" | "deal"; id: string },
-  event: TimelineEvent,
-): OutboxWrite {
-  const text = bodyOf(event, "text")?.text ?? "";
+function messageCreated(conversation: { type: "item" | "deal"; id: string }, event: NewEvent): OutboxWrite {
+  const text = event.type === "text" && typeof event.body.text === "string" ? event.body.text : "";
   return {
     type: "message.created",
     resource: conversation,
     data: {
-      seq: event.seq,
       authorId: event.author?.id ?? null,
       authorName: event.author?.displayName ?? null,
       preview: text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS - 1)}…` : text,
@@ -111,7 +101,7 @@ export class Timeline {
         kind: ITEM_EVENTS,
         lock: lockItems,
         missing: "No such item",
-        announce: (event) => messageCreated({ type: "item", id: event.itemId }, event),
+        announce: (itemId, event) => messageCreated({ type: "item", id: itemId }, event),
       },
       (events) => this.#publish(events, [], null),
       this.#drainSoon,
@@ -122,7 +112,7 @@ export class Timeline {
         kind: DEAL_EVENTS,
         lock: lockDeals,
         missing: "No such deal",
-        announce: (event) => messageCreated({ type: "deal", id: event.dealId }, event),
+        announce: (dealId, event) => messageCreated({ type: "deal", id: dealId }, event),
       },
       (events) => this.#publish([], events, null),
       this.#drainSoon,
