@@ -15,8 +15,11 @@ export type NewEvent = {
   clientMessageId?: string;
 };
 
-/** How long after a chat batch the outbox is drained (batches meanwhile share the drain). */
-const CHAT_DRAIN_DELAY_MS = 50;
+/**
+ * How long after a chat batch the outbox is drained (batches meanwhile share the drain, and the readers'
+ * run after it): a busy room's messages cost a few transactions a second, not twenty.
+ */
+const CHAT_DRAIN_DELAY_MS = 250;
 
 /** Most characters of a message the outbox carries (a notification's preview). */
 const PREVIEW_CHARS = 200;
