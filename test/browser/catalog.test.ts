@@ -167,11 +167,18 @@ describe("the catalog in Chromium", () => {
   });
 
   it("edits their profile, which their page shows", async () => {
+    // The first load fails (the network drops it): the page says so and offers to try again.
+    let offline = true;
+    await visitor.route("**/api/me/profile", (route) => (offline ? route.abort() : route.continue()));
     await visitor
       .getByRole("banner")
       .getByRole("link", { name: new RegExp(visitorName) })
       .click();
     await visitor.getByRole("heading", { name: "Your profile" }).waitFor();
+    await visitor.getByRole("alert").getByText("Could not load your profile.").waitFor();
+    expect(await visitor.getByLabel("About you").count()).toBe(0);
+    offline = false;
+    await visitor.getByRole("button", { name: "Try again" }).click();
     await visitor.getByLabel("About you").fill("Looking for oak furniture.");
     await visitor.getByLabel("City").fill("Lyon");
     await visitor.getByLabel("Email").fill("not an email");

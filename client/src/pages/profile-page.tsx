@@ -1,9 +1,9 @@
-import { type FormEvent, useEffect, useState } from "react";
+import { type FormEvent, useState } from "react";
 import { LIMITS } from "../../../shared/limits.js";
 import type { OwnProfile } from "../../../shared/profiles.js";
 import { ApiRequestError, api } from "../api/http.js";
 import { errorsByField, Field } from "../components/field.js";
-import { LoadState } from "../components/load-state.js";
+import { LoadState, useLoad } from "../components/load-state.js";
 import { ratingLine } from "../components/stars.js";
 import { Link } from "../state/router.js";
 import { useToast } from "../state/toasts.js";
@@ -22,27 +22,17 @@ export function ProfilePage() {
   });
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [busy, setBusy] = useState(false);
-  const [loadFailed, setLoadFailed] = useState(false);
-  const [attempt, setAttempt] = useState(0);
-
-  // biome-ignore lint/correctness/useExhaustiveDependencies: `attempt` is the "Try again" trigger
-  useEffect(() => {
-    setLoadFailed(false);
-    api.myProfile().then(
-      ({ user }) => {
-        setProfile(user);
-        setForm({
-          displayName: user.displayName,
-          bio: user.bio,
-          avatarUrl: user.avatarUrl ?? "",
-          city: user.location.city ?? "",
-          country: user.location.country ?? "",
-          email: user.email ?? "",
-        });
-      },
-      () => setLoadFailed(true),
-    );
-  }, [attempt]);
+  const load = useLoad(api.myProfile, ({ user }) => {
+    setProfile(user);
+    setForm({
+      displayName: user.displayName,
+      bio: user.bio,
+      avatarUrl: user.avatarUrl ?? "",
+      city: user.location.city ?? "",
+      country: user.location.country ?? "",
+      email: user.email ?? "",
+    });
+  });
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -97,9 +87,7 @@ export function ProfilePage() {
           <span data-testid="own-rating">{ratingLine(profile.rating)}</span>.
         </p>
       )}
-      {!profile && (
-        <LoadState what="your profile" failed={loadFailed} onRetry={() => setAttempt((n) => n + 1)} />
-      )}
+      {!profile && <LoadState what="your profile" failed={load.failed} onRetry={load.retry} />}
       {/* The form appears once the profile is loaded: typing into it earlier would be overwritten. */}
       {profile && (
         <form className="card profile-form" onSubmit={submit} noValidate>

@@ -1,4 +1,4 @@
-import { type FormEvent, useEffect, useState } from "react";
+import { type FormEvent, useState } from "react";
 import {
   EMAIL_PREFERENCE_KEYS,
   EMAIL_PREFERENCE_LABELS,
@@ -8,7 +8,7 @@ import {
 import { ApiRequestError, api } from "../api/http.js";
 import { errorsByField, Field } from "../components/field.js";
 import { InboxTabs } from "../components/inbox-tabs.js";
-import { LoadState } from "../components/load-state.js";
+import { LoadState, useLoad } from "../components/load-state.js";
 import { useToast } from "../state/toasts.js";
 
 /** The choices in reading order: room messages next to deal messages. */
@@ -26,21 +26,11 @@ export function SettingsPage() {
   const [address, setAddress] = useState("");
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [busy, setBusy] = useState(false);
-  const [loadFailed, setLoadFailed] = useState(false);
-  const [attempt, setAttempt] = useState(0);
-
-  // biome-ignore lint/correctness/useExhaustiveDependencies: `attempt` is the "Try again" trigger
-  useEffect(() => {
-    setLoadFailed(false);
-    api.preferences().then(
-      ({ preferences, email }) => {
-        setPreferences(preferences.email);
-        setSettings(email);
-        setAddress(email.address ?? "");
-      },
-      () => setLoadFailed(true),
-    );
-  }, [attempt]);
+  const load = useLoad(api.preferences, ({ preferences, email }) => {
+    setPreferences(preferences.email);
+    setSettings(email);
+    setAddress(email.address ?? "");
+  });
 
   const saveAddress = async (event: FormEvent) => {
     event.preventDefault();
@@ -96,9 +86,7 @@ export function SettingsPage() {
           This marketplace does not send email at the moment; your choices are kept for when it does.
         </p>
       )}
-      {!settings && (
-        <LoadState what="your settings" failed={loadFailed} onRetry={() => setAttempt((n) => n + 1)} />
-      )}
+      {!settings && <LoadState what="your settings" failed={load.failed} onRetry={load.retry} />}
       {/* The address form appears once the settings are loaded: typing into it earlier would be overwritten. */}
       {settings && (
         <form className="card settings-card" onSubmit={(event) => void saveAddress(event)}>
