@@ -177,6 +177,7 @@ describe("the catalog in Chromium", () => {
     await visitor.getByRole("heading", { name: "Your profile" }).waitFor();
     await visitor.getByRole("alert").getByText("Could not load your profile.").waitFor();
     expect(await visitor.getByLabel("About you").count()).toBe(0);
+    await screenshot(visitor, "profile-load-failed");
     offline = false;
     await visitor.getByRole("button", { name: "Try again" }).click();
     await visitor.getByLabel("About you").fill("Looking for oak furniture.");
