@@ -57,9 +57,9 @@ const keyOf = (event: KeyedEvent) => `${event.author.id}/${event.clientMessageId
  * Group commit for keyed appends. While one transaction is committing, the appends that arrive queue up
  * and are written together by the next, in a constant number of statements: one lock per batch of items,
  * one duplicate lookup, one statement that takes the seqs and inserts the events with their outbox
- * entries, one commit (one fsync). Alone, an append is
- * written at once; under load, batches grow and the cost per message falls. Each is still acked only
- * after its transaction commits, and published in seq order per conversation.
+ * entries, one commit (one fsync). Alone, an append is written at once; under load, batches grow and the
+ * cost per message falls. Each is still acked only after its transaction commits, and published in seq
+ * order per conversation.
  */
 export class GroupCommit<E extends TimelineEvent, O> {
   #queue: Pending<E, O>[] = [];
