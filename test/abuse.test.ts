@@ -457,7 +457,10 @@ describe("socket events refuse malformed input", () => {
       ok: false,
       error: { code: "not_found" },
     });
-    expect(await request(socket, "__proto__", {})).toMatchObject({ ok: false, error: { code: "not_found" } });
+    // The handler map is the allow-list: what an object inherits is not an event.
+    for (const event of ["__proto__", "constructor", "toString", "hasOwnProperty"]) {
+      expect(await request(socket, event, {})).toMatchObject({ ok: false, error: { code: "not_found" } });
+    }
     const raw = socket as unknown as { emit(...args: unknown[]): void };
     raw.emit("message:send", { itemId: item.id, text: "no ack", clientMessageId: "noack" });
     raw.emit("item:join");

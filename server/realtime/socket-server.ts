@@ -7,6 +7,7 @@ import type { DealEvent, ItemEvent } from "../../shared/events.js";
 import { LIMITS } from "../../shared/limits.js";
 import {
   type Ack,
+  type AckFn,
   type ClientToServerEvents,
   type ServerToClientEvents,
   ZDealJoin,
@@ -61,22 +62,23 @@ export type RealtimeServer = Server<
 type ParleySocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 type JoinedItem = Awaited<ReturnType<ChatService["join"]>>[number];
 
-/** The events a client may send; anything else is answered `not_found` instead of silence. */
-const CLIENT_EVENTS = new Set<string>([
-  "item:join",
-  "item:leave",
-  "deal:join",
-  "deal:leave",
-  "message:send",
-  "typing:set",
-  "moderation:watch",
-  "items:subscribe",
-  "items:unsubscribe",
-  "bid:place",
-]);
-
-/** What an anonymous socket may do: read public rooms and the marketplace feed. */
-const ANONYMOUS_EVENTS = new Set<string>(["item:join", "item:leave", "items:subscribe", "items:unsubscribe"]);
+/** The data a client event's ack carries, from the contract's types. */
+type AckData<E extends keyof ClientToServerEvents> =
+  NonNullable<Parameters<ClientToServerEvents[E]>[1]> extends AckFn<infer T> ? T : never;
+/**
+ * A client event's handler: it parses its own `payload` (unchecked until then) and returns the ack's
+ * data, or throws an `AppError`. `anonymous` ones also serve signed-out sockets (reading public rooms and
+ * the marketplace feed).
+ */
+type Handler<E extends keyof ClientToServerEvents> = {
+  anonymous?: true;
+  handle(payload: unknown): Promise<AckData<E>>;
+};
+/**
+ * Every client event's handler. The map is the allow-list: an event it does not name is answered
+ * `not_found` instead of silence.
+ */
+type Handlers = { [E in keyof ClientToServerEvents]: Handler<E> };
 
 type Deps = {
   httpServer: HttpServer;
@@ -324,9 +326,9 @@ export function createRealtime(deps: Deps): RealtimeServer {
       let refusal: AppError | null = null;
       if (refusedInARow > 0) {
         refusal = new AppError("rate_limited", "Too many events; slow down", { retryAfterSeconds: 1 });
-      } else if (!CLIENT_EVENTS.has(event)) {
+      } else if (!Object.hasOwn(handlers, event)) {
         refusal = new AppError("not_found", `No such event: ${String(event).slice(0, 64)}`);
-      } else if (!viewer && !ANONYMOUS_EVENTS.has(event)) {
+      } else if (!viewer && !handlers[event as keyof Handlers].anonymous) {
         refusal = new AppError("unauthorized", "Sign in first");
       } else {
         const problem = unsafeInput(args);
@@ -337,121 +339,144 @@ export function createRealtime(deps: Deps): RealtimeServer {
       if (typeof ack === "function") ack({ ok: false, error: refusal.toJSON() } satisfies Ack<never>);
     });
 
-    socket.on("item:join", (payload, ack) =>
-      respond(ack, logger, async () => {
-        const { itemId, afterSeq } = parseOrThrow(ZItemJoin, payload, "payload");
-        const rooms = [...socket.rooms].filter((room) => room.startsWith("item:")).length;
-        if (!socket.rooms.has(itemRoom(itemId)) && rooms >= LIMITS.roomsPerSocket) {
-          throw new AppError("rate_limited", `A connection can be in ${LIMITS.roomsPerSocket} rooms at most`);
-        }
-        if (!joins.take()) {
-          throw new AppError("rate_limited", "Too many joins; slow down", { retryAfterSeconds: 1 });
-        }
-        const result = await itemJoins.add(itemId, { socket, afterSeq: afterSeq ?? 0 });
-        return { item: result.item, events: presentEvents(result.events, viewer) };
-      }),
-    );
+    // The public room of an item: join (with its history), leave, typing.
+    const roomHandlers = {
+      "item:join": {
+        anonymous: true,
+        handle: async (payload) => {
+          const { itemId, afterSeq } = parseOrThrow(ZItemJoin, payload, "payload");
+          const rooms = [...socket.rooms].filter((room) => room.startsWith("item:")).length;
+          if (!socket.rooms.has(itemRoom(itemId)) && rooms >= LIMITS.roomsPerSocket) {
+            throw new AppError(
+              "rate_limited",
+              `A connection can be in ${LIMITS.roomsPerSocket} rooms at most`,
+            );
+          }
+          if (!joins.take()) {
+            throw new AppError("rate_limited", "Too many joins; slow down", { retryAfterSeconds: 1 });
+          }
+          const result = await itemJoins.add(itemId, { socket, afterSeq: afterSeq ?? 0 });
+          return { item: result.item, events: presentEvents(result.events, viewer) };
+        },
+      },
+      "item:leave": {
+        anonymous: true,
+        handle: async (payload) => {
+          const { itemId } = parseOrThrow(ZItemLeave, payload, "payload");
+          // Leaving a room the socket is not in changes nothing, so nobody hears of it.
+          if (!socket.rooms.has(itemRoom(itemId))) return {};
+          await socket.leave(itemRoom(itemId));
+          sequencer.release(itemId);
+          roomState.presence(itemId);
+          return {};
+        },
+      },
+      "typing:set": {
+        handle: async (payload) => {
+          const { itemId, typing } = parseOrThrow(ZTypingSet, payload, "payload");
+          const user = signedIn();
+          if (!socket.rooms.has(itemRoom(itemId))) throw new AppError("forbidden", "Join the item first");
+          roomState.typing({ itemId, user: { id: user.id, displayName: user.displayName }, typing });
+          return {};
+        },
+      },
+    } satisfies Partial<Handlers>;
 
-    socket.on("item:leave", (payload, ack) =>
-      respond(ack, logger, async () => {
-        const { itemId } = parseOrThrow(ZItemLeave, payload, "payload");
-        // Leaving a room the socket is not in changes nothing, so nobody hears of it.
-        if (!socket.rooms.has(itemRoom(itemId))) return {};
-        await socket.leave(itemRoom(itemId));
-        sequencer.release(itemId);
-        roomState.presence(itemId);
-        return {};
-      }),
-    );
+    // A deal's private thread.
+    const dealHandlers = {
+      "deal:join": {
+        handle: (payload) => {
+          const { dealId, afterSeq } = parseOrThrow(ZDealJoin, payload, "payload");
+          return threads.join(dealId, async (before) => {
+            const joined = await deps.deals.join(
+              signedIn(),
+              dealId,
+              afterSeq ?? 0,
+              () => socket.join(dealRoom(dealId)),
+              before,
+            );
+            const lastSeq = Math.max(joined.deal.lastSeq, joined.events.at(-1)?.seq ?? 0);
+            return { value: joined, lastSeq };
+          });
+        },
+      },
+      "deal:leave": {
+        handle: async (payload) => {
+          const { dealId } = parseOrThrow(ZDealLeave, payload, "payload");
+          await socket.leave(dealRoom(dealId));
+          threads.release(dealId);
+          return {};
+        },
+      },
+    } satisfies Partial<Handlers>;
 
-    socket.on("deal:join", (payload, ack) =>
-      respond(ack, logger, async () => {
-        const { dealId, afterSeq } = parseOrThrow(ZDealJoin, payload, "payload");
-        return threads.join(dealId, async (before) => {
-          const joined = await deps.deals.join(
-            signedIn(),
-            dealId,
-            afterSeq ?? 0,
-            () => socket.join(dealRoom(dealId)),
-            before,
-          );
-          const lastSeq = Math.max(joined.deal.lastSeq, joined.events.at(-1)?.seq ?? 0);
-          return { value: joined, lastSeq };
-        });
-      }),
-    );
-
-    socket.on("deal:leave", (payload, ack) =>
-      respond(ack, logger, async () => {
-        const { dealId } = parseOrThrow(ZDealLeave, payload, "payload");
-        await socket.leave(dealRoom(dealId));
-        threads.release(dealId);
-        return {};
-      }),
-    );
-
-    socket.on("message:send", (payload, ack) =>
-      respond(ack, logger, async () => {
-        const input = parseOrThrow(ZMessageSend, payload, "payload");
-        const user = signedIn();
-        try {
+    // Writing: a chat message (a room's or a thread's) and a bid.
+    const writeHandlers = {
+      "message:send": {
+        handle: async (payload) => {
+          const input = parseOrThrow(ZMessageSend, payload, "payload");
+          const user = signedIn();
+          try {
+            await deps.limitMessages(user.id);
+          } catch (error) {
+            // A retry of a message already written is answered with it, as documented, limit or not.
+            const sent =
+              error instanceof AppError && "itemId" in input ? await chat.findSent(user, input) : null;
+            if (!sent) throw error;
+            return { event: presentEvent(sent, user) };
+          }
+          if ("dealId" in input) return { event: (await deps.deals.send(user, input)).event };
+          const { event } = await chat.send(user, input);
+          return { event: presentEvent(event, user) };
+        },
+      },
+      "bid:place": {
+        handle: async (payload) => {
+          const { itemId, ...input } = parseOrThrow(ZBidPlace, payload, "payload");
+          const user = signedIn();
           await deps.limitMessages(user.id);
-        } catch (error) {
-          // A retry of a message already written is answered with it, as documented, limit or not.
-          const sent =
-            error instanceof AppError && "itemId" in input ? await chat.findSent(user, input) : null;
-          if (!sent) throw error;
-          return { event: presentEvent(sent, user) };
-        }
-        if ("dealId" in input) return { event: (await deps.deals.send(user, input)).event };
-        const { event } = await chat.send(user, input);
-        return { event: presentEvent(event, user) };
-      }),
-    );
+          return deps.auctions.place(user, itemId, input);
+        },
+      },
+    } satisfies Partial<Handlers>;
 
-    socket.on("bid:place", (payload, ack) =>
-      respond(ack, logger, async () => {
-        const { itemId, ...input } = parseOrThrow(ZBidPlace, payload, "payload");
-        const user = signedIn();
-        await deps.limitMessages(user.id);
-        return deps.auctions.place(user, itemId, input);
-      }),
-    );
+    // Watching: the moderators' console, and the marketplace feed (`items:changed`).
+    const watchHandlers = {
+      "moderation:watch": {
+        handle: async (payload) => {
+          parseOrThrow(ZModerationWatch, payload, "payload");
+          const items = await moderation.watch(signedIn());
+          await socket.join(MODERATORS_ROOM);
+          return { items };
+        },
+      },
+      "items:subscribe": {
+        anonymous: true,
+        handle: async (payload) => {
+          parseOrThrow(ZItemsFeed, payload, "payload");
+          await socket.join(FEED_ROOM);
+          return {};
+        },
+      },
+      "items:unsubscribe": {
+        anonymous: true,
+        handle: async (payload) => {
+          parseOrThrow(ZItemsFeed, payload, "payload");
+          await socket.leave(FEED_ROOM);
+          return {};
+        },
+      },
+    } satisfies Partial<Handlers>;
 
-    socket.on("typing:set", (payload, ack) =>
-      respond(ack, logger, async () => {
-        const { itemId, typing } = parseOrThrow(ZTypingSet, payload, "payload");
-        const user = signedIn();
-        if (!socket.rooms.has(itemRoom(itemId))) throw new AppError("forbidden", "Join the item first");
-        roomState.typing({ itemId, user: { id: user.id, displayName: user.displayName }, typing });
-        return {};
-      }),
-    );
-
-    socket.on("moderation:watch", (payload, ack) =>
-      respond(ack, logger, async () => {
-        parseOrThrow(ZModerationWatch, payload, "payload");
-        const items = await moderation.watch(signedIn());
-        await socket.join(MODERATORS_ROOM);
-        return { items };
-      }),
-    );
-
-    socket.on("items:subscribe", (payload, ack) =>
-      respond(ack, logger, async () => {
-        parseOrThrow(ZItemsFeed, payload, "payload");
-        await socket.join(FEED_ROOM);
-        return {};
-      }),
-    );
-
-    socket.on("items:unsubscribe", (payload, ack) =>
-      respond(ack, logger, async () => {
-        parseOrThrow(ZItemsFeed, payload, "payload");
-        await socket.leave(FEED_ROOM);
-        return {};
-      }),
-    );
+    const handlers: Handlers = { ...roomHandlers, ...dealHandlers, ...writeHandlers, ...watchHandlers };
+    for (const event of Object.keys(handlers) as (keyof Handlers)[]) {
+      const handler: Handler<typeof event> = handlers[event];
+      socket.on(
+        event,
+        ((payload: unknown, ack: unknown) =>
+          void respond(ack, logger, () => handler.handle(payload))) as ClientToServerEvents[typeof event],
+      );
+    }
 
     socket.on("disconnecting", () => {
       index.closing(socket.id);
