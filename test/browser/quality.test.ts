@@ -84,8 +84,8 @@ describe("details people notice, in Chromium", () => {
     await card.getByRole("link").focus();
     await page.keyboard.press("Shift+Tab");
     await page.keyboard.press("Tab");
-    const focused = await card.evaluate((el) => getComputedStyle(el).boxShadow);
-    expect(focused).not.toBe(before);
+    // The focus ring eases in (a 0.15 s transition): read it until it has moved, not at its first frame.
+    await expect.poll(() => card.evaluate((el) => getComputedStyle(el).boxShadow)).not.toBe(before);
     expect(await page.evaluate(() => document.activeElement?.closest(".item-card")?.textContent)).toContain(
       longTitle,
     );
