@@ -6,32 +6,26 @@ import type { Item } from "../shared/items.js";
 import { listItem, type Session, signUp } from "./factories.js";
 import { call } from "./helpers/http.js";
 import {
-  createTestDatabase,
+  type Cluster,
   type ServerProcess,
-  sharedEnv,
-  startServerProcess,
+  startCluster,
+  stopCluster,
   type TestDatabase,
 } from "./helpers/processes.js";
-import { type ClientSocket, connect, eventually, joinItem } from "./helpers/sockets.js";
+import { eventually, joinItem } from "./helpers/sockets.js";
 
 // Two real server processes on one PostgreSQL database and one Redis: both run the timer worker, so the
 // close is raced for, and bids keep arriving on both through the last second.
+let cluster: Cluster;
 let database: TestDatabase;
 let a: ServerProcess;
 let b: ServerProcess;
-const open: ClientSocket[] = [];
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  const env = sharedEnv(database.url);
-  a = await startServerProcess(env);
-  b = await startServerProcess(env);
+  cluster = await startCluster();
+  ({ database, a, b } = cluster);
 });
-afterAll(async () => {
-  for (const socket of open) socket.close();
-  await Promise.all([a?.stop(), b?.stop()]);
-  await database?.drop();
-});
+afterAll(() => stopCluster(cluster));
 
 const usd = (amount: number) => ({ amount, currency: "usd" });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -50,8 +44,7 @@ describe("auctions on two server processes", () => {
         softCloseSeconds: 0,
       } as never,
     });
-    const watchers = await Promise.all([connect(a.url, seller.token), connect(b.url, seller.token)]);
-    open.push(...watchers);
+    const watchers = await Promise.all([cluster.socketOn(a, seller), cluster.socketOn(b, seller)]);
     const heard = watchers.map(() => [] as ItemEvent[]);
     for (const [i, socket] of watchers.entries()) {
       await joinItem(socket, item.id);

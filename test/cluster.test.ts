@@ -4,15 +4,15 @@ import { listItem, newClientMessageId, type Session, signUp } from "./factories.
 import { call } from "./helpers/http.js";
 import { checkout, confirm, itemOf } from "./helpers/payments.js";
 import {
+  type Cluster,
   createModeratorWithScript,
-  createTestDatabase,
   type ServerProcess,
-  sharedEnv,
+  startCluster,
   startServerProcess,
+  stopCluster,
   type TestDatabase,
 } from "./helpers/processes.js";
 import {
-  type ClientSocket,
   collect,
   connect,
   eventually,
@@ -23,30 +23,18 @@ import {
 } from "./helpers/sockets.js";
 
 // Two real server processes sharing the machine's PostgreSQL (a fresh database) and Redis.
+let cluster: Cluster;
 let database: TestDatabase;
-let env: Record<string, string>;
 let a: ServerProcess;
 let b: ServerProcess;
-const open: ClientSocket[] = [];
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  env = sharedEnv(database.url);
-  // One after the other: both would migrate the empty database (the advisory lock makes that safe, but slow).
-  a = await startServerProcess(env);
-  b = await startServerProcess(env);
+  cluster = await startCluster();
+  ({ database, a, b } = cluster);
 });
-afterAll(async () => {
-  for (const socket of open) socket.close();
-  await Promise.all([a?.stop(), b?.stop()]);
-  await database?.drop();
-});
+afterAll(() => stopCluster(cluster));
 
-async function socketOn(server: ServerProcess, session: Session): Promise<ClientSocket> {
-  const socket = await connect(server.url, session.token);
-  open.push(socket);
-  return socket;
-}
+const socketOn = (server: ServerProcess, session: Session) => cluster.socketOn(server, session);
 
 const seqsOf = (received: { event: ItemEvent }[]) => received.map((payload) => payload.event.seq);
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
@@ -183,7 +171,8 @@ describe("a process killed while clients send", () => {
     for (const [clientMessageId, seq] of acked) expect(stored.get(clientMessageId)).toBe(seq);
     expect(rows.map((row) => row.seq)).toEqual(range(1, rows.length));
 
-    b = await startServerProcess(env);
+    // The cluster stops the new one at the end.
+    b = cluster.b = await startServerProcess(cluster.env);
     // A client resends what was never acked with the same id: written at most once in all.
     const again = await socketOn(b, buyer);
     for (const clientMessageId of unacked)

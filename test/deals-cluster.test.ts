@@ -5,38 +5,28 @@ import { listItem, newClientMessageId, type Session, signUp } from "./factories.
 import { call } from "./helpers/http.js";
 import { checkout, confirm, itemOf } from "./helpers/payments.js";
 import {
-  createTestDatabase,
+  type Cluster,
   type ServerProcess,
-  sharedEnv,
-  startServerProcess,
+  startCluster,
+  stopCluster,
   type TestDatabase,
 } from "./helpers/processes.js";
-import { type ClientSocket, collect, connect, eventually, requestOk } from "./helpers/sockets.js";
+import { collect, eventually, requestOk } from "./helpers/sockets.js";
 
 // Two real server processes on one PostgreSQL database and one Redis, with one-second checkout holds:
 // both run the timer worker, so every expiry is raced for.
+let cluster: Cluster;
 let database: TestDatabase;
 let a: ServerProcess;
 let b: ServerProcess;
-const open: ClientSocket[] = [];
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  const env = { ...sharedEnv(database.url), CHECKOUT_HOLD_SECONDS: "1" };
-  a = await startServerProcess(env);
-  b = await startServerProcess(env);
+  cluster = await startCluster(() => ({ CHECKOUT_HOLD_SECONDS: "1" }));
+  ({ database, a, b } = cluster);
 });
-afterAll(async () => {
-  for (const socket of open) socket.close();
-  await Promise.all([a?.stop(), b?.stop()]);
-  await database?.drop();
-});
+afterAll(() => stopCluster(cluster));
 
-async function socketOn(server: ServerProcess, session: Session): Promise<ClientSocket> {
-  const socket = await connect(server.url, session.token);
-  open.push(socket);
-  return socket;
-}
+const socketOn = (server: ServerProcess, session: Session) => cluster.socketOn(server, session);
 
 const threadOf = async (session: Session, dealId: string) =>
   (

@@ -8,11 +8,11 @@ import { listItem, signUp } from "./factories.js";
 import { call } from "./helpers/http.js";
 import { feedPage } from "./helpers/integrations.js";
 import {
-  createTestDatabase,
+  type Cluster,
   runScript,
   type ServerProcess,
-  sharedEnv,
-  startServerProcess,
+  startCluster,
+  stopCluster,
   type TestDatabase,
 } from "./helpers/processes.js";
 import { eventually } from "./helpers/sockets.js";
@@ -20,6 +20,7 @@ import { startReceiver } from "./helpers/webhook-receiver.js";
 
 // Two real server processes on one PostgreSQL database: both drain the outbox, both run the webhooks
 // reader and the delivery worker. The API key is made and revoked with the operator scripts.
+let cluster: Cluster;
 let database: TestDatabase;
 let a: ServerProcess;
 let b: ServerProcess;
@@ -30,11 +31,9 @@ const script = (name: string, args: string[]) =>
   runScript(name, args, { DATABASE_URL: database.url, DATA_DIR: dataDir });
 
 beforeAll(async () => {
-  database = await createTestDatabase();
   dataDir = mkdtempSync(path.join(tmpdir(), "parley-keys-"));
-  const env = { ...sharedEnv(database.url), WEBHOOK_ALLOW_PRIVATE: "true", WEBHOOK_RETRY_SECONDS: "0.5" };
-  a = await startServerProcess(env);
-  b = await startServerProcess(env);
+  cluster = await startCluster(() => ({ WEBHOOK_ALLOW_PRIVATE: "true", WEBHOOK_RETRY_SECONDS: "0.5" }));
+  ({ database, a, b } = cluster);
   const created = await script("apikey-create.ts", ["--name", "cluster test"]);
   expect(created.code).toBe(0);
   key = /^(parley_[A-Za-z0-9_-]{43})$/m.exec(created.output)?.[1] ?? "";
@@ -42,8 +41,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all([a?.stop(), b?.stop()]);
-  await database?.drop();
+  await stopCluster(cluster);
   rmSync(dataDir, { recursive: true, force: true });
 });
 

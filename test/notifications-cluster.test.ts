@@ -4,42 +4,34 @@ import type { Deal } from "../shared/deals.js";
 import { listItem, type Session, signUp } from "./factories.js";
 import { call } from "./helpers/http.js";
 import {
-  createTestDatabase,
+  type Cluster,
   type ServerProcess,
-  sharedEnv,
-  startServerProcess,
+  startCluster,
+  stopCluster,
   type TestDatabase,
 } from "./helpers/processes.js";
 import { startSmtpCapture } from "./helpers/smtp-capture.js";
-import { type ClientSocket, collect, connect, eventually, joinItem, sendMessage } from "./helpers/sockets.js";
+import { collect, eventually, joinItem, sendMessage } from "./helpers/sockets.js";
 
 // Two real server processes on one PostgreSQL database and one Redis, both running the outbox readers,
 // the timer worker and the email worker: every entry, timer and email is raced for.
+let cluster: Cluster;
 let database: TestDatabase;
 let smtp: Awaited<ReturnType<typeof startSmtpCapture>>;
 let a: ServerProcess;
 let b: ServerProcess;
-const open: ClientSocket[] = [];
 
 beforeAll(async () => {
-  database = await createTestDatabase();
   smtp = await startSmtpCapture();
-  const env = { ...sharedEnv(database.url), SMTP_URL: smtp.url, EMAIL_COALESCE_SECONDS: "300" };
-  a = await startServerProcess(env);
-  b = await startServerProcess(env);
+  cluster = await startCluster(() => ({ SMTP_URL: smtp.url, EMAIL_COALESCE_SECONDS: "300" }));
+  ({ database, a, b } = cluster);
 });
 afterAll(async () => {
-  for (const socket of open) socket.close();
-  await Promise.all([a?.stop(), b?.stop()]);
+  await stopCluster(cluster);
   await smtp?.stop();
-  await database?.drop();
 });
 
-async function socketOn(server: ServerProcess, session: Session): Promise<ClientSocket> {
-  const socket = await connect(server.url, session.token);
-  open.push(socket);
-  return socket;
-}
+const socketOn = (server: ServerProcess, session: Session) => cluster.socketOn(server, session);
 
 const usd = (amount: number) => ({ amount, currency: "usd" as const });
 

@@ -7,6 +7,7 @@ import pg from "pg";
 import type { AuthResponse } from "../../shared/users.js";
 import { type Child, startChild } from "./child-process.js";
 import { call } from "./http.js";
+import { type ClientSocket, connect } from "./sockets.js";
 
 /** The machine's PostgreSQL (only to create fresh databases on) and Redis: CI machines always have both. */
 export const POSTGRES_URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
@@ -76,6 +77,61 @@ export function sharedEnv(databaseUrl: string): Record<string, string> {
     REDIS_PREFIX: `parley-test-${randomBytes(4).toString("hex")}`,
     JWT_SECRET: randomBytes(32).toString("hex"),
   };
+}
+
+/**
+ * Two real server processes of one marketplace: a fresh PostgreSQL database, the machine's Redis, the
+ * same secret. `socketOn` opens a socket to one of them, kept in `sockets` and closed by `stopCluster`.
+ */
+export type Cluster = {
+  database: TestDatabase;
+  /** What both processes were started with (to start one again). */
+  env: Record<string, string>;
+  a: ServerProcess;
+  b: ServerProcess;
+  sockets: ClientSocket[];
+  socketOn(server: ServerProcess, session: { token: string }): Promise<ClientSocket>;
+};
+
+/**
+ * Starts a cluster, `env(database)` added to the shared environment. The processes start one after the
+ * other: both would migrate the empty database (safe under the migration lock, but slow). If one does
+ * not start, what did is stopped and dropped.
+ */
+export async function startCluster(
+  env: (database: TestDatabase) => Record<string, string> = () => ({}),
+): Promise<Cluster> {
+  const database = await createTestDatabase();
+  const started: ServerProcess[] = [];
+  const shared = { ...sharedEnv(database.url), ...env(database) };
+  try {
+    for (let i = 0; i < 2; i++) started.push(await startServerProcess(shared));
+  } catch (error) {
+    await Promise.all(started.map((server) => server.stop()));
+    await database.drop();
+    throw error;
+  }
+  const sockets: ClientSocket[] = [];
+  return {
+    database,
+    env: shared,
+    a: started[0]!,
+    b: started[1]!,
+    sockets,
+    async socketOn(server, session) {
+      const socket = await connect(server.url, session.token);
+      sockets.push(socket);
+      return socket;
+    },
+  };
+}
+
+/** Closes the cluster's sockets, stops both processes and drops the database. */
+export async function stopCluster(cluster: Cluster | undefined): Promise<void> {
+  if (!cluster) return;
+  for (const socket of cluster.sockets) socket.close();
+  await Promise.all([cluster.a.stop(), cluster.b.stop()]);
+  await cluster.database.drop();
 }
 
 export type ScriptResult = { code: number | null; output: string };
