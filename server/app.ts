@@ -76,6 +76,8 @@ import { createUploadService } from "./uploads/service.js";
 const ORPHAN_SWEEP_MS = 3600 * 1000;
 /** How often Nostr deliveries due for another try are looked for (new ones start at once). */
 const NOSTR_TICK_MS = 1000;
+/** How often emails due (new, coalesced, or to retry) are looked for. */
+const MAIL_TICK_MS = 1000;
 
 export type AppDeps = {
   config: Config;
@@ -337,8 +339,6 @@ export function createApp(deps: AppDeps) {
       await payments.retryRefunds();
       await outbox.drain();
       await outboxReaders.run();
-      const emailed = (await mailer?.sendDue()) ?? 0;
-      if (emailed > 0) logger.info({ emailed }, "sent emails");
     },
     {
       intervalMs: timerIntervalMs(
@@ -355,6 +355,17 @@ export function createApp(deps: AppDeps) {
   integrations.start();
 
   const nostrWorker = nostr ? startWorker(() => nostr.run(), { intervalMs: NOSTR_TICK_MS, logger }) : null;
+  // Email on a loop of its own: an SMTP server that hangs (up to its timeouts, about 20 s a send) must
+  // not hold up timers (a payment window, an auction's end), refunds or the outbox.
+  const mailWorker = mailer
+    ? startWorker(
+        async () => {
+          const emailed = await mailer.sendDue();
+          if (emailed > 0) logger.info({ emailed }, "sent emails");
+        },
+        { intervalMs: MAIL_TICK_MS, logger },
+      )
+    : null;
 
   const orphanSweep = setInterval(() => {
     uploads.sweepOrphans().then(
@@ -400,12 +411,24 @@ export function createApp(deps: AppDeps) {
     /** Stops background work (the timer worker, the orphan-upload sweep); the database stays open. */
     async stopBackground(): Promise<void> {
       clearInterval(orphanSweep);
-      await Promise.all([worker.stop(), nostrWorker?.stop(), nostr?.stop(), integrations.stop()]);
+      await Promise.all([
+        worker.stop(),
+        mailWorker?.stop(),
+        nostrWorker?.stop(),
+        nostr?.stop(),
+        integrations.stop(),
+      ]);
     },
     /** Stops accepting, closes sockets, then the database. */
     async close(): Promise<void> {
       clearInterval(orphanSweep);
-      await Promise.all([worker.stop(), nostrWorker?.stop(), nostr?.stop(), integrations.stop()]);
+      await Promise.all([
+        worker.stop(),
+        mailWorker?.stop(),
+        nostrWorker?.stop(),
+        nostr?.stop(),
+        integrations.stop(),
+      ]);
       mailer?.close();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       await closeLimiter();

@@ -240,6 +240,10 @@ describe("email", () => {
     });
     await new Promise<void>((resolve) => silent.listen(Number(new URL(smtp.url).port), "127.0.0.1", resolve));
 
+    // A second accepted offer, whose payment window is made to end while the send hangs (below).
+    const lamp = await listItem(server.url, seller, { title: "Hanging lamp", price: usd(10_000) });
+    const lampDealId = (await offer(lamp.id)).body.deal.id;
+    await call(server.url, "POST", `/api/deals/${lampDealId}/transitions/accept`, { token: seller.token });
     const item = await listItem(server.url, seller, { title: "Hanging clock", price: usd(10_000) });
     const dealId = (await offer(item.id)).body.deal.id;
     await call(server.url, "POST", `/api/deals/${dealId}/transitions/accept`, { token: seller.token });
@@ -261,6 +265,17 @@ describe("email", () => {
     expect(prefs.status).toBe(200);
     expect(held.size).toBeGreaterThan(0); // still hanging: the answer did not wait for the send to end
     expect(elapsed).toBeLessThan(2_000);
+    // Nor do timers wait for the mail: a payment window that ends now ends within the worker's second.
+    await server.db.query("update timers set fire_at = now() where deal_id = $1 and fired_at is null", [
+      lampDealId,
+    ]);
+    await eventually(async () => {
+      const deal = await call<{ deal: Deal }>(server.url, "GET", `/api/deals/${lampDealId}`, {
+        token: buyer.token,
+      });
+      expect(deal.body.deal.state).toBe("expired");
+    }, 4_000);
+    expect(held.size).toBeGreaterThan(0);
 
     // The silent server goes (its connection with it): the failure is recorded and the lease let go.
     await new Promise<void>((resolve) => {
