@@ -126,21 +126,18 @@ export function createRealtime(deps: Deps): RealtimeServer {
     emit: (event) => {
       const room = itemRoom(event.itemId);
       const { clientMessageId, ...presented } = presentEvent(event, null);
-      const authorId = presented.author?.id;
-      if (clientMessageId === undefined || !authorId) {
-        io.local.to(room).emit("item:event", { itemId: event.itemId, event: presented });
-        return;
-      }
+      const mine =
+        event.author && clientMessageId !== undefined ? socketsOf(userRoom(event.author.id), room, true) : [];
       // A chat message's key matches its author's pending bubble and means nothing to anyone else: the
       // crowd's copy leaves it out (a sixth of every delivery's bytes), the author's sockets get it.
-      io.local
-        .to(room)
-        .except(userRoom(authorId))
-        .emit("item:event", { itemId: event.itemId, event: presented });
-      const authorSockets = inside(userRoom(authorId), room);
-      if (authorSockets.length > 0) {
+      const crowd = io.local.to(room);
+      (mine.length > 0 ? crowd.except(mine) : crowd).emit("item:event", {
+        itemId: event.itemId,
+        event: presented,
+      });
+      if (mine.length > 0) {
         io.local
-          .to(authorSockets)
+          .to(mine)
           .emit("item:event", { itemId: event.itemId, event: { ...presented, clientMessageId } });
       }
     },
@@ -159,21 +156,17 @@ export function createRealtime(deps: Deps): RealtimeServer {
   /** A deal's committed event: to the thread's sockets in order, and to watching moderators who did not join it. */
   const deliverThread = (event: DealEvent) => {
     threads.offer(event);
-    const watching = outside(MODERATORS_ROOM, dealRoom(event.dealId));
+    const watching = socketsOf(MODERATORS_ROOM, dealRoom(event.dealId), false);
     if (watching.length > 0) io.local.to(watching).emit("deal:event", { dealId: event.dealId, event });
   };
   /**
-   * This process's sockets of `audience` (a small room: the watching moderators) that are not in
-   * `room`, walking the audience only: Socket.IO's `except(room)` would copy the whole room first.
+   * This process's sockets of `audience` (a small room: the watching moderators, one user's sockets) that
+   * are in `room` (or not), walking the audience only: Socket.IO's `except(room)` would copy the whole
+   * room first.
    */
-  const outside = (audience: string, room: string): string[] => {
+  const socketsOf = (audience: string, room: string, inRoom: boolean): string[] => {
     const { rooms, sids } = io.of("/").adapter;
-    return [...(rooms.get(audience) ?? [])].filter((sid) => !sids.get(sid)?.has(room));
-  };
-  /** This process's sockets of `audience` (a small room: one user's sockets) that are in `room`. */
-  const inside = (audience: string, room: string): string[] => {
-    const { rooms, sids } = io.of("/").adapter;
-    return [...(rooms.get(audience) ?? [])].filter((sid) => sids.get(sid)?.has(room));
+    return [...(rooms.get(audience) ?? [])].filter((sid) => (sids.get(sid)?.has(room) ?? false) === inRoom);
   };
 
   /**
@@ -186,7 +179,7 @@ export function createRealtime(deps: Deps): RealtimeServer {
    */
   const deliver = (event: ItemEvent) => {
     sequencer.offer(event);
-    const watching = outside(MODERATORS_ROOM, itemRoom(event.itemId));
+    const watching = socketsOf(MODERATORS_ROOM, itemRoom(event.itemId), false);
     if (watching.length > 0) {
       io.local.to(watching).emit("item:event", { itemId: event.itemId, event: presentEvent(event, null) });
     }
