@@ -375,6 +375,18 @@ export function createApp(deps: AppDeps) {
   }, ORPHAN_SWEEP_MS);
   orphanSweep.unref();
 
+  /** Stops background work (the workers, the orphan-upload sweep); the database stays open. */
+  const stopBackground = async (): Promise<void> => {
+    clearInterval(orphanSweep);
+    await Promise.all([
+      worker.stop(),
+      mailWorker?.stop(),
+      nostrWorker?.stop(),
+      nostr?.stop(),
+      integrations.stop(),
+    ]);
+  };
+
   return {
     httpServer,
     io,
@@ -408,27 +420,10 @@ export function createApp(deps: AppDeps) {
         });
       });
     },
-    /** Stops background work (the timer worker, the orphan-upload sweep); the database stays open. */
-    async stopBackground(): Promise<void> {
-      clearInterval(orphanSweep);
-      await Promise.all([
-        worker.stop(),
-        mailWorker?.stop(),
-        nostrWorker?.stop(),
-        nostr?.stop(),
-        integrations.stop(),
-      ]);
-    },
+    stopBackground,
     /** Stops accepting, closes sockets, then the database. */
     async close(): Promise<void> {
-      clearInterval(orphanSweep);
-      await Promise.all([
-        worker.stop(),
-        mailWorker?.stop(),
-        nostrWorker?.stop(),
-        nostr?.stop(),
-        integrations.stop(),
-      ]);
+      await stopBackground();
       mailer?.close();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       await closeLimiter();
