@@ -21,7 +21,7 @@ let a: ServerProcess;
 let b: ServerProcess;
 
 beforeAll(async () => {
-  cluster = await startCluster(() => ({ CHECKOUT_HOLD_SECONDS: "1" }));
+  cluster = await startCluster({ CHECKOUT_HOLD_SECONDS: "1" });
   ({ database, a, b } = cluster);
 });
 afterAll(() => stopCluster(cluster));

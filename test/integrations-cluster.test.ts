@@ -32,7 +32,7 @@ const script = (name: string, args: string[]) =>
 
 beforeAll(async () => {
   dataDir = mkdtempSync(path.join(tmpdir(), "parley-keys-"));
-  cluster = await startCluster(() => ({ WEBHOOK_ALLOW_PRIVATE: "true", WEBHOOK_RETRY_SECONDS: "0.5" }));
+  cluster = await startCluster({ WEBHOOK_ALLOW_PRIVATE: "true", WEBHOOK_RETRY_SECONDS: "0.5" });
   ({ database, a, b } = cluster);
   const created = await script("apikey-create.ts", ["--name", "cluster test"]);
   expect(created.code).toBe(0);

@@ -23,7 +23,7 @@ let b: ServerProcess;
 
 beforeAll(async () => {
   smtp = await startSmtpCapture();
-  cluster = await startCluster(() => ({ SMTP_URL: smtp.url, EMAIL_COALESCE_SECONDS: "300" }));
+  cluster = await startCluster({ SMTP_URL: smtp.url, EMAIL_COALESCE_SECONDS: "300" });
   ({ database, a, b } = cluster);
 });
 afterAll(async () => {

@@ -94,16 +94,14 @@ export type Cluster = {
 };
 
 /**
- * Starts a cluster, `env(database)` added to the shared environment. The processes start one after the
+ * Starts a cluster, `env` added to the shared environment. The processes start one after the
  * other: both would migrate the empty database (safe under the migration lock, but slow). If one does
  * not start, what did is stopped and dropped.
  */
-export async function startCluster(
-  env: (database: TestDatabase) => Record<string, string> = () => ({}),
-): Promise<Cluster> {
+export async function startCluster(env: Record<string, string> = {}): Promise<Cluster> {
   const database = await createTestDatabase();
   const started: ServerProcess[] = [];
-  const shared = { ...sharedEnv(database.url), ...env(database) };
+  const shared = { ...sharedEnv(database.url), ...env };
   try {
     for (let i = 0; i < 2; i++) started.push(await startServerProcess(shared));
   } catch (error) {
