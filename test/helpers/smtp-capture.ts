@@ -56,7 +56,7 @@ export async function startSmtpCapture() {
   let port = 0;
   // While held, messages are received but not accepted: the sender waits for the answer to its data.
   let gate: Promise<void> | null = null;
-  let waiting = 0;
+  const held: CapturedEmail[] = [];
 
   async function start(): Promise<void> {
     server = new SMTPServer({
@@ -67,19 +67,20 @@ export async function startSmtpCapture() {
         const chunks: Buffer[] = [];
         stream.on("data", (chunk: Buffer) => chunks.push(chunk));
         stream.on("end", async () => {
-          if (gate) {
-            waiting++;
-            await gate;
-            waiting--;
-          }
           const raw = Buffer.concat(chunks).toString("utf8");
-          received.push({
+          const email: CapturedEmail = {
             to: session.envelope.rcptTo.map((rcpt) => rcpt.address),
             subject: subjectOf(raw),
             text: part(raw, "text/plain"),
             html: part(raw, "text/html"),
             raw,
-          });
+          };
+          if (gate) {
+            held.push(email);
+            await gate;
+            held.splice(held.indexOf(email), 1);
+          }
+          received.push(email);
           callback();
         });
       },
@@ -112,9 +113,7 @@ export async function startSmtpCapture() {
       };
     },
     /** Messages received and held, not accepted yet. */
-    get waiting() {
-      return waiting;
-    },
+    held: held as readonly CapturedEmail[],
     /** Every message to `address`. */
     to: (address: string) => received.filter((email) => email.to.includes(address)),
   };
