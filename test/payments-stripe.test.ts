@@ -290,25 +290,79 @@ describe("Stripe webhooks", () => {
     expect((await itemOf(server.url, item.id)).status).toBe("available");
   });
 
-  it("records a refund made in the Stripe dashboard once", async () => {
+  /** The charge of a paid intent as Stripe's `charge.refunded` gives it, `amountRefunded` of it refunded. */
+  const refundedCharge = (intent: { id: string; latest_charge?: string | null }, amountRefunded: number) => ({
+    id: intent.latest_charge ?? "ch_missing",
+    object: "charge",
+    payment_intent: intent.id,
+    refunded: true,
+    amount_refunded: amountRefunded,
+    refunds: { object: "list", data: [{ id: "re_dashboard", object: "refund" }] },
+  });
+  const dealOf = async (paymentId: string) =>
+    (
+      await server.db.query<{ id: string; state: string }>(
+        "select id, state from deals where payment_id = $1",
+        [paymentId],
+      )
+    )[0]!;
+
+  it("records a refund made in the Stripe dashboard once, and ends the order refunded", async () => {
     const { item, payment, intent } = await reserved();
     await stripe.deliver(server.url, stripe.succeed(intent.id));
-    const charge = {
-      id: intent.latest_charge ?? "ch_missing",
-      object: "charge",
-      payment_intent: intent.id,
-      refunded: true,
-      amount_refunded: intent.amount,
-      refunds: { object: "list", data: [{ id: "re_dashboard", object: "refund" }] },
-    };
-    const refunded = stripe.event("charge.refunded", charge);
-    await stripe.deliver(server.url, refunded);
+    const charge = refundedCharge(intent, intent.amount);
     await stripe.deliver(server.url, stripe.event("charge.refunded", charge));
-    expect((await paymentOf(server.url, buyer, payment.id)).status).toBe("refunded");
+    await stripe.deliver(server.url, stripe.event("charge.refunded", charge));
+    expect(await paymentOf(server.url, buyer, payment.id)).toMatchObject({
+      status: "refunded",
+      refunded: { amount: 3100, currency: "usd" },
+    });
     expect((await paymentEvents(server.url, buyer, item.id)).map((e) => e.body.status)).toEqual([
       "succeeded",
       "refunded",
     ]);
+    const deal = await dealOf(payment.id);
+    expect(deal.state).toBe("refunded");
+    const thread = await call<{ events: { type: string; body: { transition?: string; by?: string } }[] }>(
+      server.url,
+      "GET",
+      `/api/deals/${deal.id}/events`,
+      { token: buyer.token },
+    );
+    expect(
+      thread.body.events.filter((e) => e.type === "custom:deal").map((e) => [e.body.transition, e.body.by]),
+    ).toEqual([
+      ["checkout", "buyer"],
+      ["pay", "system"],
+      ["processor-refund", "system"],
+    ]);
+    // Parley made no refund of its own: the money went back once.
+    expect(stripe.refunds.filter((refund) => refund.payment_intent === intent.id)).toEqual([]);
+  });
+
+  it("records a partial refund made in the Stripe dashboard at its amount: the seller keeps the rest", async () => {
+    const shop = await signUp(server.url, "seller");
+    const item = await listItem(server.url, shop, { price: { amount: 3100, currency: "usd" } });
+    const { body } = await checkout(server.url, buyer, item.id);
+    const intent = stripe.intentFor(body.payment.id);
+    await stripe.deliver(server.url, stripe.succeed(intent.id));
+    await stripe.deliver(server.url, stripe.event("charge.refunded", refundedCharge(intent, 1000)));
+    expect((await paymentOf(server.url, buyer, body.payment.id)).refunded).toEqual({
+      amount: 1000,
+      currency: "usd",
+    });
+    expect((await paymentEvents(server.url, buyer, item.id)).at(-1)?.body.amount).toEqual({
+      amount: 1000,
+      currency: "usd",
+    });
+    expect((await dealOf(body.payment.id)).state).toBe("refunded");
+    const balance = await call<{ balance: { pending: unknown[]; available: unknown[] } }>(
+      server.url,
+      "GET",
+      "/api/me/balance",
+      { token: shop.token },
+    );
+    expect(balance.body.balance).toEqual({ pending: [], available: [{ amount: 2100, currency: "usd" }] });
   });
 
   it("refunds a success for an item that can no longer be sold to this buyer", async () => {

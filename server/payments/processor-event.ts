@@ -12,4 +12,12 @@ export type ProcessorEvent =
       paymentId: string | null;
       failureCode: string | null;
     }
-  | { id: string; type: "refunded"; ref: string; paymentId: string | null; refundRef: string };
+  | {
+      id: string;
+      type: "refunded";
+      ref: string;
+      paymentId: string | null;
+      refundRef: string;
+      /** How much of the charge is refunded in all, in its minor units; null if the processor did not say. */
+      amountRefunded: number | null;
+    };

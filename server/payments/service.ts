@@ -382,10 +382,18 @@ export function createPaymentService(deps: Deps) {
             return "none";
           case "refunded":
             if (event.type !== "refunded") return "none";
-            // Refunded outside Parley (the Stripe dashboard): record it; the item stays sold.
-            if (payment.status === "succeeded") {
-              await markRefunded(write.tx, payment.id);
-              await write.appendToThread(deal.id, paymentEvent(payment, "refunded"));
+            // Refunded outside Parley (the Stripe dashboard), all or part: recorded with its amount, and an
+            // order not yet ended ends refunded (the seller's ledger follows); the item stays sold.
+            if (payment.status === "succeeded" && event.amountRefunded !== 0) {
+              const amount = {
+                amount: Math.min(event.amountRefunded ?? payment.amount.amount, payment.amount.amount),
+                currency: payment.amount.currency,
+              };
+              await markRefunded(write.tx, payment.id, amount.amount);
+              await write.appendToThread(deal.id, paymentEvent(payment, "refunded", { amount }));
+              if (engine.leaves(deal, "processor-refund")) {
+                await engine.apply(write, item, deal, "processor-refund", SYSTEM);
+              }
             }
             // Our own refund confirmed, or the one just recorded.
             if (payment.status === "succeeded" || payment.status === "refunded") {

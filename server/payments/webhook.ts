@@ -41,6 +41,7 @@ const ZCharge = z.object({
   currency: z.string().optional(),
   payment_intent: z.string().min(1).nullable(),
   metadata: z.record(z.string(), z.string()).nullish(),
+  amount_refunded: z.int().nonnegative().optional(),
   refunds: z.object({ data: z.array(z.object({ id: z.string() })) }).nullish(),
 });
 
@@ -74,6 +75,7 @@ export function toProcessorEvent(event: unknown): (ProcessorEvent & { charged: C
       ref: charge.payment_intent,
       paymentId: paymentIdOf(charge.metadata),
       refundRef: charge.refunds?.data[0]?.id ?? charge.id,
+      amountRefunded: charge.amount_refunded ?? null,
       charged:
         charge.amount !== undefined && charge.currency !== undefined
           ? { amount: charge.amount, currency: charge.currency }

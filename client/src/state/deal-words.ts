@@ -75,6 +75,8 @@ export function dealLine(body: DealEventBody, who: string): string {
       if (body.transition === "resolve") return "A moderator settled the dispute with a refund to the buyer";
       if (body.transition === "auto-cancel")
         return "Not shipped in time: the order was canceled and refunded";
+      if (body.transition === "processor-refund")
+        return "The marketplace refunded the payment: the order is closed";
       if (body.transition === "cancel-order") {
         return `${who} canceled the order${text("reason") ? `: ${text("reason")}` : ""}`;
       }

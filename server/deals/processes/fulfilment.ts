@@ -16,6 +16,7 @@ import type { Action, Transition } from "../process.js";
  *    │ cancel-order (seller) ──▶ refunded (in full)
  *    │ auto-cancel (system, with a shipping option: not shipped SHIP_BY_SECONDS after paid) ──▶ refunded
  *    └ auto-complete (system, no shipping option: AUTO_COMPLETE_SECONDS after paid) ──▶ completed
+ *   paid, shipped, disputed ──processor-refund (system: refunded at the processor, all or part)──▶ refunded
  *
  * A refund leaves the item's units sold: the seller relists (or raises the quantity) if the goods come
  * back. Every way into `completed` runs `completes`, every way into `refunded` runs `refunds`: a step
@@ -101,6 +102,14 @@ export const fulfilment: Transition[] = [
     actor: "system",
     after: "shipBySeconds",
     when: withShipping,
+    actions: [...refunds],
+  },
+  {
+    // The operator refunded the payment at the processor (Stripe's dashboard): the order ends with it.
+    name: "processor-refund",
+    from: ["paid", "shipped", "disputed"],
+    to: "refunded",
+    actor: "system",
     actions: [...refunds],
   },
 ];
