@@ -13,7 +13,14 @@ import { toUser } from "../auth/store.js";
 import type { ChatService } from "../chat/service.js";
 import type { Db } from "../db/db.js";
 import { errorHandler, notFound } from "../http/errors.js";
-import { type ApiKeyRef, createApiKey, revokeApiKey, ZApiKeyName } from "../integrations/api-keys.js";
+import {
+  type ApiKeyListing,
+  type ApiKeyRef,
+  createApiKey,
+  listApiKeys,
+  revokeApiKey,
+  ZApiKeyName,
+} from "../integrations/api-keys.js";
 import type { ItemService } from "../items/service.js";
 import { seedDemo } from "../seed/demo.js";
 
@@ -50,6 +57,8 @@ export type AdminTasks = {
   createApiKey(input: z.infer<typeof ZAdminCreateApiKey>): Promise<ApiKeyRef & { key: string }>;
   /** Revokes a key by its id, prefix or whole value. */
   revokeApiKey(input: z.infer<typeof ZAdminRevokeApiKey>): Promise<ApiKeyRef>;
+  /** Every key, revoked ones too; never a key itself. */
+  listApiKeys(): Promise<ApiKeyListing[]>;
 };
 
 /** The tasks done by the services of the process that holds the database (the server, or a script alone). */
@@ -64,6 +73,7 @@ export function localTasks(services: {
     seed: () => seedDemo(services),
     createApiKey: (input) => createApiKey(services.db, input.name),
     revokeApiKey: (input) => services.db.transaction((tx) => revokeApiKey(tx, input.key)),
+    listApiKeys: () => listApiKeys(services.db),
   };
 }
 
@@ -106,6 +116,9 @@ export async function startAdminSocket(deps: {
   app.post("/api-keys/revoke", async (req, res) => {
     const input = parseOrThrow(ZAdminRevokeApiKey, req.body, "API key");
     res.json({ apiKey: await deps.tasks.revokeApiKey(input) });
+  });
+  app.post("/api-keys/list", async (_req, res) => {
+    res.json({ apiKeys: await deps.tasks.listApiKeys() });
   });
   app.use(notFound);
   app.use(errorHandler(deps.logger));

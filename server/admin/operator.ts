@@ -7,7 +7,7 @@ import { createChatService } from "../chat/service.js";
 import type { Config } from "../config.js";
 import { DataDirBusyError } from "../db/data-dir-lock.js";
 import { openDatabase } from "../db/open.js";
-import type { ApiKeyRef } from "../integrations/api-keys.js";
+import type { ApiKeyListing, ApiKeyRef } from "../integrations/api-keys.js";
 import { createSearchGate } from "../items/search-gate.js";
 import { createItemService } from "../items/service.js";
 import { Timeline } from "../timeline/timeline.js";
@@ -79,6 +79,7 @@ function serverTasks(config: Config, busy: DataDirBusyError): AdminTasks {
     createApiKey: async (input) =>
       ((await call("/api-keys", input)) as { apiKey: ApiKeyRef & { key: string } }).apiKey,
     revokeApiKey: async (input) => ((await call("/api-keys/revoke", input)) as { apiKey: ApiKeyRef }).apiKey,
+    listApiKeys: async () => ((await call("/api-keys/list", {})) as { apiKeys: ApiKeyListing[] }).apiKeys,
   };
 }
 

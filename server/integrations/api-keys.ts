@@ -61,6 +61,33 @@ export async function revokeApiKey(q: Queryable, which: string): Promise<ApiKeyR
   return { id: row.id, name: row.name, prefix: row.prefix };
 }
 
+/** A key as `apikey:list` shows it: never the key itself (only its hash is kept). */
+export type ApiKeyListing = ApiKeyRef & {
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+};
+
+/** Every key, oldest first, revoked ones too (with when). */
+export async function listApiKeys(q: Queryable): Promise<ApiKeyListing[]> {
+  const rows = await q.query<{
+    id: string;
+    name: string;
+    prefix: string;
+    created_at: Date;
+    last_used_at: Date | null;
+    revoked_at: Date | null;
+  }>("select id, name, prefix, created_at, last_used_at, revoked_at from api_keys order by created_at, id");
+  return rows.map((row) => ({
+    id: row.id,
+    name: row.name,
+    prefix: row.prefix,
+    createdAt: row.created_at.toISOString(),
+    lastUsedAt: row.last_used_at?.toISOString() ?? null,
+    revokedAt: row.revoked_at?.toISOString() ?? null,
+  }));
+}
+
 /** The key a bearer token is, or `unauthorized` (unknown or revoked). Notes its use at most once a minute. */
 export async function authenticateApiKey(q: Queryable, key: string): Promise<ApiKeyRef> {
   const [row] = await q.query<{ id: string; name: string; prefix: string; revoked_at: Date | null }>(
