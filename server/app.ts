@@ -142,22 +142,22 @@ export function createApp(deps: AppDeps) {
   // Items as NIP-99 listings on the configured relays (docs/INTEGRATIONS.md, "Nostr"): the reader signs
   // and queues each change in the outbox's order; the publisher delivers on its own, with retries.
   const nostr = config.nostr ? createNostrPublisher({ db, ...config.nostr, logger }) : null;
+  let nostrReader: ReturnType<typeof createNostrReader> | null = null;
   if (config.nostr && nostr) {
     if (!config.publicUrl) {
       logger.warn("NOSTR_RELAYS without PUBLIC_URL: listings carry no uploaded photos and no link back");
     }
-    outboxReaders.add(
-      createNostrReader({
-        box: createKeyBox(config.jwtSecret),
-        relays: config.nostr.relays,
-        publicUrl: config.publicUrl,
-        onQueued: () => void nostr.run(),
-        logger,
-      }),
-    );
+    nostrReader = createNostrReader({
+      box: createKeyBox(config.jwtSecret),
+      relays: config.nostr.relays,
+      publicUrl: config.publicUrl,
+      onQueued: () => void nostr.run(),
+      logger,
+    });
+    outboxReaders.add(nostrReader);
   } else {
     // Off, the reader still moves past every change (publishing nothing): the feed's clean-up, which
-    // keeps what a reader has not read, is never held up; turned on, it publishes what changes from then.
+    // keeps what a reader has not read, is never held up; turned on, it publishes what changes from then, and its catch-up the rest.
     outboxReaders.add({ name: "nostr", types: [], handle: async () => {} });
   }
 
@@ -354,7 +354,23 @@ export function createApp(deps: AppDeps) {
   );
   integrations.start();
 
-  const nostrWorker = nostr ? startWorker(() => nostr.run(), { intervalMs: NOSTR_TICK_MS, logger }) : null;
+  // The Nostr worker's first tick catches up on what the outbox will not bring (items listed while Nostr
+  // was off, relays added since); a tick that fails tries again at the next.
+  let nostrCaughtUp = false;
+  const nostrWorker =
+    nostr && nostrReader
+      ? startWorker(
+          async () => {
+            if (!nostrCaughtUp) {
+              const queued = await nostrReader.catchUp(db);
+              if (queued > 0) logger.info({ queued }, "Nostr: caught up on items the relays did not have");
+              nostrCaughtUp = true;
+            }
+            await nostr.run();
+          },
+          { intervalMs: NOSTR_TICK_MS, logger },
+        )
+      : null;
   // Email on a loop of its own: an SMTP server that hangs (up to its timeouts, about 20 s a send) must
   // not hold up timers (a payment window, an auction's end), refunds or the outbox.
   const mailWorker = mailer

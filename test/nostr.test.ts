@@ -298,6 +298,63 @@ describe("Nostr listings", () => {
     }
   });
 
+  it("catches up at start on items listed while Nostr was off and on a relay added since, once across two processes", async () => {
+    // A marketplace running without Nostr: an item for sale, one withdrawn, one by a suspended seller.
+    const off = await startServer();
+    const fresh = await startNostrRelay();
+    const added = await startNostrRelay();
+    const nostrEnv = (relays: string[]) => ({ NOSTR_RELAYS: relays.join(","), JWT_SECRET: off.jwtSecret });
+    const twins: TestServer[] = [];
+    try {
+      const [shop, banned] = await Promise.all([signUp(off.url, "seller"), signUp(off.url, "seller")]);
+      const forSale = await listItem(off.url, shop, { title: "Walnut sideboard" });
+      const withdrawn = await listItem(off.url, shop, { title: "Withdrawn lamp" });
+      await call(off.url, "POST", `/api/items/${withdrawn.id}/withdraw`, { token: shop.token });
+      const hidden = await listItem(off.url, banned, { title: "Hidden chair" });
+      const moderator = await createModerator(off);
+      await call(off.url, "POST", `/api/moderation/users/${banned.user.id}/suspend`, {
+        token: moderator.token,
+        body: { reason: "Checking the listings" },
+      });
+      const ours = (relayOf: TestRelay) =>
+        relayOf
+          .received()
+          .filter((event) => [forSale.id, withdrawn.id, hidden.id].includes(tag(event, "d")?.[0] ?? ""));
+
+      // The marketplace restarts with Nostr on, in two processes at once, after the old one read the outbox
+      // to its end (moving past every change, publishing nothing): the item for sale is published, once.
+      await eventually(async () => {
+        const [read] = await off.db.query<{ behind: boolean }>(
+          `select position < (select coalesce(max(position), 0) from outbox) as behind
+             from outbox_readers where name = 'nostr'`,
+        );
+        expect(read?.behind).toBe(false);
+      });
+      await off.app.stopBackground();
+      for (const env of [nostrEnv([fresh.url]), nostrEnv([fresh.url])]) {
+        twins.push(await startServer({ db: off.db, env }));
+      }
+      const listing = await listingOn(fresh.url, forSale.id, (event) =>
+        expect(tag(event, "status")).toEqual(["active"]),
+      );
+      expect(verifyEvent(listing)).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect(ours(fresh).map((event) => tag(event, "d")?.[0])).toEqual([forSale.id]);
+
+      // A relay added to NOSTR_RELAYS gets the listing too, though the item has not changed since.
+      twins.push(await startServer({ db: off.db, env: nostrEnv([fresh.url, added.url]) }));
+      const copy = await listingOn(added.url, forSale.id, () => {});
+      expect(copy.pubkey).toBe(listing.pubkey);
+      expect(tag(copy, "title")).toEqual(["Walnut sideboard"]);
+      expect(ours(added)).toHaveLength(1);
+    } finally {
+      for (const twin of twins) await twin.close();
+      await off.close();
+      await fresh.stop();
+      await added.stop();
+    }
+  });
+
   it("keeps each seller's secret key encrypted: the column is not the key, and only this server opens it", async () => {
     const [row] = await server.db.query<{ pubkey: string; secret_box: string }>(
       "select pubkey, secret_box from nostr_keys where user_id = $1",

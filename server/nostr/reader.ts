@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import { z } from "zod";
 import { type Item, ZItem } from "../../shared/items.js";
 import type { OutboxEntry } from "../bus.js";
-import type { Queryable } from "../db/db.js";
+import type { Db, Queryable } from "../db/db.js";
 import { listItemsByIds } from "../items/store.js";
 import type { OutboxReader } from "../outbox/readers.js";
 import { type KeyBox, sellerKey } from "./keys.js";
@@ -27,6 +27,9 @@ const ZUserEntry = z.object({ userId: z.uuid() });
 
 type ListingRow = { pubkey: string; event_id: string; kind: number; created_at: string | number };
 
+/** Items one catch-up transaction signs and queues (it holds the reader's row meanwhile). */
+const CATCH_UP_BATCH = 50;
+
 /**
  * The outbox reader that turns changes into signed Nostr events and queues them for every relay, in the
  * transaction that moves the reader past them (once, across processes). It signs here, not at delivery,
@@ -45,7 +48,7 @@ export function createNostrReader(deps: {
   /** After commit, when something was queued: the publisher starts at once instead of at its next tick. */
   onQueued: () => void;
   logger: Logger;
-}): OutboxReader {
+}): OutboxReader & { catchUp(db: Db): Promise<number> } {
   const { box, relays, publicUrl, logger } = deps;
 
   async function nextVersion(tx: Queryable, item: Item): Promise<VerifiedEvent | null> {
@@ -107,27 +110,74 @@ export function createNostrReader(deps: {
     );
   }
 
+  /** Signs the item's next version, if it has one, and queues it for every relay; whether it did. */
+  async function publish(tx: Queryable, item: Item): Promise<boolean> {
+    const event = await nextVersion(tx, item);
+    if (!event) return false;
+    // One row per item and relay holds the latest version: a newer one replaces an older one not
+    // yet delivered (and its retry count), so no relay gets a stale version from the queue.
+    await tx.query(
+      `insert into nostr_deliveries (item_id, relay, event_id, event)
+       select $1, relay, $2, $3 from unnest($4::text[]) as relay
+       on conflict (item_id, relay) do update
+         set event_id = excluded.event_id, event = excluded.event, attempts = 0, due_at = now(),
+             leased_until = null, sent_at = null, last_error = null`,
+      [item.id, event.id, JSON.stringify(event), relays],
+    );
+    return true;
+  }
+
+  /**
+   * The items the outbox will not bring: for sale (by a seller not suspended) and never listed on Nostr
+   * (listed while it was off: the reader moves past every change then), or listed but never queued for one
+   * of the relays (a relay added to `NOSTR_RELAYS` since). After `after` (item id order), at most a batch.
+   */
+  function behind(tx: Queryable, after: string): Promise<{ id: string }[]> {
+    return tx.query<{ id: string }>(
+      `select i.id from items i join users u on u.id = i.seller_id
+        where i.id > $1::uuid
+          and (not exists (select 1 from nostr_listings l where l.item_id = i.id)
+                 and i.status in ('available', 'reserved') and u.suspended_at is null
+               or exists (select 1 from nostr_listings l where l.item_id = i.id and l.kind <> ${DELETION_KIND})
+                 and exists (select 1 from unnest($2::text[]) as relay(url)
+                              where not exists (select 1 from nostr_deliveries d
+                                                 where d.item_id = i.id and d.relay = relay.url)))
+        order by i.id limit $3`,
+      [after, relays, CATCH_UP_BATCH],
+    );
+  }
+
   return {
     name: "nostr",
     types: TYPES,
     async handle(tx, entries) {
       for (const entry of entries) {
-        for (const item of await itemsOf(tx, entry)) {
-          const event = await nextVersion(tx, item);
-          if (!event) continue;
-          // One row per item and relay holds the latest version: a newer one replaces an older one not
-          // yet delivered (and its retry count), so no relay gets a stale version from the queue.
-          await tx.query(
-            `insert into nostr_deliveries (item_id, relay, event_id, event)
-             select $1, relay, $2, $3 from unnest($4::text[]) as relay
-             on conflict (item_id, relay) do update
-               set event_id = excluded.event_id, event = excluded.event, attempts = 0, due_at = now(),
-                   leased_until = null, sent_at = null, last_error = null`,
-            [item.id, event.id, JSON.stringify(event), relays],
-          );
-        }
+        for (const item of await itemsOf(tx, entry)) await publish(tx, item);
       }
     },
     afterCommit: () => deps.onQueued(),
+
+    /**
+     * Publishes what the outbox will not bring (`behind`), as if each item had just changed, a batch per
+     * transaction. Each holds the reader's row, as the reader does, so it never races the reader or another
+     * process's catch-up: an item is caught up once. Run at start; answers how many items it queued.
+     */
+    async catchUp(db) {
+      let queued = 0;
+      let after = "00000000-0000-0000-0000-000000000000";
+      for (;;) {
+        const batch = await db.transaction(async (tx) => {
+          await tx.query("select 1 from outbox_readers where name = 'nostr' for update");
+          const ids = (await behind(tx, after)).map((row) => row.id);
+          let published = 0;
+          for (const item of await listItemsByIds(tx, ids)) if (await publish(tx, item)) published++;
+          return { ids, published };
+        });
+        queued += batch.published;
+        if (batch.published > 0) deps.onQueued();
+        if (batch.ids.length < CATCH_UP_BATCH) return queued;
+        after = batch.ids.at(-1)!;
+      }
+    },
   };
 }
