@@ -157,7 +157,8 @@ export function createApp(deps: AppDeps) {
     outboxReaders.add(nostrReader);
   } else {
     // Off, the reader still moves past every change (publishing nothing): the feed's clean-up, which
-    // keeps what a reader has not read, is never held up; turned on, it publishes what changes from then, and its catch-up the rest.
+    // keeps what a reader has not read, is never held up. Turned on, the reader publishes what changes
+    // from then, and the catch-up (below) what was there before.
     outboxReaders.add({ name: "nostr", types: [], handle: async () => {} });
   }
 
