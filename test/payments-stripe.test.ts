@@ -365,6 +365,26 @@ describe("Stripe webhooks", () => {
     expect(balance.body.balance).toEqual({ pending: [], available: [{ amount: 2100, currency: "usd" }] });
   });
 
+  it("records a dashboard refund of a completed order on the payment, and leaves the order completed", async () => {
+    const { payment, intent } = await reserved();
+    await stripe.deliver(server.url, stripe.succeed(intent.id));
+    const deal = await dealOf(payment.id);
+    const received = await call(server.url, "POST", `/api/deals/${deal.id}/transitions/confirm-received`, {
+      token: buyer.token,
+    });
+    expect(received.status).toBe(200);
+    const refunded = await stripe.deliver(
+      server.url,
+      stripe.event("charge.refunded", refundedCharge(intent, 500)),
+    );
+    expect(refunded.status).toBe(200);
+    expect((await paymentOf(server.url, buyer, payment.id)).refunded).toEqual({
+      amount: 500,
+      currency: "usd",
+    });
+    expect((await dealOf(payment.id)).state).toBe("completed");
+  });
+
   it("refunds a success for an item that can no longer be sold to this buyer", async () => {
     const { item, payment, intent } = await reserved();
     // A moderator removed the item while the buyer was paying.

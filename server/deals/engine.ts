@@ -301,11 +301,6 @@ export function createDealEngine(deps: Deps) {
 
     apply,
 
-    /** Whether the deal's state is one `name` leaves (the system takes its own steps only where they apply). */
-    leaves(deal: DealRecord, name: string): boolean {
-      return processOf(deal.process).transitions.some((t) => t.name === name && t.from.includes(deal.state));
-    },
-
     /**
      * Ends the item's open offer deals (`close`: `declined` by the system, with the reason) inside a write
      * holding the item's lock: the item was removed (the seller's withdrawal or a moderator's removal).

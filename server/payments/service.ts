@@ -6,7 +6,7 @@ import type { Card, Payment } from "../../shared/payments.js";
 import type { User } from "../../shared/users.js";
 import { findUserById } from "../auth/store.js";
 import type { Db } from "../db/db.js";
-import { awaitsPayment, type DealEngine } from "../deals/engine.js";
+import { awaitsPayment, type DealEngine, transitionsFor } from "../deals/engine.js";
 import type { Caller } from "../deals/process.js";
 import { type DealRecord, getDeal, listHolds } from "../deals/store.js";
 import { assertOpen, requireItem } from "../items/service.js";
@@ -391,7 +391,7 @@ export function createPaymentService(deps: Deps) {
               };
               await markRefunded(write.tx, payment.id, amount.amount);
               await write.appendToThread(deal.id, paymentEvent(payment, "refunded", { amount }));
-              if (engine.leaves(deal, "processor-refund")) {
+              if (transitionsFor(deal, "system").includes("processor-refund")) {
                 await engine.apply(write, item, deal, "processor-refund", SYSTEM);
               }
             }
