@@ -142,25 +142,23 @@ export function createApp(deps: AppDeps) {
   // Items as NIP-99 listings on the configured relays (docs/INTEGRATIONS.md, "Nostr"): the reader signs
   // and queues each change in the outbox's order; the publisher delivers on its own, with retries.
   const nostr = config.nostr ? createNostrPublisher({ db, ...config.nostr, logger }) : null;
-  let nostrReader: ReturnType<typeof createNostrReader> | null = null;
-  if (config.nostr && nostr) {
-    if (!config.publicUrl) {
-      logger.warn("NOSTR_RELAYS without PUBLIC_URL: listings carry no uploaded photos and no link back");
-    }
-    nostrReader = createNostrReader({
-      box: createKeyBox(config.jwtSecret),
-      relays: config.nostr.relays,
-      publicUrl: config.publicUrl,
-      onQueued: () => void nostr.run(),
-      logger,
-    });
-    outboxReaders.add(nostrReader);
-  } else {
-    // Off, the reader still moves past every change (publishing nothing): the feed's clean-up, which
-    // keeps what a reader has not read, is never held up. Turned on, the reader publishes what changes
-    // from then, and the catch-up (below) what was there before.
-    outboxReaders.add({ name: "nostr", types: [], handle: async () => {} });
+  const nostrReader =
+    config.nostr && nostr
+      ? createNostrReader({
+          box: createKeyBox(config.jwtSecret),
+          relays: config.nostr.relays,
+          publicUrl: config.publicUrl,
+          onQueued: () => void nostr.run(),
+          logger,
+        })
+      : null;
+  if (nostrReader && !config.publicUrl) {
+    logger.warn("NOSTR_RELAYS without PUBLIC_URL: listings carry no uploaded photos and no link back");
   }
+  // Off, the reader still moves past every change (publishing nothing): the feed's clean-up, which keeps
+  // what a reader has not read, is never held up. Turned on, the reader publishes what changes from then,
+  // and its catch-up (the Nostr worker's, below) what was there before.
+  outboxReaders.add(nostrReader ?? { name: "nostr", types: [], handle: async () => {} });
 
   const emailTokens = createEmailTokens(config.jwtSecret);
   const notifications = createNotificationService({
@@ -355,18 +353,12 @@ export function createApp(deps: AppDeps) {
   );
   integrations.start();
 
-  // The Nostr worker's first tick catches up on what the outbox will not bring (items listed while Nostr
-  // was off, relays added since); a tick that fails tries again at the next.
-  let nostrCaughtUp = false;
+  // Each tick catches up first (once done, at no cost; a failed one tries again), then publishes.
   const nostrWorker =
     nostr && nostrReader
       ? startWorker(
           async () => {
-            if (!nostrCaughtUp) {
-              const queued = await nostrReader.catchUp(db);
-              if (queued > 0) logger.info({ queued }, "Nostr: caught up on items the relays did not have");
-              nostrCaughtUp = true;
-            }
+            await nostrReader.catchUp(db);
             await nostr.run();
           },
           { intervalMs: NOSTR_TICK_MS, logger },

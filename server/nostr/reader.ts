@@ -50,6 +50,8 @@ export function createNostrReader(deps: {
   logger: Logger;
 }): OutboxReader & { catchUp(db: Db): Promise<number> } {
   const { box, relays, publicUrl, logger } = deps;
+  /** Whether this process has caught up (`catchUp`): once is enough, the outbox brings the rest. */
+  let caughtUp = false;
 
   async function nextVersion(tx: Queryable, item: Item): Promise<VerifiedEvent | null> {
     const [listed] = await tx.query<ListingRow>(
@@ -160,9 +162,11 @@ export function createNostrReader(deps: {
     /**
      * Publishes what the outbox will not bring (`behind`), as if each item had just changed, a batch per
      * transaction. Each holds the reader's row, as the reader does, so it never races the reader or another
-     * process's catch-up: an item is caught up once. Run at start; answers how many items it queued.
+     * process's catch-up: an item is caught up once. Does its work once per process (called again, it
+     * returns at once); answers how many items it queued.
      */
     async catchUp(db) {
+      if (caughtUp) return 0;
       let queued = 0;
       let after = "00000000-0000-0000-0000-000000000000";
       for (;;) {
@@ -175,9 +179,12 @@ export function createNostrReader(deps: {
         });
         queued += batch.published;
         if (batch.published > 0) deps.onQueued();
-        if (batch.ids.length < CATCH_UP_BATCH) return queued;
+        if (batch.ids.length < CATCH_UP_BATCH) break;
         after = batch.ids.at(-1)!;
       }
+      caughtUp = true;
+      if (queued > 0) logger.info({ queued }, "Nostr: caught up on items the relays did not have");
+      return queued;
     },
   };
 }
