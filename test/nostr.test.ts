@@ -331,9 +331,9 @@ describe("Nostr listings", () => {
         expect(read?.behind).toBe(false);
       });
       await off.app.stopBackground();
-      for (const env of [nostrEnv([fresh.url]), nostrEnv([fresh.url])]) {
-        twins.push(await startServer({ db: off.db, env }));
-      }
+      twins.push(
+        ...(await Promise.all([1, 2].map(() => startServer({ db: off.db, env: nostrEnv([fresh.url]) })))),
+      );
       const listing = await listingOn(fresh.url, forSale.id, (event) =>
         expect(tag(event, "status")).toEqual(["active"]),
       );
