@@ -1,3 +1,4 @@
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ItemEvent } from "../shared/events.js";
 import { listItem, newClientMessageId, type Session, signUp } from "./factories.js";
@@ -54,6 +55,46 @@ describe("two server processes, one marketplace", () => {
       expect(seqsOf(atA)).toEqual(range(2, 41));
       expect(seqsOf(atB)).toEqual(range(2, 41));
     });
+  });
+
+  it("writes a message retried on both processes at once once, and answers both with it", async () => {
+    const seller = await signUp(a.url, "seller");
+    const buyer = await signUp(a.url, "buyer");
+    const item = await listItem(a.url, seller);
+    const [onA, onB] = await Promise.all([socketOn(a, buyer), socketOn(b, buyer)]);
+    // The item's row held here, so both processes' batches wait for it with the same keys in them, each
+    // having looked for the keys before the other wrote them: one writes, the other collides and then
+    // writes or finds each message one by one.
+    const holder = new pg.Client({ connectionString: database.url });
+    await holder.connect();
+    try {
+      await holder.query("begin");
+      await holder.query("select 1 from items where id = $1 for update", [item.id]);
+      const keys = range(1, 10).map(() => newClientMessageId());
+      const sent = Promise.all(
+        keys.flatMap((key, i) => [
+          send(onA, item.id, `retried ${i}`, key),
+          send(onB, item.id, `retried ${i}`, key),
+          send(i % 2 === 0 ? onA : onB, item.id, `other ${i}`),
+        ]),
+      );
+      await eventually(async () => {
+        const [waiting] = await database.query<{ count: number }>(
+          "select count(*)::int as count from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'",
+        );
+        expect(waiting?.count).toBe(2);
+      });
+      await holder.query("commit");
+      const acks = await sent;
+      for (const [i] of keys.entries()) expect(acks[3 * i]!.event).toEqual(acks[3 * i + 1]!.event);
+    } finally {
+      await holder.end();
+    }
+    const rows = await database.query<{ seq: number }>(
+      "select seq from events where item_id = $1 order by seq",
+      [item.id],
+    );
+    expect(rows.map((row) => row.seq)).toEqual(range(1, 21));
   });
 
   it("broadcasts items:changed from one process to sockets on the other", async () => {

@@ -5,7 +5,7 @@ import type { ItemMessageSend } from "../../shared/socket.js";
 import type { User } from "../../shared/users.js";
 import { presentItemTo } from "../auctions/items.js";
 import type { Db } from "../db/db.js";
-import { assertOpen, authorOf, requireItem } from "../items/service.js";
+import { authorOf, requireItem } from "../items/service.js";
 import { findEventsByClientIds, ITEM_EVENTS, listEvents } from "../timeline/store.js";
 import type { Timeline } from "../timeline/timeline.js";
 import { addMembers } from "./store.js";
@@ -69,17 +69,12 @@ export function createChatService(deps: { db: Db; timeline: Timeline }) {
      * the first event (`duplicate: true`), which is then neither written nor published again.
      */
     send(user: User, input: ItemMessageSend): Promise<{ event: ItemEvent; duplicate: boolean }> {
-      return timeline.appendKeyed(
-        input.itemId,
-        {
-          type: "text",
-          author: authorOf(user),
-          body: { text: input.text },
-          clientMessageId: input.clientMessageId,
-        },
-        // Chat stays open while an item is reserved or sold: buyer and seller still need to talk.
-        (item) => assertOpen(item, { reserved: true, sold: true }),
-      );
+      return timeline.appendKeyed(input.itemId, {
+        type: "text",
+        author: authorOf(user),
+        body: { text: input.text },
+        clientMessageId: input.clientMessageId,
+      });
     },
   };
 }

@@ -126,16 +126,12 @@ export function createDealService(deps: { db: Db; timeline: Timeline; engine: De
       if (dealPolicy.partyOf(user, deal) === "moderator" && deal.state !== "disputed") {
         throw new AppError("forbidden", "Moderators write in a deal's thread only while it is disputed");
       }
-      return timeline.appendToDeal(
-        input.dealId,
-        {
-          type: "text",
-          author: authorOf(user),
-          body: { text: input.text },
-          clientMessageId: input.clientMessageId,
-        },
-        () => {},
-      );
+      return timeline.appendToDeal(input.dealId, {
+        type: "text",
+        author: authorOf(user),
+        body: { text: input.text },
+        clientMessageId: input.clientMessageId,
+      });
     },
   };
 }

@@ -3,17 +3,15 @@ import type { TimelineEvent } from "../../shared/events.js";
 import type { Db, Queryable } from "../db/db.js";
 import { isDeadlock, isUniqueViolation } from "../db/db.js";
 import type { OutboxWrite } from "../outbox/outbox.js";
-import { type ConversationKind, findEventsByClientIds, insertEvents } from "./store.js";
+import { appendEvents, type ConversationKind, findEventsByClientIds, insertEvents } from "./store.js";
 import type { NewEvent } from "./timeline.js";
 
 /** An event that carries its author's idempotency key: a chat message. */
 export type KeyedEvent = NewEvent & { author: NonNullable<NewEvent["author"]>; clientMessageId: string };
 
-type KeyedPending<E, O> = {
+type KeyedPending<E> = {
   ownerId: string;
   event: KeyedEvent;
-  /** Throws (e.g. `item_removed`) if the locked owner (item, deal) does not accept the event. */
-  check: (owner: O) => void;
   resolve: (result: { event: E; duplicate: boolean }) => void;
   reject: (error: unknown) => void;
 };
@@ -32,7 +30,7 @@ type WorkPending<E, O> = {
   reject: (error: unknown) => void;
 };
 
-type Pending<E, O> = KeyedPending<E, O> | WorkPending<E, O>;
+type Pending<E, O> = KeyedPending<E> | WorkPending<E, O>;
 
 /** The conversations one group commit serves: their kind, and how their owners' rows are locked. */
 export type GroupCommitTarget<E extends TimelineEvent, O> = {
@@ -41,6 +39,11 @@ export type GroupCommitTarget<E extends TimelineEvent, O> = {
   lock(tx: Queryable, ids: string[]): Promise<Map<string, O>>;
   /** The `not_found` message for an owner that does not exist. */
   missing: string;
+  /**
+   * When an owner takes no more keyed events (a removed item's room): an SQL condition on its row `o`,
+   * read under its lock, and the refusal. Without it, every owner takes them.
+   */
+  closed?: { when: string; refusal: () => AppError };
   /**
    * The outbox entry of a chat message (`message.created`, for notifications), written with it; the
    * event's `seq` is added to its data.
@@ -54,12 +57,13 @@ const MAX_BATCH = 500;
 const keyOf = (event: KeyedEvent) => `${event.author.id}/${event.clientMessageId}`;
 
 /**
- * Group commit for keyed appends. While one transaction is committing, the appends that arrive queue up
- * and are written together by the next, in a constant number of statements: one lock per batch of items,
- * one duplicate lookup, one statement that takes the seqs and inserts the events with their outbox
- * entries, one commit (one fsync). Alone, an append is written at once; under load, batches grow and the
- * cost per message falls. Each is still acked only after its transaction commits, and published in seq
- * order per conversation.
+ * Group commit for keyed appends. While one batch is committing, the appends that arrive queue up and are
+ * written together by the next, in one statement (`appendEvents`: it locks the owners, skips retries and
+ * refusals, takes the seqs and inserts the events with their outbox entries) that is its own transaction:
+ * one round trip and one fsync per batch, whatever its size. A batch with works (bids) runs in a
+ * transaction around the same statement. Alone, an append is written at once; under load, batches grow
+ * and the cost per message falls. Each is acked only after its commit, and published in seq order per
+ * conversation.
  */
 export class GroupCommit<E extends TimelineEvent, O> {
   #queue: Pending<E, O>[] = [];
@@ -78,12 +82,8 @@ export class GroupCommit<E extends TimelineEvent, O> {
   ) {}
 
   /** Appends `event`, or answers the first event written with the same author and `clientMessageId`. */
-  append(
-    ownerId: string,
-    event: KeyedEvent,
-    check: (owner: O) => void,
-  ): Promise<{ event: E; duplicate: boolean }> {
-    return new Promise((resolve, reject) => this.#enqueue({ ownerId, event, check, resolve, reject }));
+  append(ownerId: string, event: KeyedEvent): Promise<{ event: E; duplicate: boolean }> {
+    return new Promise((resolve, reject) => this.#enqueue({ ownerId, event, resolve, reject }));
   }
 
   /** Runs `work` on the locked owner in the next batch: a bid commits with the chat around it. */
@@ -99,32 +99,49 @@ export class GroupCommit<E extends TimelineEvent, O> {
     this.#running = true;
     // After this turn's I/O: every message read in it joins the batch. PGlite runs in this thread and
     // never yields to I/O mid-transaction, so without this each burst would start with a batch of one.
-    setImmediate(() => void this.#drain());
+    setImmediate(() => this.#next());
   }
 
-  async #drain(): Promise<void> {
-    try {
-      while (this.#queue.length > 0) await this.#commit(this.#queue.splice(0, MAX_BATCH));
-    } finally {
+  /** Writes the next batch, if any is waiting. */
+  #next(): void {
+    const batch = this.#queue.splice(0, MAX_BATCH);
+    if (batch.length === 0) {
       this.#running = false;
+      return;
     }
+    void this.#commit(batch, () => this.#next());
   }
 
-  async #commit(batch: Pending<E, O>[], retry = true): Promise<void> {
+  /**
+   * Writes `batch`, then lets `then` start the next batch before this one is published and answered: a
+   * crowded room's fan-out takes longer than a commit, and the next commit runs in the database while
+   * this one's events are written to the sockets. One batch is in the database at a time, and batches
+   * are published in the order they committed.
+   */
+  async #commit(batch: Pending<E, O>[], then: () => void, retry = true): Promise<void> {
     let outcomes: Outcome<E>[];
     let written: E[];
     try {
-      ({ outcomes, written } = await this.db.transaction((tx) => plan(tx, this.target, batch)));
+      // Chat alone is one statement, its own transaction; a bid's reads and writes need one around them.
+      ({ outcomes, written } = batch.some((pending) => "work" in pending)
+        ? await this.db.transaction((tx) => plan(tx, this.target, batch))
+        : await plan(this.db, this.target, batch));
     } catch (error) {
       // The same key racing in from another process (whose batch can also close a lock cycle with this
       // one): the other has committed by now, so one by one each either writes or finds it.
       if ((isUniqueViolation(error) || isDeadlock(error)) && retry) {
-        for (const pending of batch) await this.#commit([pending], false);
-        return;
+        for (const pending of batch) {
+          await new Promise<void>((written) => void this.#commit([pending], written, false));
+        }
+      } else {
+        for (const pending of batch) pending.reject(error);
       }
-      for (const pending of batch) pending.reject(error);
+      then();
       return;
     }
+    then();
+    // The driver sends the next batch's statement on the next tick: let it leave before the fan-out.
+    await new Promise((resolve) => process.nextTick(resolve));
     // Inserted in batch order, which is seq order within each item.
     this.publish(written);
     void this.drainOutbox();
@@ -140,75 +157,85 @@ export class GroupCommit<E extends TimelineEvent, O> {
 type Outcome<E> = { event: E; duplicate: boolean } | { error: unknown } | { result: unknown };
 
 /**
- * Inside one transaction: what becomes of each pending append, and the events written. The keyed events
- * are written together first, then each work in arrival order (seqs follow: keyed, then works).
+ * What becomes of each pending append, and the events written: the keyed events together first (one
+ * statement), then each work in arrival order on its locked owner (seqs follow: keyed, then works). `q` is
+ * a transaction when there are works.
  */
 async function plan<E extends TimelineEvent, O>(
-  tx: Queryable,
+  q: Queryable,
   target: GroupCommitTarget<E, O>,
   batch: Pending<E, O>[],
 ): Promise<{ outcomes: Outcome<E>[]; written: E[] }> {
-  const keyed = batch.filter((pending): pending is KeyedPending<E, O> => "event" in pending);
-  const existing = await findEventsByClientIds<E>(
-    tx,
+  const works = batch.flatMap((pending, i) => ("work" in pending ? [{ pending, i }] : []));
+  // Every owner of the batch locked at once, in id order (the keyed statement's lock is then a no-op):
+  // two processes' batches cannot lock the same rows in opposite orders.
+  const owners =
+    works.length === 0
+      ? new Map<string, O>()
+      : await target.lock(q, [...new Set(batch.map((pending) => pending.ownerId))].sort());
+  const keyed = batch.flatMap((pending, i) => ("event" in pending ? [{ pending, i }] : []));
+  const appended = await appendEvents<E>(
+    q,
     target.kind,
-    keyed.map(({ event }) => ({ authorId: event.author.id, clientMessageId: event.clientMessageId })),
+    keyed.map(({ pending: { ownerId, event } }) => ({
+      ownerId,
+      event,
+      announce: target.announce(ownerId, event),
+    })),
+    target.closed ? `not (${target.closed.when})` : "true",
   );
-  const owners = await target.lock(tx, [...new Set(batch.map((pending) => pending.ownerId))].sort());
-  // Index in `batch` of the pending that writes each key; later ones with the same key repeat it.
-  const writer = new Map<string, number>();
-  const refused = new Map<number, unknown>();
-  batch.forEach((pending, i) => {
-    if (!("event" in pending)) return;
-    const key = keyOf(pending.event);
-    // A retry is answered with the first event, even if the item has since been removed.
-    if (existing.has(key) || writer.has(key)) return;
-    const owner = owners.get(pending.ownerId);
-    try {
-      if (!owner) throw new AppError("not_found", target.missing);
-      pending.check(owner);
-      writer.set(key, i);
-    } catch (error) {
-      refused.set(i, error);
+  const events: E[] = [];
+  const outcomes = new Map<number, Outcome<E>>();
+  // The event written with each key in this batch: a repeat later in the batch is answered with it.
+  const byKey = new Map<string, E>();
+  keyed.forEach(({ pending, i }, n) => {
+    const outcome = appended[n]!;
+    if ("event" in outcome) {
+      events.push(outcome.event);
+      byKey.set(keyOf(pending.event), outcome.event);
+      outcomes.set(i, { event: outcome.event, duplicate: false });
+    } else if ("refused" in outcome) {
+      outcomes.set(i, {
+        error:
+          outcome.refused === "closed" && target.closed
+            ? target.closed.refusal()
+            : new AppError("not_found", target.missing),
+      });
     }
   });
-  const writers = [...writer.values()];
-  // One statement for the whole batch's messages and their announcements.
-  const events = await insertEvents<E>(
-    tx,
+  // A retry is answered with the first event, even if its conversation has since closed.
+  const repeats = keyed.filter(({ i }) => !outcomes.has(i));
+  const stored = await findEventsByClientIds<E>(
+    q,
     target.kind,
-    writers.map((i) => {
-      const { ownerId, event } = batch[i] as KeyedPending<E, O>;
-      return { ownerId, event, announce: target.announce(ownerId, event) };
-    }),
+    repeats
+      .filter(({ pending }) => !byKey.has(keyOf(pending.event)))
+      .map(({ pending: { event } }) => ({
+        authorId: event.author.id,
+        clientMessageId: event.clientMessageId,
+      })),
   );
-  const written = new Map<number, E>(writers.map((i, n) => [i, events[n] as E]));
-  const results = new Map<number, unknown>();
-  for (const [i, pending] of batch.entries()) {
-    if (!("work" in pending)) continue;
+  for (const { pending, i } of repeats) {
+    const first = byKey.get(keyOf(pending.event)) ?? stored.get(keyOf(pending.event));
+    if (!first) throw new Error(`group commit: no event for repeated key ${keyOf(pending.event)}`);
+    outcomes.set(i, { event: first, duplicate: true });
+  }
+  for (const { pending, i } of works) {
     const owner = owners.get(pending.ownerId);
     const append = async (event: NewEvent) => {
-      const [stored] = await insertEvents<E>(tx, target.kind, [{ ownerId: pending.ownerId, event }]);
+      const [stored] = await insertEvents<E>(q, target.kind, [{ ownerId: pending.ownerId, event }]);
       if (!stored) throw new Error("insertEvents returned nothing");
       events.push(stored);
       return stored;
     };
     try {
       if (!owner) throw new AppError("not_found", target.missing);
-      results.set(i, await pending.work(tx, owner, append));
+      outcomes.set(i, { result: await pending.work(q, owner, append) });
     } catch (error) {
       // A refusal comes before any write; anything else fails the batch (and is retried one by one).
       if (!(error instanceof AppError)) throw error;
-      refused.set(i, error);
+      outcomes.set(i, { error });
     }
   }
-  const outcomes = batch.map((pending, i): Outcome<E> => {
-    if (!("event" in pending)) return results.has(i) ? { result: results.get(i) } : { error: refused.get(i) };
-    const key = keyOf(pending.event);
-    const event = written.get(i);
-    if (event !== undefined) return { event, duplicate: false };
-    const first = existing.get(key) ?? written.get(writer.get(key) ?? -1);
-    return first !== undefined ? { event: first, duplicate: true } : { error: refused.get(i) };
-  });
-  return { outcomes, written: events };
+  return { outcomes: batch.map((_, i) => outcomes.get(i)!), written: events };
 }

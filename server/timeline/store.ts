@@ -143,35 +143,67 @@ export async function findEventsByClientIds<E extends TimelineEvent>(
   return found;
 }
 
+/** What became of one entry given to `appendEvents`. */
+export type Appended<E> =
+  | { event: E }
+  /** Its `(author, clientMessageId)` is stored already, or taken by an earlier entry of the same call. */
+  | { duplicate: true }
+  /** Its owner does not exist (`missing`), or does not pass the call's `accepts` (`closed`). */
+  | { refused: "missing" | "closed" };
+
 /**
- * Appends many events to many conversations of one kind in one statement, whatever their number: the
- * owners' `last_seq` grow by their count of new events (under the row locks, which the caller holds), the
- * events are inserted with consecutive seqs in the given order, and each entry's `announce` (if any) is
- * written to the outbox with the event's `seq` added to its data. One round trip: a chat message's commit
- * is on the hot path of every message in a crowded room.
+ * Appends many events to many conversations of one kind in one statement, whatever their number, and
+ * says what became of each. The owners' rows are locked in id order; an entry is written unless its key
+ * `(author, clientMessageId)` is stored already or was written by an earlier entry (a retry), its owner is
+ * missing, or its owner's row fails `accepts` (an SQL condition on the owner `o`, read under the lock). The
+ * owners' `last_seq` grow by their count of new events, the events get consecutive seqs in the given
+ * order, and each entry's `announce` (if any) is written to the outbox with the event's `seq` added to its
+ * data. One round trip, which outside a transaction is also the commit: a chat message's is on the hot
+ * path of every message in a crowded room.
  */
-export async function insertEvents<E extends TimelineEvent>(
-  tx: Queryable,
+export async function appendEvents<E extends TimelineEvent>(
+  q: Queryable,
   kind: ConversationKind<E>,
   entries: { ownerId: string; event: NewEvent; announce?: OutboxWrite }[],
-): Promise<E[]> {
+  accepts = "true",
+): Promise<Appended<E>[]> {
   if (entries.length === 0) return [];
   // A body that does not match its type's schema is a bug: refuse it before it is stored for good.
   for (const { event } of entries) parseEventBody(event.type, event.body);
-  const inserted = await tx.query<{ owner_id: string; seq: number; created_at: Date }>(
+  const rows = await q.query<{
+    n: number;
+    outcome: "written" | "duplicate" | "missing" | "closed";
+    seq: number | null;
+    created_at: Date | null;
+  }>(
     `with input as (
        select * from jsonb_to_recordset($1::jsonb) as x(n int, owner_id uuid, type text, author_id uuid,
                                                         body jsonb, client_message_id text, announce jsonb)
      ),
-     counts as (select owner_id, count(*)::int as k from input group by owner_id),
+     owners as materialized (
+       select o.id, (${accepts}) as accepts from ${kind.owners} o
+        where o.id in (select owner_id from input) order by o.id for update
+     ),
+     judged as (
+       select input.*, owners.id is not null as found, coalesce(owners.accepts, false) as accepts,
+              exists (select 1 from ${kind.events} e
+                       where e.author_id = input.author_id and e.client_message_id = input.client_message_id) as stored
+         from input left join owners on owners.id = input.owner_id
+     ),
+     eligible as (
+       select judged.*, row_number() over (partition by author_id, client_message_id order by n) as nth
+         from judged where found and accepts and not stored
+     ),
+     writers as (select * from eligible where client_message_id is null or nth = 1),
+     counts as (select owner_id, count(*)::int as k from writers group by owner_id),
      bumped as (
        update ${kind.owners} o set last_seq = o.last_seq + c.k, ${kind.touch}
          from counts c where o.id = c.owner_id
        returning o.id, o.last_seq - c.k as base
      ),
      numbered as (
-       select input.*, bumped.base + row_number() over (partition by input.owner_id order by input.n) as seq
-         from input join bumped on bumped.id = input.owner_id
+       select writers.*, bumped.base + row_number() over (partition by writers.owner_id order by writers.n) as seq
+         from writers join bumped on bumped.id = writers.owner_id
      ),
      announced as (
        insert into outbox (type, resource_type, resource_id, data)
@@ -180,10 +212,22 @@ export async function insertEvents<E extends TimelineEvent>(
               jsonb_to_record(numbered.announce) as a(type text, resource_type text, resource_id uuid, data jsonb)
         where numbered.announce is not null
         order by numbered.n
+     ),
+     inserted as (
+       insert into ${kind.events} (${kind.column}, seq, type, author_id, body, client_message_id)
+       select owner_id, seq, type, author_id, body, client_message_id from numbered order by n
+       returning ${kind.column} as owner_id, seq, created_at
      )
-     insert into ${kind.events} (${kind.column}, seq, type, author_id, body, client_message_id)
-     select owner_id, seq, type, author_id, body, client_message_id from numbered order by n
-     returning ${kind.column} as owner_id, seq, created_at`,
+     select judged.n, inserted.seq, inserted.created_at,
+            case when inserted.seq is not null then 'written'
+                 when judged.stored then 'duplicate'
+                 when not judged.found then 'missing'
+                 when not judged.accepts then 'closed'
+                 else 'duplicate' end as outcome
+       from judged
+       left join numbered on numbered.n = judged.n
+       left join inserted on inserted.owner_id = numbered.owner_id and inserted.seq = numbered.seq
+      order by judged.n`,
     [
       JSON.stringify(
         entries.map(({ ownerId, event, announce }, n) => ({
@@ -205,27 +249,34 @@ export async function insertEvents<E extends TimelineEvent>(
       ),
     ],
   );
-  if (inserted.length !== entries.length) {
-    const found = new Set(inserted.map((row) => row.owner_id));
-    const missing = entries.find(({ ownerId }) => !found.has(ownerId))?.ownerId;
-    throw new Error(`insertEvents: no ${kind.owners} row ${missing}`);
-  }
-  // Each owner's new seqs, ascending, belong to its entries in the given order.
-  const seqs = new Map<string, { seq: number; createdAt: string }[]>();
-  for (const row of [...inserted].sort((a, b) => a.seq - b.seq)) {
-    const list = seqs.get(row.owner_id) ?? [];
-    list.push({ seq: row.seq, createdAt: row.created_at.toISOString() });
-    seqs.set(row.owner_id, list);
-  }
-  return entries.map(({ ownerId, event }) => {
-    const { seq, createdAt } = seqs.get(ownerId)!.shift()!;
-    return kind.make(ownerId, {
-      seq,
-      type: event.type,
-      author: event.author,
-      body: event.body,
-      createdAt,
-      ...(event.clientMessageId ? { clientMessageId: event.clientMessageId } : {}),
-    });
+  return entries.map(({ ownerId, event }, n): Appended<E> => {
+    const row = rows[n];
+    if (!row || row.n !== n) throw new Error(`appendEvents: no outcome for entry ${n}`);
+    if (row.outcome === "duplicate") return { duplicate: true };
+    if (row.outcome === "missing" || row.outcome === "closed") return { refused: row.outcome };
+    if (row.seq === null || row.created_at === null) throw new Error(`appendEvents: entry ${n} has no seq`);
+    return {
+      event: kind.make(ownerId, {
+        seq: row.seq,
+        type: event.type,
+        author: event.author,
+        body: event.body,
+        createdAt: row.created_at.toISOString(),
+        ...(event.clientMessageId ? { clientMessageId: event.clientMessageId } : {}),
+      }),
+    };
+  });
+}
+
+/** As `appendEvents`, for events that must all be written (the caller holds the owners' rows). */
+export async function insertEvents<E extends TimelineEvent>(
+  q: Queryable,
+  kind: ConversationKind<E>,
+  entries: { ownerId: string; event: NewEvent; announce?: OutboxWrite }[],
+): Promise<E[]> {
+  const appended = await appendEvents(q, kind, entries);
+  return appended.map((outcome, n) => {
+    if ("event" in outcome) return outcome.event;
+    throw new Error(`insertEvents: entry ${n} for ${kind.owners} row ${entries[n]!.ownerId} not written`);
   });
 }

@@ -1,3 +1,4 @@
+import { AppError } from "../../shared/errors.js";
 import type { DealEvent, EventAuthor, EventType, ItemEvent } from "../../shared/events.js";
 import type { Item } from "../../shared/items.js";
 import type { Bus } from "../bus.js";
@@ -104,6 +105,11 @@ export class Timeline {
         kind: ITEM_EVENTS,
         lock: lockItems,
         missing: "No such item",
+        // Chat stays open while an item is reserved or sold: buyer and seller still need to talk.
+        closed: {
+          when: "o.status = 'removed'",
+          refusal: () => new AppError("item_removed", "This item was removed"),
+        },
         announce: (itemId, event) => messageCreated({ type: "item", id: itemId }, event),
       },
       (events) => this.#publish(events, [], null),
@@ -123,15 +129,11 @@ export class Timeline {
   }
 
   /**
-   * Appends a keyed event if the locked item passes `check` (which throws to refuse); a repeated
+   * Appends a keyed event to an item's room unless the item was removed (`item_removed`); a repeated
    * `(author, clientMessageId)` writes nothing and answers the first event (`duplicate: true`).
    */
-  appendKeyed(
-    itemId: string,
-    event: KeyedEvent,
-    check: (item: Item) => void,
-  ): Promise<{ event: ItemEvent; duplicate: boolean }> {
-    return this.#rooms.append(itemId, event, check);
+  appendKeyed(itemId: string, event: KeyedEvent): Promise<{ event: ItemEvent; duplicate: boolean }> {
+    return this.#rooms.append(itemId, event);
   }
 
   /**
@@ -143,12 +145,8 @@ export class Timeline {
   }
 
   /** As `appendKeyed`, to a deal's private thread. */
-  appendToDeal(
-    dealId: string,
-    event: KeyedEvent,
-    check: (deal: DealRecord) => void,
-  ): Promise<{ event: DealEvent; duplicate: boolean }> {
-    return this.#threads.append(dealId, event, check);
+  appendToDeal(dealId: string, event: KeyedEvent): Promise<{ event: DealEvent; duplicate: boolean }> {
+    return this.#threads.append(dealId, event);
   }
 
   async write<T>(itemId: string, fn: (write: ItemWrite) => Promise<T>): Promise<T> {
