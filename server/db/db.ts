@@ -1,6 +1,14 @@
 /** Anything that runs SQL: the database itself or one open transaction. */
 export interface Queryable {
-  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  /**
+   * With `prepared`, a PostgreSQL server keeps the statement parsed and planned per connection (named by
+   * its text) and runs it again from there: for a hot statement whose planning costs as much as running it.
+   */
+  query<T = Record<string, unknown>>(
+    sql: string,
+    params?: unknown[],
+    options?: { prepared?: boolean },
+  ): Promise<T[]>;
 }
 
 /** The one store interface; the embedded PGlite and a PostgreSQL server both implement it. */

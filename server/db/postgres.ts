@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import pg from "pg";
 import { AppError } from "../../shared/errors.js";
 import type { Db, Queryable } from "./db.js";
@@ -53,6 +54,11 @@ export function isUnavailable(error: unknown): boolean {
   return typeof message === "string" && UNAVAILABLE_MESSAGES.some((text) => message.includes(text));
 }
 
+/** A prepared statement's name: the same text always gets the same one, on every connection. */
+function statementName(sql: string): string {
+  return `parley_${createHash("sha256").update(sql).digest("hex").slice(0, 32)}`;
+}
+
 /** The contract's 503: the caller may retry shortly. Anything else passes through unchanged. */
 function translate(error: unknown): unknown {
   return isUnavailable(error)
@@ -89,9 +95,13 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
   pool.on("error", () => {});
   const run =
     (client: Pick<pg.Pool, "query">): Queryable["query"] =>
-    async <T>(sql: string, params?: unknown[]) => {
+    async <T>(sql: string, params?: unknown[], options?: { prepared?: boolean }) => {
       try {
-        const result = await client.query(sql, params);
+        const result = await client.query(
+          options?.prepared
+            ? { name: statementName(sql), text: sql, values: params }
+            : { text: sql, values: params },
+        );
         return result.rows as T[];
       } catch (error) {
         throw translate(error);

@@ -248,6 +248,8 @@ export async function appendEvents<E extends TimelineEvent>(
         })),
       ),
     ],
+    // On the path of every chat message: planned once per connection, not per message.
+    { prepared: true },
   );
   return entries.map(({ ownerId, event }, n): Appended<E> => {
     const row = rows[n];
