@@ -83,8 +83,9 @@ const MEMBERS = {
  * last of them in the body, how many in the title). A member's unread notice for the conversation is
  * updated (latest preview, that many more messages, moved to the top), else a new one is made. With
  * `firstOnly` (an item's room) an unread notice is left as it is, and members who have one are not
- * even looked at again: a crowded room's message costs the database an index probe per member and
- * this process nothing per member. Returns the notifications written.
+ * even looked at again: a crowded room's messages cost the database one pass over the room's members and
+ * its unread notices (hashed, whatever the planner guesses of their sizes: a nested loop over both was
+ * quadratic), and this process nothing per member. Returns the notifications written.
  */
 export async function notifyMembers(
   tx: Queryable,
@@ -107,23 +108,26 @@ export async function notifyMembers(
        select * from jsonb_to_recordset($2::jsonb) as m(seq int, "authorId" uuid, "authorName" text, preview text)
      ),
      members as (${MEMBERS[conversation.type]}),
+     -- With firstOnly, members with an unread notice are set aside first, by a hash of this
+     -- conversation's unread notices (one index range): per-member work is then for the others only.
+     open as (
+       select user_id from members mem(user_id) where user_id is not null
+       ${
+         n.firstOnly
+           ? `except select user_id from notifications where conversation = $3 and read_at is null`
+           : ""
+       }
+     ),
      news as (
-       select mem.user_id, theirs.count, last.seq, last."authorId", last."authorName", last.preview
-         from members mem(user_id)
+       select open.user_id, theirs.count, last.seq, last."authorId", last."authorName", last.preview
+         from open
         cross join lateral (
-          select count(*)::int as count from messages m where m."authorId" is distinct from mem.user_id
+          select count(*)::int as count from messages m where m."authorId" is distinct from open.user_id
         ) theirs
          join lateral (
-          select m.* from messages m where m."authorId" is distinct from mem.user_id
+          select m.* from messages m where m."authorId" is distinct from open.user_id
            order by m.seq desc limit 1
         ) last on true
-        where mem.user_id is not null
-          ${
-            n.firstOnly
-              ? `and not exists (select 1 from notifications x
-                                  where x.user_id = mem.user_id and x.conversation = $3 and x.read_at is null)`
-              : ""
-          }
      )
      insert into notifications as n (id, user_id, type, title, body, link, data, conversation, created_at)
      select gen_random_uuid(), news.user_id, 'message.received',

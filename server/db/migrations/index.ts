@@ -14,6 +14,7 @@ import { notifications } from "./0090-notifications.js";
 import { integrations } from "./0100-integrations.js";
 import { nostr } from "./0105-nostr.js";
 import { emailClaims } from "./0115-email-claims.js";
+import { notificationsByConversation } from "./0120-notifications-by-conversation.js";
 
 export type Migration = { version: string; statements: string[] };
 
@@ -35,4 +36,5 @@ export const migrations: Migration[] = [
   integrations,
   nostr,
   emailClaims,
+  notificationsByConversation,
 ];
