@@ -298,6 +298,8 @@ export type HotRoom = {
   cpuPerDeliveryUs: number;
   /** CPU seconds this generator used meanwhile: near a core, its own backlog shows in the latency. */
   generatorCpuSeconds: number;
+  /** CPU seconds a database server's processes used meanwhile (null without one: PGlite is in the server). */
+  databaseCpuSeconds: number | null;
   /** Send to ack, in ms: for Parley the commit's share of the latency (it acks after the commit). */
   ack: Latency;
   /** Send-to-deliver over the warm-up second before the measured phase (not in `paced`). */
@@ -318,7 +320,7 @@ export async function hotRoom(
   target: HotTarget,
   tokens: (string | undefined)[],
   room: string,
-  options: { pid: number; rate: number; seconds: number },
+  options: { pid: number; rate: number; seconds: number; databaseCpu?: () => number },
 ): Promise<HotRoom> {
   const sockets = await mapLimit(tokens, 50, (token) => WireSocket.connect(target.url, target.auth(token)));
   try {
@@ -387,10 +389,13 @@ export async function hotRoom(
     };
     const warmupExpected = await pace(warmupCount, warmupSamples);
     const cpuBefore = cpuSeconds(options.pid);
+    const databaseBefore = options.databaseCpu?.() ?? null;
     const generatorBefore = process.cpuUsage();
     const total = Math.round(options.rate * options.seconds);
     const expected = await pace(warmupCount + total, samples);
     const cpu = cpuSeconds(options.pid) - cpuBefore;
+    const databaseCpu =
+      options.databaseCpu && databaseBefore !== null ? options.databaseCpu() - databaseBefore : null;
     const generator = process.cpuUsage(generatorBefore);
     return {
       sockets: sockets.length,
@@ -408,6 +413,7 @@ export async function hotRoom(
       cpuSeconds: cpu,
       cpuPerDeliveryUs: (cpu / Math.max(1, samples.length)) * 1e6,
       generatorCpuSeconds: (generator.user + generator.system) / 1e6,
+      databaseCpuSeconds: databaseCpu,
       ack: summarize(ackSamples),
       warmup: summarize(warmupSamples),
     };

@@ -234,7 +234,7 @@ export function renderHotRoom(input: {
   lines.push(
     "",
     `- Load: ${sizes.hotSockets.toLocaleString("en")} WebSocket connections from one generator process, each signed in as a different seeded user (Parley; the relay has no users), all connected first; then every one sends its join at once (Parley: \`item:join\` of one seeded item with no history to read; the relay: \`join\`), and the time from the first join sent to the last ack is the join time. Then ${sizes.hotRate} messages a second for ${sizes.hotSeconds} s, round-robin over the sockets, each delivered to all ${sizes.hotSockets.toLocaleString("en")} (the sender's included), after a warm-up second at the same rate whose latency is shown on its own row and not counted in the others (the first messages after a thousand joins pay one-off costs, such as compiling the message path, that a room in use does not; deliveries lost or refused in it would count).`,
-    "- CPU: user + system time of the server process (Parley's, or the relay's) from `/proc/<pid>/stat` over the paced phase (after the warm-up), divided by the deliveries seen. The relay neither authenticates nor stores; Parley commits each message before it is delivered.",
+    "- CPU: user + system time of the server process (Parley's, or the relay's) from `/proc/<pid>/stat` over the paced phase (after the warm-up), divided by the deliveries seen. The relay neither authenticates nor stores; Parley commits each message before it is delivered. Embedded PGlite runs in Parley's process, so its work is in Parley's figure; a PostgreSQL server works in its own processes, whose CPU over the same phase (every `postgres` process on the machine) is on its own row and not in the ratio.",
     "",
     "| | raw relay | Parley |",
     "|---|---|---|",
@@ -255,6 +255,12 @@ export function renderHotRoom(input: {
       `| send to ack: p50 / p99 (Parley acks after the commit) | ${ms(raw.ack.p50)} / ${ms(raw.ack.p99)} | ${ms(parley.ack.p50)} / ${ms(parley.ack.p99)} |`,
       `| generator CPU meanwhile | ${raw.generatorCpuSeconds.toFixed(2)} s | ${parley.generatorCpuSeconds.toFixed(2)} s |`,
     );
+    if (raw.databaseCpuSeconds !== null && parley.databaseCpuSeconds !== null) {
+      const perDelivery = (parley.databaseCpuSeconds / Math.max(1, parley.paced.latency.count)) * 1e6;
+      lines.push(
+        `| PostgreSQL's CPU meanwhile (not in the server's) | ${raw.databaseCpuSeconds.toFixed(2)} s | ${parley.databaseCpuSeconds.toFixed(2)} s, ${perDelivery.toFixed(2)} µs per delivery |`,
+      );
+    }
   }
   for (const run of runs) {
     if (!run.profile) continue;
