@@ -131,7 +131,7 @@ export class GroupCommit<E extends TimelineEvent, O> {
       // one): the other has committed by now, so one by one each either writes or finds it.
       if ((isUniqueViolation(error) || isDeadlock(error)) && retry) {
         for (const pending of batch) {
-          await new Promise<void>((written) => void this.#commit([pending], written, false));
+          await new Promise<void>((done) => void this.#commit([pending], done, false));
         }
       } else {
         for (const pending of batch) pending.reject(error);
