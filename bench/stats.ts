@@ -55,7 +55,12 @@ export async function mapLimit<T, R>(
 
 /** CPU seconds (user + system) the process has used, from /proc. */
 export function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return cpuOfStat(readFileSync(`/proc/${pid}/stat`, "utf8"));
+}
+
+/** CPU seconds in a `/proc/<pid>/stat` text. */
+function cpuOfStat(stat: string): number {
+  const fields = stat.slice(stat.lastIndexOf(") ") + 2).split(" ");
   // utime and stime are fields 14 and 15 of stat, in clock ticks (100 a second on Linux).
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
@@ -74,7 +79,7 @@ export function cpuSecondsOfAll(name: string): number {
     } catch {
       continue; // gone since the listing
     }
-    if (stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")) === name) total += cpuSeconds(Number(pid));
+    if (stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")) === name) total += cpuOfStat(stat);
   }
   return total;
 }
