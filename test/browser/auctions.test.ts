@@ -12,6 +12,14 @@ import { buildClient, launchChromium, openPage, screenshot, signInAs } from "./b
  * land within the soft close, so the end moves and the watcher sees it; "going once… going twice" near
  * the end; the result; Ben pays from the item page's "You won!" and the deal is paid.
  */
+/** Clicks "Place bid" and waits for the answer: the bidder's standing, or a refusal, which fails with its words. */
+async function placeBid(page: Page, standing: string): Promise<void> {
+  await page.getByRole("button", { name: "Place bid" }).click();
+  const refusal = page.locator(".auction-panel [role=alert]");
+  await page.getByText(standing).or(refusal).first().waitFor({ timeout: 15_000 });
+  expect(await refusal.allTextContents()).toEqual([]);
+}
+
 describe("an auction in Chromium", () => {
   let server: TestServer;
   let browser: Browser;
@@ -61,15 +69,13 @@ describe("an auction in Chromium", () => {
 
     // Wait for the soft close (the last 12 seconds), so the bids move the end.
     await ana.waitForTimeout(Math.max(0, Date.parse(item.auction!.endsAt) - Date.now() - 10_000));
-    await ana.getByRole("button", { name: "Place bid" }).click();
-    await ana.getByText("You're winning").waitFor();
+    await placeBid(ana, "You're winning");
     // Ben's box suggests the next valid amount; he bids higher.
     await ben.getByTestId("auction-price").getByText("$10.00").waitFor();
     await ben.getByText(/Leading: /).waitFor();
     expect(await ben.getByLabel(/Your maximum bid/).inputValue()).toBe("10.50");
     await ben.getByLabel(/Your maximum bid/).fill("30");
-    await ben.getByRole("button", { name: "Place bid" }).click();
-    await ben.getByText("You're winning").waitFor();
+    await placeBid(ben, "You're winning");
     await ben.getByText(/your maximum \$30\.00/).waitFor();
     await ana.getByText("Outbid").waitFor();
     await ana.getByTestId("auction-price").getByText("$10.50").waitFor();
