@@ -3,7 +3,7 @@ import type { TimelineEvent } from "../../shared/events.js";
 import type { Db, Queryable } from "../db/db.js";
 import { isDeadlock, isUniqueViolation } from "../db/db.js";
 import type { OutboxWrite } from "../outbox/outbox.js";
-import { appendEvents, type ConversationKind, findEventsByClientIds, insertEvents } from "./store.js";
+import { appendEvents, type ConversationKind, findEventsByClientIds, insertEvent } from "./store.js";
 import type { NewEvent } from "./timeline.js";
 
 /** An event that carries its author's idempotency key: a chat message. */
@@ -223,8 +223,7 @@ async function plan<E extends TimelineEvent, O>(
   for (const { pending, i } of works) {
     const owner = owners.get(pending.ownerId);
     const append = async (event: NewEvent) => {
-      const [stored] = await insertEvents<E>(q, target.kind, [{ ownerId: pending.ownerId, event }]);
-      if (!stored) throw new Error("insertEvents returned nothing");
+      const stored = await insertEvent<E>(q, target.kind, pending.ownerId, event);
       events.push(stored);
       return stored;
     };

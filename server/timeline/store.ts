@@ -270,15 +270,14 @@ export async function appendEvents<E extends TimelineEvent>(
   });
 }
 
-/** As `appendEvents`, for events that must all be written (the caller holds the owners' rows). */
-export async function insertEvents<E extends TimelineEvent>(
+/** As `appendEvents`, for one event that must be written (the caller holds its owner's row). */
+export async function insertEvent<E extends TimelineEvent>(
   q: Queryable,
   kind: ConversationKind<E>,
-  entries: { ownerId: string; event: NewEvent; announce?: OutboxWrite }[],
-): Promise<E[]> {
-  const appended = await appendEvents(q, kind, entries);
-  return appended.map((outcome, n) => {
-    if ("event" in outcome) return outcome.event;
-    throw new Error(`insertEvents: entry ${n} for ${kind.owners} row ${entries[n]!.ownerId} not written`);
-  });
+  ownerId: string,
+  event: NewEvent,
+): Promise<E> {
+  const [outcome] = await appendEvents(q, kind, [{ ownerId, event }]);
+  if (outcome && "event" in outcome) return outcome.event;
+  throw new Error(`insertEvent: not written to ${kind.owners} row ${ownerId}: ${JSON.stringify(outcome)}`);
 }

@@ -7,7 +7,7 @@ import { type DealRecord, lockDeals } from "../deals/store.js";
 import { getItem, lockItems } from "../items/store.js";
 import { type OutboxWrite, writeOutbox } from "../outbox/outbox.js";
 import { GroupCommit, type KeyedEvent, type Work } from "./group-commit.js";
-import { DEAL_EVENTS, ITEM_EVENTS, insertEvents } from "./store.js";
+import { DEAL_EVENTS, ITEM_EVENTS, insertEvent } from "./store.js";
 
 export type NewEvent = {
   type: EventType;
@@ -28,7 +28,7 @@ const PREVIEW_CHARS = 200;
 /**
  * A chat message's announcement, for notifications (an internal type: the public feed leaves it out).
  * The conversation is the resource: an item's room or a deal's thread. Its `seq` is the stored event's,
- * added by `insertEvents`.
+ * added by `appendEvents`.
  */
 function messageCreated(conversation: { type: "item" | "deal"; id: string }, event: NewEvent): OutboxWrite {
   const text = event.type === "text" && typeof event.body.text === "string" ? event.body.text : "";
@@ -181,14 +181,12 @@ export class Timeline {
       const result = await fn({
         tx,
         append: async (event) => {
-          const [stored] = await insertEvents(tx, ITEM_EVENTS, [{ ownerId: itemId, event }]);
-          if (!stored) throw new Error("insertEvents returned nothing");
+          const stored = await insertEvent(tx, ITEM_EVENTS, itemId, event);
           appended.push(stored);
           return stored;
         },
         appendToThread: async (dealId, event) => {
-          const [stored] = await insertEvents(tx, DEAL_EVENTS, [{ ownerId: dealId, event }]);
-          if (!stored) throw new Error("insertEvents returned nothing");
+          const stored = await insertEvent(tx, DEAL_EVENTS, dealId, event);
           threaded.push(stored);
           return stored;
         },
