@@ -54,9 +54,17 @@ export function isUnavailable(error: unknown): boolean {
   return typeof message === "string" && UNAVAILABLE_MESSAGES.some((text) => message.includes(text));
 }
 
-/** A prepared statement's name: the same text always gets the same one, on every connection. */
+/** Prepared statements' names by their text: the same text always gets the same one, on every connection. */
+const statementNames = new Map<string, string>();
+
+/** A prepared statement's name, hashed once per text (not on every call of a hot statement). */
 function statementName(sql: string): string {
-  return `parley_${createHash("sha256").update(sql).digest("hex").slice(0, 32)}`;
+  let name = statementNames.get(sql);
+  if (!name) {
+    name = `parley_${createHash("sha256").update(sql).digest("hex").slice(0, 32)}`;
+    statementNames.set(sql, name);
+  }
+  return name;
 }
 
 /** The contract's 503: the caller may retry shortly. Anything else passes through unchanged. */
