@@ -148,7 +148,10 @@ describe("hold expiry", () => {
         async () => expect((await paymentOf(server.url, buyer, body.payment.id)).status).toBe("refunded"),
         10_000,
       );
-      expect(stripe.refunds.map((refund) => refund.payment_intent)).toEqual([intent.id]);
+      // The refund is asked of Stripe after the commit that marks the payment refunded.
+      await eventually(() =>
+        expect(stripe.refunds.map((refund) => refund.payment_intent)).toEqual([intent.id]),
+      );
       expect((await itemOf(server.url, item.id)).status).toBe("available");
 
       // The webhook finally arrives: nothing more happens.
