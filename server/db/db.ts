@@ -1,8 +1,11 @@
+import { createHash } from "node:crypto";
+
 /** Anything that runs SQL: the database itself or one open transaction. */
 export interface Queryable {
   /**
-   * With `prepared`, a PostgreSQL server keeps the statement parsed and planned per connection (named by
-   * its text) and runs it again from there: for a hot statement whose planning costs as much as running it.
+   * With `prepared`, the database keeps the statement parsed and planned (a server per connection, the
+   * embedded PGlite once), named by its text, and runs it again from there: for a hot statement whose
+   * planning costs as much as running it.
    */
   query<T = Record<string, unknown>>(
     sql: string,
@@ -16,6 +19,19 @@ export interface Db extends Queryable {
   /** Runs `fn` in one transaction; commits if it resolves, rolls back if it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+}
+
+/** Prepared statements' names by their text: the same text always gets the same one, on every connection. */
+const statementNames = new Map<string, string>();
+
+/** A prepared statement's name, hashed once per text (not on every call of a hot statement). */
+export function statementName(sql: string): string {
+  let name = statementNames.get(sql);
+  if (!name) {
+    name = `parley_${createHash("sha256").update(sql).digest("hex").slice(0, 32)}`;
+    statementNames.set(sql, name);
+  }
+  return name;
 }
 
 /** PostgreSQL's unique_violation, raised by both drivers as `code`. */

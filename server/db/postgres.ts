@@ -1,7 +1,6 @@
-import { createHash } from "node:crypto";
 import pg from "pg";
 import { AppError } from "../../shared/errors.js";
-import type { Db, Queryable } from "./db.js";
+import { type Db, type Queryable, statementName } from "./db.js";
 
 // int8 (counts, sums) as numbers: every bigint we read is far below 2^53.
 pg.types.setTypeParser(20, (value) => Number(value));
@@ -52,19 +51,6 @@ export function isUnavailable(error: unknown): boolean {
   const { code, message } = error as { code?: unknown; message?: unknown };
   if (typeof code === "string" && (UNAVAILABLE_CODES.has(code) || code.startsWith("08"))) return true;
   return typeof message === "string" && UNAVAILABLE_MESSAGES.some((text) => message.includes(text));
-}
-
-/** Prepared statements' names by their text: the same text always gets the same one, on every connection. */
-const statementNames = new Map<string, string>();
-
-/** A prepared statement's name, hashed once per text (not on every call of a hot statement). */
-function statementName(sql: string): string {
-  let name = statementNames.get(sql);
-  if (!name) {
-    name = `parley_${createHash("sha256").update(sql).digest("hex").slice(0, 32)}`;
-    statementNames.set(sql, name);
-  }
-  return name;
 }
 
 /** The contract's 503: the caller may retry shortly. Anything else passes through unchanged. */
