@@ -101,6 +101,8 @@ export async function claimDueTimers(db: Db, limit: number): Promise<DueTimer[]>
                   order by fire_at limit $1 for update skip locked)
      returning id, deal_id, item_id, transition`,
     [limit, CLAIM_SECONDS],
+    // Every tick of every process: planned once (see `Queryable.query`).
+    { prepared: true },
   );
   return rows.map((row) => ({
     id: row.id,

@@ -103,6 +103,8 @@ export function createWebhookSender(deps: { db: Db; config: WebhookConfig; logge
        where d.id = due.id and e.id = d.endpoint_id
        returning d.id, d.event_id, d.body, d.attempts, e.url, e.secret`,
       [CLAIM_BATCH, Math.ceil(config.timeoutMs / 1000) + CLAIM_MARGIN_SECONDS],
+      // Every tick of every process.
+      { prepared: true },
     );
   }
 

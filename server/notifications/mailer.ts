@@ -124,6 +124,8 @@ export function createMailer(deps: {
        from due where q.id = due.id
        returning q.id, q.user_id, q.kind, q.coalesce_key, q.parts, q.attempts`,
       [token, CLAIM_SECONDS],
+      // Every tick.
+      { prepared: true },
     );
     return row ? { ...row, claim: token } : null;
   }

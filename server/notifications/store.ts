@@ -148,6 +148,8 @@ export async function notifyMembers(
       n.link,
       JSON.stringify(n.data),
     ],
+    // After every reader batch with a chat message in it: planned once.
+    { prepared: true },
   );
   return rows.map(toStored);
 }

@@ -129,6 +129,7 @@ export const TRIGGERS: Record<string, Trigger> = {
         ? "select title, id as item_id from items where id = $1"
         : "select i.title, d.item_id from deals d join items i on i.id = d.item_id where d.id = $1",
       [conversation.id],
+      { prepared: true },
     );
     if (!room) return [];
     const { item_id: itemId } = room;

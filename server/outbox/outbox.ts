@@ -65,7 +65,7 @@ export function createOutbox(deps: { db: Db; bus: Bus; logger: Logger }) {
 
   async function drainOnce(): Promise<number> {
     const rows = await db.transaction(async (tx) => {
-      await tx.query("select pg_advisory_xact_lock($1)", [DRAIN_LOCK]);
+      await tx.query("select pg_advisory_xact_lock($1)", [DRAIN_LOCK], { prepared: true });
       return tx.query<OutboxRow>(
         `with base as (select coalesce(max(position), 0) as top from outbox),
               todo as (select id, row_number() over (order by id) as n
@@ -74,6 +74,8 @@ export function createOutbox(deps: { db: Db; bus: Bus; logger: Logger }) {
          from todo, base where o.id = todo.id
          returning o.position, o.type, o.resource_type, o.resource_id, o.data, o.created_at`,
         [DRAIN_BATCH],
+        // After every commit that announces something (every chat message): planned once.
+        { prepared: true },
       );
     });
     const entries = rows.map(toEntry).sort((a, b) => a.position - b.position);

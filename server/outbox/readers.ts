@@ -63,6 +63,8 @@ export function createOutboxReaders(deps: { db: Db; bus: Bus; logger: Logger }) 
       const [cursor] = await tx.query<{ position: string | number }>(
         "select position from outbox_readers where name = $1 for update",
         [reader.name],
+        // A reader's statements run after every drain that wakes it and at every tick: planned once.
+        { prepared: true },
       );
       if (!cursor) throw new Error(`no outbox_readers row "${reader.name}": its migration adds it`);
       // The next batch's span, then only the entries of the reader's types in it: a reader does not
@@ -71,16 +73,20 @@ export function createOutboxReaders(deps: { db: Db; bus: Bus; logger: Logger }) 
         `select max(position) as last, count(*)::int as seen
            from (select position from outbox where position > $1 order by position limit $2) batch`,
         [cursor.position, READ_BATCH],
+        { prepared: true },
       );
       if (!span || span.last === null) return { seen: 0, wanted: [] };
       const rows = await tx.query<OutboxRow>(
         `select ${OUTBOX_COLUMNS} from outbox where position > $1 and position <= $2
             ${reader.types ? "and type like any($3::text[])" : ""} order by position`,
         [cursor.position, span.last, ...(reader.types ? [typePatterns(reader.types)] : [])],
+        { prepared: true },
       );
       const wanted = rows.map(toEntry);
       if (wanted.length > 0) await reader.handle(tx, wanted);
-      await tx.query("update outbox_readers set position = $2 where name = $1", [reader.name, span.last]);
+      await tx.query("update outbox_readers set position = $2 where name = $1", [reader.name, span.last], {
+        prepared: true,
+      });
       return { seen: span.seen, wanted };
     });
     if (wanted.length > 0) reader.afterCommit?.(wanted);

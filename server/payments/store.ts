@@ -171,6 +171,8 @@ export async function listRefundsOwed(q: Queryable, limit: number): Promise<Paym
        and p.updated_at < now() - interval '5 seconds'
      order by p.updated_at limit $1`,
     [limit],
+    // Every tick of every process.
+    { prepared: true },
   );
   return rows.map(toRecord);
 }
