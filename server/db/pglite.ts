@@ -107,6 +107,9 @@ export async function openPglite(
   return {
     query: root.query,
     transaction: (fn) => pg.transaction((tx) => fn(wrap(tx, true))),
+    vacuum: async () => {
+      await pg.exec("vacuum");
+    },
     close: () => pg.close(),
   };
 }
