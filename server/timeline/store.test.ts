@@ -130,4 +130,44 @@ describe("appendEvents", () => {
     ]);
     expect(outcome).toMatchObject({ event: { itemId: removed, seq: 2 } });
   });
+
+  it("probes the owners' and the keys' indexes, however many items and events there are", async () => {
+    // A marketplace's first thousands: enough that a scan of either table costs more than the append.
+    const busy = randomUUID();
+    await db.query(
+      `insert into items (id, seller_id, title, description, price_amount, price_currency, status, last_seq)
+       select case when n = 0 then $1::uuid else gen_random_uuid() end, $2, 'Lamp', 'A lamp.', 1000, 'usd',
+              'available', case when n = 0 then 3000 else 0 end
+         from generate_series(0, 2999) n`,
+      [busy, seller],
+    );
+    await db.query(
+      `insert into events (item_id, seq, type, author_id, body, client_message_id)
+       select $1, n, 'text', $2, '{"text": "hi"}', 'key-' || n from generate_series(1, 3000) n`,
+      [busy, buyer.id],
+    );
+    let statement: { sql: string; params: unknown[] } | undefined;
+    const watched = {
+      query: <T>(sql: string, params?: unknown[], options?: { prepared?: boolean }) => {
+        statement = { sql, params: params ?? [] };
+        return db.query<T>(sql, params, options);
+      },
+    };
+    const [outcome] = await appendEvents(watched, ITEM_EVENTS, [
+      { ownerId: busy, event: text("one more", randomUUID()) },
+    ]);
+    expect(outcome).toMatchObject({ event: { seq: 3001 } });
+
+    const [row] = await db.query<{ "QUERY PLAN": unknown }>(`explain (format json) ${statement!.sql}`, [
+      ...statement!.params,
+    ]);
+    const scans: string[] = [];
+    const walk = (node: Record<string, unknown>) => {
+      if (node["Node Type"] === "Seq Scan") scans.push(String(node["Relation Name"]));
+      for (const child of (node.Plans as Record<string, unknown>[] | undefined) ?? []) walk(child);
+    };
+    const plan = row!["QUERY PLAN"];
+    walk((typeof plan === "string" ? JSON.parse(plan) : plan)[0].Plan);
+    expect(scans.filter((table) => table === "items" || table === "events")).toEqual([]);
+  });
 });

@@ -181,14 +181,22 @@ export async function appendEvents<E extends TimelineEvent>(
                                                         body jsonb, client_message_id text, announce jsonb)
      ),
      owners as materialized (
+       -- By the array of their ids: for a subquery of the input the planner guesses 100 owners and hashes
+       -- them against a scan of every owner row, on every append (until there are tens of thousands).
        select o.id, (${accepts}) as accepts from ${kind.owners} o
-        where o.id in (select owner_id from input) order by o.id for update
+        where o.id = any($2::uuid[]) order by o.id for update
      ),
      judged as (
        select input.*, owners.id is not null as found, coalesce(owners.accepts, false) as accepts,
-              exists (select 1 from ${kind.events} e
-                       where e.author_id = input.author_id and e.client_message_id = input.client_message_id) as stored
+              earlier.stored is not null as stored
          from input left join owners on owners.id = input.owner_id
+         -- One probe of the key's index per entry. As an exists(), the planner may hash every stored
+         -- key instead (it guesses 100 entries): a scan of the whole table on every append.
+         left join lateral (
+           select true as stored from ${kind.events} e
+            where e.author_id = input.author_id and e.client_message_id = input.client_message_id
+            limit 1
+         ) earlier on true
      ),
      eligible as (
        select judged.*, row_number() over (partition by author_id, client_message_id order by n) as nth
@@ -247,6 +255,7 @@ export async function appendEvents<E extends TimelineEvent>(
             : null,
         })),
       ),
+      [...new Set(entries.map(({ ownerId }) => ownerId))],
     ],
     // On the path of every chat message: planned once per connection, not per message.
     { prepared: true },
