@@ -130,9 +130,12 @@ export async function findEventsByClientIds<E extends TimelineEvent>(
   const found = new Map<string, E>();
   if (keys.length === 0) return found;
   const rows = await q.query<EventRow>(
-    `${selectEvents(kind)}
-     join jsonb_to_recordset($1::jsonb) as k(author_id uuid, client_message_id text)
-       on k.author_id = e.author_id and k.client_message_id = e.client_message_id`,
+    // A probe of the key's index per key (as a join, the planner may hash them against every event).
+    `select found.* from jsonb_to_recordset($1::jsonb) as k(author_id uuid, client_message_id text)
+     cross join lateral (
+       ${selectEvents(kind)}
+        where e.author_id = k.author_id and e.client_message_id = k.client_message_id limit 1
+     ) found`,
     [
       JSON.stringify(
         keys.map((key) => ({ author_id: key.authorId, client_message_id: key.clientMessageId })),
