@@ -76,9 +76,10 @@ import { createUploadService } from "./uploads/service.js";
 const ORPHAN_SWEEP_MS = 3600 * 1000;
 /**
  * How often the embedded database is vacuumed (a server's autovacuum looks once a minute too). Without it
- * a queue's drained rows stay in its partial index for good: the outbox drain read every row ever
- * drained, 10 ms a drain after 550 messages, growing for as long as the server runs. A vacuum holds
- * PGlite for its length (40–100 ms every ten seconds in the bench's hot room), so not more often.
+ * a queue's drained rows stay in its partial index for good (the outbox drain read every row ever
+ * drained, 10 ms a drain after 550 messages, growing for as long as the server runs), and a prepared
+ * statement keeps the plan made for its tables' first sizes. A vacuum holds PGlite for its length
+ * (40–100 ms every ten seconds in the bench's hot room), so not more often.
  */
 const VACUUM_MS = 60 * 1000;
 /** How often Nostr deliveries due for another try are looked for (new ones start at once). */

@@ -19,8 +19,9 @@ export interface Db extends Queryable {
   /** Runs `fn` in one transaction; commits if it resolves, rolls back if it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /**
-   * Reclaims the dead row versions updates and deletes leave, where nothing else does: the embedded
-   * PGlite has no autovacuum, so the app runs this on a timer (a server's autovacuum does it itself).
+   * Reclaims the dead row versions updates and deletes leave, and refreshes the table sizes prepared
+   * statements were planned for, where nothing else does: the embedded PGlite has no autovacuum, so the
+   * app runs this on a timer (a server's autovacuum does it itself).
    */
   vacuum?(): Promise<void>;
   close(): Promise<void>;

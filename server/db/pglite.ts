@@ -7,76 +7,48 @@ import { type Db, type Queryable, statementName } from "./db.js";
 
 const { serialize } = protocol;
 
-/** Wire messages as one buffer: PGlite runs them all in one call. */
-function messages(...parts: Uint8Array[]): Uint8Array {
-  const buffer = new Uint8Array(parts.reduce((length, part) => length + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    buffer.set(part, offset);
-    offset += part.length;
-  }
-  return buffer;
-}
-
-/**
- * How long PGlite keeps a prepared statement's plan: a plan is made for the tables' sizes of the moment,
- * and PGlite has no autovacuum whose ANALYZE would make it plan again (a server's does), so a plan made
- * while a table was small (a scan of every row, the cheapest then) would stay while the table grows.
- * Parsed again after this many runs or this long, a statement follows its tables for a planning a minute.
- */
-export type PlanLife = { runs: number; ms: number };
-const PLAN_LIFE: PlanLife = { runs: 500, ms: 60_000 };
-
-type Prepared = { types: number[]; runs: number; at: number };
-
 /**
  * Named prepared statements on PGlite. Its query API parses and plans every statement anew, which for
  * a hot statement costs more than running it; here a statement is parsed once under its name and its
  * parameters' types kept, then each call binds, runs and syncs it in one call of the wire protocol, as
  * a server's connection does with a prepared statement. The caller holds PGlite's query lock.
  */
-function preparedStatements(pg: PGlite, life: PlanLife) {
-  const statements = new Map<string, Prepared>();
-  const prepare = async (name: string, sql: string): Promise<Prepared> => {
+function preparedStatements(pg: PGlite) {
+  /** Each prepared statement's parameter types, by its name. */
+  const statements = new Map<string, number[]>();
+  const prepare = async (name: string, sql: string): Promise<number[]> => {
     const known = statements.get(name);
-    if (known && known.runs < life.runs && Date.now() - known.at < life.ms) return known;
-    statements.delete(name);
+    if (known) return known;
     const described = await pg.execProtocol(
-      messages(
-        ...(known ? [serialize.close({ type: "S", name })] : []),
+      Buffer.concat([
         serialize.parse({ name, text: sql }),
         serialize.describe({ type: "S", name }),
         serialize.sync(),
-      ),
+      ]),
       { syncToFs: false },
     );
-    const prepared = {
-      types: parse.parseDescribeStatementResults(described.messages),
-      runs: 0,
-      at: Date.now(),
-    };
-    statements.set(name, prepared);
-    return prepared;
+    const types = parse.parseDescribeStatementResults(described.messages);
+    statements.set(name, types);
+    return types;
   };
   return async <T>(sql: string, params: unknown[], inTransaction: boolean): Promise<T[]> => {
     const name = statementName(sql);
-    const statement = await prepare(name, sql);
-    statement.runs++;
+    const types = await prepare(name, sql);
     // As PGlite's own query serializes parameters: by the type the statement gives each.
     const values = params.map((value, i) => {
       if (value === null || value === undefined) return null;
-      const serializer = pg.serializers[statement.types[i] ?? 0];
+      const serializer = pg.serializers[types[i] ?? 0];
       return serializer ? serializer(value) : String(value);
     });
     // An error skips the rest up to the sync, which ends the statement's implicit transaction (outside
     // one of ours) or leaves ours failed, as with any failed query; it is thrown after the sync ran.
     const result = await pg.execProtocol(
-      messages(
+      Buffer.concat([
         serialize.bind({ statement: name, values }),
         serialize.describe({ type: "P" }),
         serialize.execute({}),
         serialize.sync(),
-      ),
+      ]),
       { syncToFs: !inTransaction },
     );
     const [rows] = parse.parseResults(result.messages, pg.parsers);
@@ -84,17 +56,14 @@ function preparedStatements(pg: PGlite, life: PlanLife) {
   };
 }
 
-/** Embedded PostgreSQL in `dir` (in memory when `dir` is undefined); `planLife` for tests. */
-export async function openPglite(
-  dir: string | undefined,
-  options: { planLife?: PlanLife } = {},
-): Promise<Db> {
+/** Embedded PostgreSQL in `dir` (in memory when `dir` is undefined). */
+export async function openPglite(dir: string | undefined): Promise<Db> {
   if (dir) mkdirSync(dir, { recursive: true });
   // Search's extensions (migration 0020): a PostgreSQL server ships them as contrib modules.
   const extensions = { pg_trgm, unaccent, fuzzystrmatch };
   const pg = dir ? new PGlite(dir, { extensions }) : new PGlite({ extensions });
   await pg.waitReady;
-  const runPrepared = preparedStatements(pg, options.planLife ?? PLAN_LIFE);
+  const runPrepared = preparedStatements(pg);
   const wrap = (q: Pick<PGlite, "query">, inTransaction: boolean): Queryable => ({
     async query<T>(sql: string, params: unknown[] = [], options?: { prepared?: boolean }) {
       if (!options?.prepared) return (await q.query<T>(sql, params)).rows;
@@ -107,6 +76,8 @@ export async function openPglite(
   return {
     query: root.query,
     transaction: (fn) => pg.transaction((tx) => fn(wrap(tx, true))),
+    // Also refreshes the tables' sizes the planner reads, which sends the prepared statements that use
+    // them back to be planned: their plans follow the tables' growth, as after a server's autovacuum.
     vacuum: async () => {
       await pg.exec("vacuum");
     },
