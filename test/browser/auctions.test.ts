@@ -91,14 +91,29 @@ describe("an auction in Chromium", () => {
     expect(await wes.locator(".bid-form").count()).toBe(1);
     await screenshot(wes, "auction-live", { fullPage: true });
 
-    await wes.getByText(/Going once/).waitFor({ timeout: 15_000 });
-    await wes.getByText("Going once… going twice…").waitFor({ timeout: 10_000 });
+    // The calls near the end: in the auction box, and as the last lines of the room's conversation.
+    await wes
+      .locator(".auction-panel")
+      .getByText(/Going once/)
+      .waitFor({ timeout: 15_000 });
+    await wes.locator(".timeline").getByText("Going once…").waitFor();
+    await wes.locator(".auction-panel").getByText("Going once… going twice…").waitFor({ timeout: 10_000 });
+    await wes.locator(".timeline").getByText("Going twice…").waitFor();
+    expect(await wes.locator(".timeline li").last().textContent()).toContain("Going twice…");
+    await screenshot(wes, "auction-going");
     await wes.getByText(/Sold to .* for \$10\.50/).waitFor({ timeout: 15_000 });
     await wes
       .locator(".timeline")
       .getByText(/won at \$10\.50/)
       .waitFor();
     await ana.getByText("You were outbid").waitFor();
+    // The calls end with the auction.
+    expect(
+      await wes
+        .locator(".timeline")
+        .getByText(/^Going (once|twice)…$/)
+        .count(),
+    ).toBe(0);
 
     await ben.getByRole("link", { name: "You won! Pay $10.50" }).click();
     await ben.getByLabel("Card number").fill("4242424242424242");

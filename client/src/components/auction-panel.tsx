@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useLayoutEffect, useRef, useState } from "react";
 import { type AuctionState, nextValidAmount } from "../../../shared/auctions.js";
 import type { Item } from "../../../shared/items.js";
 import { formatMoney, formatMoneyInput, type Money, parseMoneyInput } from "../../../shared/money.js";
@@ -43,6 +43,49 @@ function useTimeLeft(until: string, offset: number): number {
 const GOING_ONCE_MS = 10_000;
 const GOING_TWICE_MS = 5_000;
 
+/**
+ * The auction's clock: milliseconds until it ends on the server's clock (0 once it has), ticking four times a
+ * second, and how far the server's clock is ahead of this browser's.
+ */
+function useAuctionClock(auction: AuctionState | null | undefined): { left: number; offset: number } {
+  const offset = useServerOffset();
+  return { left: useTimeLeft(auction?.endsAt ?? new Date(0).toISOString(), offset), offset };
+}
+
+/**
+ * The auctioneer's calls, as the last lines of the room's conversation: "Going once…" ten seconds before the
+ * end, "Going twice…" five seconds before, none otherwise, so a late bid that moves the end takes them back
+ * until the clock comes round again. They are of the moment, drawn here and never stored.
+ */
+export function AuctionCalls({ auction }: { auction: AuctionState }) {
+  const { left, offset } = useAuctionClock(auction);
+  const first = useRef<HTMLLIElement>(null);
+  const started = Date.parse(auction.startsAt) <= Date.now() + offset;
+  const calls =
+    auction.status === "ended" || !started || left === 0 || left > GOING_ONCE_MS
+      ? []
+      : left <= GOING_TWICE_MS
+        ? ["Going once…", "Going twice…"]
+        : ["Going once…"];
+  // A list that scrolls by itself and was at its end follows the calls, as it follows new messages; the
+  // page of a phone is not moved (its auction box says the same at the top).
+  useLayoutEffect(() => {
+    const line = first.current;
+    const list = line?.closest("ol");
+    if (!line || !list || getComputedStyle(list).overflowY === "visible") return;
+    const fromEnd = list.scrollHeight - list.scrollTop - list.clientHeight;
+    if (fromEnd < 80 + line.offsetHeight * calls.length) list.scrollTop = list.scrollHeight;
+  }, [calls.length]);
+  return calls.map((call, index) => (
+    <li key={call} ref={index === 0 ? first : undefined} className="system-card auction-card auction-call">
+      <span className="system-icon" aria-hidden="true">
+        !
+      </span>
+      <span>{call}</span>
+    </li>
+  ));
+}
+
 /** "2d 3h", "1:05:09", "4:59": how long an auction still runs. */
 function timeLeftText(ms: number): string {
   const seconds = Math.ceil(ms / 1000);
@@ -73,8 +116,7 @@ export function AuctionPanel({
 }) {
   const auction = item.auction;
   const { socket } = useRealtime();
-  const offset = useServerOffset();
-  const left = useTimeLeft(auction?.endsAt ?? new Date(0).toISOString(), offset);
+  const { left, offset } = useAuctionClock(auction);
   const [myMaximum, setMyMaximum] = useState<Money | null>(auction?.yourMaximum ?? null);
   const [amount, setAmount] = useState("");
   const [busy, setBusy] = useState(false);

@@ -17,6 +17,8 @@ export function Timeline<E extends TimelineEvent>(props: {
   actions?: (event: E) => ReactNode;
   /** Called when the reader reaches the top and older events exist. */
   onReachTop?: () => void;
+  /** Lines of the moment after everything else, not events (an auction's "Going once…"): `<li>` elements. */
+  footer?: ReactNode;
 }) {
   const list = useRef<HTMLOListElement>(null);
   const stick = useRef(true);
@@ -84,6 +86,7 @@ export function Timeline<E extends TimelineEvent>(props: {
           </div>
         </li>
       ))}
+      {props.footer}
     </ol>
   );
 }

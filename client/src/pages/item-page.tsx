@@ -4,7 +4,7 @@ import { bodyOf, type ItemEvent, isHidden } from "../../../shared/events.js";
 import { CONDITION_NAMES } from "../../../shared/items.js";
 import { formatMoney } from "../../../shared/money.js";
 import type { User } from "../../../shared/users.js";
-import { AuctionPanel } from "../components/auction-panel.js";
+import { AuctionCalls, AuctionPanel } from "../components/auction-panel.js";
 import { Avatar } from "../components/avatar.js";
 import { Checkout } from "../components/checkout.js";
 import { Composer } from "../components/composer.js";
@@ -282,6 +282,7 @@ export function ItemPage({ itemId, user }: { itemId: string; user: User | null }
             parties={item}
             onRetry={room.retry}
             onReachTop={room.hasOlder ? room.loadOlder : undefined}
+            footer={item.auction ? <AuctionCalls auction={item.auction} /> : null}
             actions={(event) =>
               !user ? null : isModerator ? (
                 <MessageModerationButtons event={event} actions={moderate} suspended={suspended} />
