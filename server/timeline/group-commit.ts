@@ -118,7 +118,7 @@ export class GroupCommit<E extends TimelineEvent, O> {
    * this one's events are written to the sockets. One batch is in the database at a time, and batches
    * are published in the order they committed.
    */
-  async #commit(batch: Pending<E, O>[], then: () => void, retry = true): Promise<void> {
+  async #commit(batch: Pending<E, O>[], then: () => void, retries = 2): Promise<void> {
     let outcomes: Outcome<E>[];
     let written: E[];
     try {
@@ -128,10 +128,12 @@ export class GroupCommit<E extends TimelineEvent, O> {
         : await plan(this.db, this.target, batch));
     } catch (error) {
       // The same key racing in from another process (whose batch can also close a lock cycle with this
-      // one): the other has committed by now, so one by one each either writes or finds it.
-      if ((isUniqueViolation(error) || isDeadlock(error)) && retry) {
+      // one): the other has committed by now, so one by one each either writes or finds it. One of those
+      // may collide again, once: a statement reads the keys as of its start, and it may have started
+      // while the other process's next batch, with the same key, held the owner; its next try sees it.
+      if ((isUniqueViolation(error) || isDeadlock(error)) && retries > 0) {
         for (const pending of batch) {
-          await new Promise<void>((done) => void this.#commit([pending], done, false));
+          await new Promise<void>((done) => void this.#commit([pending], done, retries - 1));
         }
       } else {
         for (const pending of batch) pending.reject(error);
