@@ -1,4 +1,4 @@
-import { useEffect, useLayoutEffect, useRef, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { type AuctionState, nextValidAmount } from "../../../shared/auctions.js";
 import type { Item } from "../../../shared/items.js";
 import { formatMoney, formatMoneyInput, type Money, parseMoneyInput } from "../../../shared/money.js";
@@ -59,7 +59,6 @@ function useAuctionClock(auction: AuctionState | null | undefined): { left: numb
  */
 export function AuctionCalls({ auction }: { auction: AuctionState }) {
   const { left, offset } = useAuctionClock(auction);
-  const first = useRef<HTMLLIElement>(null);
   const started = Date.parse(auction.startsAt) <= Date.now() + offset;
   const calls =
     auction.status === "ended" || !started || left === 0 || left > GOING_ONCE_MS
@@ -67,17 +66,8 @@ export function AuctionCalls({ auction }: { auction: AuctionState }) {
       : left <= GOING_TWICE_MS
         ? ["Going once…", "Going twice…"]
         : ["Going once…"];
-  // A list that scrolls by itself and was at its end follows the calls, as it follows new messages; the
-  // page of a phone is not moved (its auction box says the same at the top).
-  useLayoutEffect(() => {
-    const line = first.current;
-    const list = line?.closest("ol");
-    if (!line || !list || getComputedStyle(list).overflowY === "visible") return;
-    const fromEnd = list.scrollHeight - list.scrollTop - list.clientHeight;
-    if (fromEnd < 80 + line.offsetHeight * calls.length) list.scrollTop = list.scrollHeight;
-  }, [calls.length]);
-  return calls.map((call, index) => (
-    <li key={call} ref={index === 0 ? first : undefined} className="system-card auction-card auction-call">
+  return calls.map((call) => (
+    <li key={call} className="system-card auction-card auction-call">
       <span className="system-icon" aria-hidden="true">
         !
       </span>

@@ -25,7 +25,6 @@ export function Timeline<E extends TimelineEvent>(props: {
   // On a phone the page is the one scrolling area (the list does not scroll by itself): follow new messages
   // only once the reader has come down to the end of the page, never pulling them away from the item.
   const pageStick = useRef(false);
-  const count = props.events.length + props.pending.length;
 
   useEffect(() => {
     const onScroll = () => {
@@ -36,14 +35,21 @@ export function Timeline<E extends TimelineEvent>(props: {
     return () => window.removeEventListener("scroll", onScroll);
   }, []);
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: follow new content, whatever it is
+  // Follow new content, whatever it is (an event, a pending message, a line of the footer): whenever the
+  // list's lines change, not when the parent happens to count them.
   useEffect(() => {
     const element = list.current;
     if (!element) return;
-    if (getComputedStyle(element).overflowY === "visible") {
-      if (pageStick.current) window.scrollTo({ top: document.documentElement.scrollHeight });
-    } else if (stick.current) element.scrollTop = element.scrollHeight;
-  }, [count]);
+    const follow = () => {
+      if (getComputedStyle(element).overflowY === "visible") {
+        if (pageStick.current) window.scrollTo({ top: document.documentElement.scrollHeight });
+      } else if (stick.current) element.scrollTop = element.scrollHeight;
+    };
+    follow();
+    const observer = new MutationObserver(follow);
+    observer.observe(element, { childList: true });
+    return () => observer.disconnect();
+  }, []);
 
   return (
     <ol
