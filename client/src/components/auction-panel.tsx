@@ -10,24 +10,40 @@ import { Link } from "../state/router.js";
 import { mmss } from "../state/time.js";
 import { useItemDeal } from "../state/use-item-deal.js";
 
+/** The server clock's lead over this browser's, measured once per page load (again after a failure). */
+let serverOffset: Promise<number> | null = null;
+
 /**
  * How far the server's clock is ahead of this browser's, from the `Date` header of one request (to the
- * second, half the round trip added): the countdown counts to the server's end, not the browser's.
+ * second, half the round trip added): the countdown counts to the server's end, not the browser's. 0 until
+ * it is known.
  */
 function useServerOffset(): number {
   const [offset, setOffset] = useState(0);
   useEffect(() => {
-    const sent = Date.now();
-    fetch("/api/health", { cache: "no-store" }).then(
-      (response) => {
-        const date = Date.parse(response.headers.get("date") ?? "");
-        const received = Date.now();
-        if (!Number.isNaN(date)) setOffset(date + 500 - (sent + received) / 2);
-      },
-      () => {},
-    );
+    let mounted = true;
+    serverOffset ??= measureServerOffset();
+    void serverOffset.then((measured) => {
+      if (mounted) setOffset(measured);
+    });
+    return () => {
+      mounted = false;
+    };
   }, []);
   return offset;
+}
+
+async function measureServerOffset(): Promise<number> {
+  const sent = Date.now();
+  try {
+    const response = await fetch("/api/health", { cache: "no-store" });
+    const date = Date.parse(response.headers.get("date") ?? "");
+    if (!Number.isNaN(date)) return date + 500 - (sent + Date.now()) / 2;
+  } catch {
+    // Offline for a moment: the browser's clock until the next page asks again.
+  }
+  serverOffset = null;
+  return 0;
 }
 
 /** Milliseconds until `until` on the server's clock, ticking four times a second. */
@@ -52,6 +68,14 @@ function useAuctionClock(auction: AuctionState | null | undefined): { left: numb
   return { left: useTimeLeft(auction?.endsAt ?? new Date(0).toISOString(), offset), offset };
 }
 
+/** How many of the auctioneer's calls are due: 1 ten seconds before the end, 2 five seconds before, else 0. */
+function callsDue(auction: AuctionState, left: number, offset: number): 0 | 1 | 2 {
+  const running =
+    auction.status !== "ended" && left > 0 && Date.parse(auction.startsAt) <= Date.now() + offset;
+  if (!running || left > GOING_ONCE_MS) return 0;
+  return left <= GOING_TWICE_MS ? 2 : 1;
+}
+
 /**
  * The auctioneer's calls, as the last lines of the room's conversation: "Going once…" ten seconds before the
  * end, "Going twice…" five seconds before, none otherwise, so a late bid that moves the end takes them back
@@ -59,14 +83,7 @@ function useAuctionClock(auction: AuctionState | null | undefined): { left: numb
  */
 export function AuctionCalls({ auction }: { auction: AuctionState }) {
   const { left, offset } = useAuctionClock(auction);
-  const started = Date.parse(auction.startsAt) <= Date.now() + offset;
-  const calls =
-    auction.status === "ended" || !started || left === 0 || left > GOING_ONCE_MS
-      ? []
-      : left <= GOING_TWICE_MS
-        ? ["Going once…", "Going twice…"]
-        : ["Going once…"];
-  return calls.map((call) => (
+  return ["Going once…", "Going twice…"].slice(0, callsDue(auction, left, offset)).map((call) => (
     <li key={call} className="system-card auction-card auction-call">
       <span className="system-icon" aria-hidden="true">
         !
@@ -129,6 +146,7 @@ export function AuctionPanel({
   const ended = auction.status === "ended" || left === 0;
   const scheduled = auction.status === "scheduled" && Date.parse(auction.startsAt) > Date.now() + offset;
   const standing = standingOf(auction, user, myMaximum);
+  const calls = callsDue(auction, left, offset);
   const canBid = user !== null && user.role !== "moderator" && user.id !== item.seller.id;
 
   const bid = async (event: React.FormEvent) => {
@@ -189,9 +207,9 @@ export function AuctionPanel({
           {myMaximum && ` · your maximum ${formatMoney(myMaximum)}`}
         </p>
       )}
-      {!ended && !scheduled && left <= GOING_ONCE_MS && (
+      {calls > 0 && (
         <p className="auction-going" role="status" aria-live="assertive">
-          {left <= GOING_TWICE_MS ? "Going once… going twice…" : "Going once…"}
+          {calls === 2 ? "Going once… going twice…" : "Going once…"}
         </p>
       )}
       {ended ? (
