@@ -14,11 +14,16 @@ const event = (seq: number): ItemEvent => ({
 
 function setup(stored: number[] = []) {
   const emitted: number[] = [];
+  /** Each emit's seqs: one run per emit. */
+  const runs: number[][] = [];
   const loads: [number, number][] = [];
   let members = 0;
   const sequencer = new RoomSequencer<ItemEvent>({
     keyOf: (e) => e.itemId,
-    emit: (e) => emitted.push(e.seq),
+    emit: (events) => {
+      runs.push(events.map((e) => e.seq));
+      emitted.push(...events.map((e) => e.seq));
+    },
     load: async (_itemId, after, before) => {
       loads.push([after, before]);
       return stored.filter((seq) => seq > after && seq < before).map(event);
@@ -34,21 +39,39 @@ function setup(stored: number[] = []) {
       members++;
       return { value: before, lastSeq };
     });
-  return { sequencer, emitted, loads, join, leave: () => members-- };
+  return { sequencer, emitted, runs, loads, join, leave: () => members-- };
 }
 
+/** Until the sequencer's queued drains have run (offers are emitted at the end of their turn). */
+const settled = () => new Promise((resolve) => setImmediate(resolve));
+
 describe("RoomSequencer", () => {
-  it("drops events for items without local members", () => {
+  it("drops events for items without local members", async () => {
     const { sequencer, emitted } = setup();
     sequencer.offer(event(1));
+    await settled();
     expect(emitted).toEqual([]);
   });
 
   it("emits in seq order whatever the arrival order, and each seq once", async () => {
     const { sequencer, emitted, join } = setup();
     await join(3);
-    for (const seq of [5, 4, 4, 3, 6, 2, 7]) sequencer.offer(event(seq));
+    for (const seq of [5, 4, 4, 3, 6, 2, 7]) {
+      sequencer.offer(event(seq));
+      await settled();
+    }
     expect(emitted).toEqual([4, 5, 6, 7]);
+  });
+
+  it("emits the events offered in one turn as one run, after that turn", async () => {
+    const { sequencer, emitted, runs, join } = setup();
+    await join(3);
+    for (const seq of [4, 5, 6]) sequencer.offer(event(seq));
+    expect(emitted).toEqual([]);
+    await settled();
+    sequencer.offer(event(7));
+    await settled();
+    expect(runs).toEqual([[4, 5, 6], [7]]);
   });
 
   it("caps a later join's history at the next seq and holds live events until it has joined", async () => {
@@ -78,6 +101,7 @@ describe("RoomSequencer", () => {
     leave();
     sequencer.release(ITEM);
     sequencer.offer(event(2));
+    await settled();
     expect(emitted).toEqual([]);
   });
 });

@@ -10,13 +10,15 @@ type Room<E extends Sequenced> = {
   /** Joins to one room run one at a time. */
   queue: Promise<unknown>;
   gapTimer: NodeJS.Timeout | null;
+  /** A drain is queued for the end of this turn's synchronous work. */
+  draining: boolean;
 };
 
 export type RoomSequencerDeps<E extends Sequenced> = {
   /** The conversation an event belongs to (an item's room, a deal's thread). */
   keyOf(event: E): string;
-  /** Emits to this process's sockets in the conversation's room. */
-  emit(event: E): void;
+  /** Emits a run of consecutive events (one or more, in seq order) to this process's sockets in the conversation's room. */
+  emit(events: E[]): void;
   /** Committed events with `after < seq < before`, from the database: fills a gap. */
   load(key: string, after: number, before: number): Promise<E[]>;
   /** Whether any socket of this process is still in the conversation's room. */
@@ -46,7 +48,11 @@ export class RoomSequencer<E extends Sequenced> {
     this.#gapMs = deps.gapMs ?? 500;
   }
 
-  /** A committed event, from this process or another. */
+  /**
+   * A committed event, from this process or another. It is emitted once the code that offers it has
+   * finished its turn (a microtask later), with the events offered beside it: a batch's events reach
+   * each socket as one run.
+   */
   offer(event: E): void {
     const key = this.deps.keyOf(event);
     const room = this.#rooms.get(key);
@@ -54,7 +60,18 @@ export class RoomSequencer<E extends Sequenced> {
     if (!room) return;
     if (room.next !== null && event.seq < room.next) return;
     room.pending.set(event.seq, event);
-    this.#drain(key, room);
+    if (room.draining) return;
+    room.draining = true;
+    queueMicrotask(() => {
+      room.draining = false;
+      if (this.#rooms.get(key) !== room) return;
+      // Off the offerer's stack: a failing emit is reported, not thrown into the microtask queue.
+      try {
+        this.#drain(key, room);
+      } catch (error) {
+        this.deps.onError(error);
+      }
+    });
   }
 
   /**
@@ -94,7 +111,14 @@ export class RoomSequencer<E extends Sequenced> {
   #room(itemId: string): Room<E> {
     let room = this.#rooms.get(itemId);
     if (!room) {
-      room = { next: null, pending: new Map(), joining: 0, queue: Promise.resolve(), gapTimer: null };
+      room = {
+        next: null,
+        pending: new Map(),
+        joining: 0,
+        queue: Promise.resolve(),
+        gapTimer: null,
+        draining: false,
+      };
       this.#rooms.set(itemId, room);
     }
     return room;
@@ -102,11 +126,13 @@ export class RoomSequencer<E extends Sequenced> {
 
   #drain(itemId: string, room: Room<E>): void {
     if (room.joining > 0 || room.next === null) return;
+    const run: E[] = [];
     for (let event = room.pending.get(room.next); event; event = room.pending.get(room.next)) {
       room.pending.delete(room.next);
       room.next++;
-      this.deps.emit(event);
+      run.push(event);
     }
+    if (run.length > 0) this.deps.emit(run);
     for (const seq of room.pending.keys()) if (seq < room.next) room.pending.delete(seq);
     if (room.pending.size === 0) {
       if (room.gapTimer) clearTimeout(room.gapTimer);

@@ -32,6 +32,7 @@ import type { ItemService } from "../items/service.js";
 import { presentEvent, presentEvents } from "../moderation/redaction.js";
 import type { ModerationService } from "../moderation/service.js";
 import { KeyedBatches } from "./batches.js";
+import { emitRun } from "./fan-out.js";
 import { RoomIndex } from "./room-index.js";
 import { RoomSequencer } from "./room-sequencer.js";
 import { awayRoom, dealRoom, FEED_ROOM, itemRoom, MODERATORS_ROOM, memberRoom, userRoom } from "./rooms.js";
@@ -112,6 +113,8 @@ export function createRealtime(deps: Deps): RealtimeServer {
   const io: RealtimeServer = new Server(deps.httpServer, {
     maxHttpBufferSize: LIMITS.bodyBytes,
     serveClient: false,
+    // Uncompressed WebSocket messages: a room's events are written as pre-encoded frames (fan-out.ts).
+    perMessageDeflate: false,
     ...(deps.adapter ? { adapter: deps.adapter } : {}),
     allowRequest: (req, callback) => {
       const refusal = originRefusal(req, deps.allowedOrigins);
@@ -123,35 +126,39 @@ export function createRealtime(deps: Deps): RealtimeServer {
   const sequencer = new RoomSequencer<ItemEvent>({
     keyOf: (event) => event.itemId,
     // A gap may be filled from the database with an event hidden since: present it as to anyone.
-    emit: (event) => {
-      const room = itemRoom(event.itemId);
-      const { clientMessageId, ...presented } = presentEvent(event, null);
-      const mine =
-        event.author && clientMessageId !== undefined ? socketsOf(userRoom(event.author.id), room, true) : [];
-      // A chat message's key matches its author's pending bubble and means nothing to anyone else: the
-      // crowd's copy leaves it out (a sixth of every delivery's bytes), the author's sockets get it.
-      const crowd = io.local.to(room);
-      (mine.length > 0 ? crowd.except(mine) : crowd).emit("item:event", {
-        itemId: event.itemId,
-        event: presented,
+    emit: (events) => {
+      const room = itemRoom(events[0]!.itemId);
+      const run = events.map((event) => {
+        const { clientMessageId, ...presented } = presentEvent(event, null);
+        const payload = { itemId: event.itemId, event: presented };
+        // A chat message's key matches its author's pending bubble and means nothing to anyone else: the
+        // crowd's copy leaves it out (a sixth of every delivery's bytes), the author's sockets get it.
+        if (!event.author || clientMessageId === undefined) return { payload };
+        const sids = socketsOf(userRoom(event.author.id), room, true);
+        return {
+          payload,
+          personal: { sids, payload: { ...payload, event: { ...presented, clientMessageId } } },
+        };
       });
-      if (mine.length > 0) {
-        io.local
-          .to(mine)
-          .emit("item:event", { itemId: event.itemId, event: { ...presented, clientMessageId } });
-      }
+      emitRun(io.of("/"), room, "item:event", run);
     },
     load: (itemId, after, before) => deps.items.events(itemId, { after, limit: before - after - 1 }),
     hasLocalMembers: (itemId) => (io.of("/").adapter.rooms.get(itemRoom(itemId))?.size ?? 0) > 0,
-    onError: (error) => logger.error({ err: error }, "reading missed events failed"),
+    onError: (error) => logger.error({ err: error }, "delivering a room's events failed"),
   });
   // Deal threads: the same exactly-once, in-order delivery, to the sockets that joined the thread.
   const threads = new RoomSequencer<DealEvent>({
     keyOf: (event) => event.dealId,
-    emit: (event) => io.local.to(dealRoom(event.dealId)).emit("deal:event", { dealId: event.dealId, event }),
+    emit: (events) =>
+      emitRun(
+        io.of("/"),
+        dealRoom(events[0]!.dealId),
+        "deal:event",
+        events.map((event) => ({ payload: { dealId: event.dealId, event } })),
+      ),
     load: (dealId, after, before) => deps.deals.eventsAfter(dealId, after, before - after - 1),
     hasLocalMembers: (dealId) => (io.of("/").adapter.rooms.get(dealRoom(dealId))?.size ?? 0) > 0,
-    onError: (error) => logger.error({ err: error }, "reading missed deal events failed"),
+    onError: (error) => logger.error({ err: error }, "delivering a thread's events failed"),
   });
   /** A deal's committed event: to the thread's sockets in order, and to watching moderators who did not join it. */
   const deliverThread = (event: DealEvent) => {
