@@ -30,15 +30,9 @@ describe("emitRun", () => {
     const heard: Payload[] = [];
     client.on("tick", (payload: Payload) => heard.push(payload));
     await new Promise<void>((resolve) => client.once("connect", resolve));
-    // Joined once the server has seen the connection: a round trip through the room proves it.
-    await expect
-      .poll(() =>
-        io
-          .of("/")
-          .adapter.rooms.get("room")
-          ?.has(client.id ?? ""),
-      )
-      .toBe(true);
+    // In the room once the server has handled the connection.
+    const room = () => io.of("/").adapter.rooms.get("room");
+    await expect.poll(() => room()?.has(client.id ?? "")).toBe(true);
     return { client, heard };
   }
 
