@@ -33,7 +33,14 @@ describe("emitRun", () => {
     // In the room once the server has handled the connection.
     const room = () => io.of("/").adapter.rooms.get("room");
     await expect.poll(() => room()?.has(client.id ?? "")).toBe(true);
-    return { client, heard };
+    // The writes the server hands Engine.IO for this socket: one per Engine.IO message packet.
+    let writes = 0;
+    io.of("/")
+      .sockets.get(client.id!)!
+      .conn.on("packetCreate", (packet: { type: string }) => {
+        if (packet.type === "message") writes++;
+      });
+    return { client, heard, writes: () => writes };
   }
 
   it("writes a run to every socket in order, WebSocket and long-polling alike, with personal copies", async () => {
@@ -49,6 +56,8 @@ describe("emitRun", () => {
     await expect.poll(() => ws.heard).toEqual(all);
     await expect.poll(() => polling.heard).toEqual(all);
     await expect.poll(() => author.heard).toEqual([{ n: 1 }, { n: 2, mine: true }, { n: 3 }, { n: 4 }]);
+    // The WebSocket got each run in one write; the others event by event.
+    expect([ws.writes(), polling.writes(), author.writes()]).toEqual([2, 4, 4]);
   });
 
   it("writes nothing to a room without sockets here", () => {
