@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { insertUser } from "../server/auth/store.js";
 import type { Db } from "../server/db/db.js";
 import { migrate } from "../server/db/migrate.js";
 import { openPostgres } from "../server/db/postgres.js";
@@ -33,15 +34,14 @@ beforeAll(async () => {
   db = await openPostgres(database.url, { max: 2 });
   other = await openPostgres(database.url, { max: 2 });
   await migrate(db);
-  for (const [id, name] of [
-    [seller, `seller-${seller.slice(0, 8)}`],
-    [buyer.id, buyer.username],
-  ] as const) {
-    await db.query(
-      "insert into users (id, username, display_name, role, password_hash) values ($1, $2, $2, 'buyer', 'x')",
-      [id, name],
-    );
-  }
+  await insertUser(db, {
+    id: seller,
+    username: `seller-${seller.slice(0, 8)}`,
+    displayName: "Sam",
+    role: "seller",
+    passwordHash: "x",
+  });
+  await insertUser(db, { ...buyer, passwordHash: "x" });
   await db.query(
     `insert into items (id, seller_id, title, description, price_amount, price_currency, status, last_seq)
      values ($1, $2, 'Lamp', 'A lamp.', 1000, 'usd', 'available', 0)`,
@@ -71,16 +71,14 @@ async function racedBy<T>(key: string, statement: () => Promise<T>): Promise<T> 
   const held = new Promise<void>((resolve) => {
     release = resolve;
   });
-  let written = () => {};
-  const writtenOnce = new Promise<void>((resolve) => {
-    written = resolve;
+  let otherCommit: Promise<void> = Promise.resolve();
+  await new Promise<void>((written) => {
+    otherCommit = other.transaction(async (tx) => {
+      await appendEvents(tx, ITEM_EVENTS, [{ ownerId: itemId, event: message(key) }]);
+      written();
+      await held;
+    });
   });
-  const otherCommit = other.transaction(async (tx) => {
-    await appendEvents(tx, ITEM_EVENTS, [{ ownerId: itemId, event: message(key) }]);
-    written();
-    await held;
-  });
-  await writtenOnce;
   const ours = statement();
   // Its failure (the collision) goes to the group commit below; meanwhile it is not an unhandled rejection.
   ours.catch(() => {});
